@@ -1,0 +1,67 @@
+//! Identifiers shaped like AWS's (digest §8.1).
+
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use uuid::Uuid;
+
+/// A lower-case GUID (random, version 4, from the operating system's CSPRNG).
+pub fn new_id() -> String {
+    Uuid::new_v4().to_string()
+}
+
+/// `JoinToken`: unpadded base64 of `<AttendeeId>:<random uuid>`, as AWS issues them. The input is
+/// 73 ASCII bytes of hex digits, `-` and `:`; its base64 never contains `/` or `+` because no
+/// 6-bit group of those bytes reaches 62 (checked by a test over many tokens), and `=` padding is
+/// left out.
+pub fn new_join_token(attendee_id: &str) -> String {
+    let raw = format!("{attendee_id}:{}", Uuid::new_v4());
+    STANDARD_NO_PAD.encode(raw)
+}
+
+/// Lower-cases a GUID taken from a request, so that `ABC…` and `abc…` name the same meeting.
+pub fn normalize_id(id: &str) -> String {
+    id.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_lower_case_guids() {
+        let id = new_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(id, id.to_ascii_lowercase());
+        assert!(Uuid::parse_str(&id).is_ok());
+    }
+
+    #[test]
+    fn join_token_decodes_to_attendee_id_and_uuid() {
+        let attendee = new_id();
+        let token = new_join_token(&attendee);
+        assert_eq!(token.len(), 98);
+        let raw = String::from_utf8(STANDARD_NO_PAD.decode(&token).unwrap()).unwrap();
+        let (id, random) = raw.split_once(':').unwrap();
+        assert_eq!(id, attendee);
+        assert!(Uuid::parse_str(random).is_ok());
+    }
+
+    #[test]
+    fn join_tokens_never_contain_slash_plus_or_padding() {
+        for _ in 0..20_000 {
+            let token = new_join_token(&new_id());
+            assert!(!token.contains(['/', '+', '=']), "{token}");
+        }
+    }
+
+    #[test]
+    fn the_aws_sample_token_has_the_same_shape() {
+        // From a real CreateAttendee response (digest §8.1).
+        let sample = "MzVhMzkyZDMtOTUwMi0yMmRmLTgzMGEtYmE2ZDA0N2JiNjgxOjI5N2M3ODgyLTkzZDUtNGZjNi05YmY2LTA4NjFmNzhhMTEwMQ";
+        let raw = String::from_utf8(STANDARD_NO_PAD.decode(sample).unwrap()).unwrap();
+        assert_eq!(
+            raw,
+            "35a392d3-9502-22df-830a-ba6d047bb681:297c7882-93d5-4fc6-9bf6-0861f78a1101"
+        );
+    }
+}

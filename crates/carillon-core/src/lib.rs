@@ -1,0 +1,24 @@
+//! Carillon's core: meetings and attendees as the Amazon Chime SDK defines them, the rules that
+//! govern them, and the [`Store`] trait that persists them.
+//!
+//! Nothing here knows HTTP, SigV4 or SQL. The protocol front end (`carillon-api`) decodes and
+//! validates the wire shapes, then calls [`MeetingService`]; storage backends implement [`Store`].
+//! A future signaling plane uses the same service and store to admit attendees by JoinToken.
+
+pub mod capabilities;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod media_placement;
+pub mod operations;
+pub mod service;
+pub mod store;
+pub mod transcription;
+
+pub use domain::*;
+pub use error::ServiceError;
+pub use media_placement::PublicEndpoint;
+pub use service::{MeetingService, RequestContext, ServiceConfig};
+pub use store::*;

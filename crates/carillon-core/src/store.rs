@@ -1,0 +1,197 @@
+//! The storage trait: domain-shaped operations, each atomic. Invariants that concurrent requests
+//! could break (one meeting per ClientRequestToken, one attendee per ExternalUserId, the attendee
+//! cap, the replica cap) are enforced inside these operations, never by a read-then-write in the
+//! service, so that every backend (embedded SQLite, PostgreSQL behind several nodes) keeps them.
+
+use async_trait::async_trait;
+
+use crate::domain::{AttendeeCapabilities, AttendeeRecord, MeetingRecord, Scope, Tag};
+use crate::transcription::TranscriptionConfiguration;
+
+/// A failure of the storage backend itself (I/O, corruption, a bug). Never a client error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+impl StoreError {
+    pub fn new(e: impl std::fmt::Display) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A meeting to create, with the rules that govern its creation.
+#[derive(Debug, Clone)]
+pub struct NewMeeting {
+    pub record: MeetingRecord,
+    pub tags: Vec<Tag>,
+    /// How many active replicas a primary may have (AWS default 4).
+    pub max_replicas: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum CreateMeetingOutcome {
+    /// The meeting was created, and the attendees after it.
+    Created {
+        meeting: MeetingRecord,
+        attendees: Vec<AttendeeOutcome>,
+    },
+    /// The scope already had a meeting with this ClientRequestToken (possibly ended); nothing was
+    /// created and the attendees were not attempted.
+    Replayed { meeting: MeetingRecord },
+    /// `PrimaryMeetingId` names no active meeting of this scope.
+    PrimaryNotFound,
+    /// `PrimaryMeetingId` names a replica.
+    PrimaryIsReplica,
+    /// The primary already has `max_replicas` active replicas.
+    TooManyReplicas,
+}
+
+#[derive(Debug, Clone)]
+pub enum AttendeeOutcome {
+    Created(AttendeeRecord),
+    /// An undeleted attendee with the same ExternalUserId already existed and is returned as is.
+    Existing(AttendeeRecord),
+    /// The meeting already had its maximum number of attendees.
+    LimitExceeded {
+        external_user_id: String,
+    },
+}
+
+/// The answer of an operation on one attendee of one meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttendeeLookup<T> {
+    Found(T),
+    MeetingNotFound,
+    AttendeeNotFound,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttendeePage {
+    pub attendees: Vec<AttendeeRecord>,
+    /// Position after the last attendee returned, when more may follow.
+    pub next: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagOutcome {
+    Tagged,
+    MeetingNotFound,
+    /// The meeting would carry more than the allowed number of tags; nothing was changed.
+    TooManyTags,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates the meeting unless the scope already has one with the same ClientRequestToken,
+    /// checks the replica rules when `PrimaryMeetingId` is set, stores the tags, then creates
+    /// `attendees` in order as [`Store::create_attendees`] would.
+    async fn create_meeting(
+        &self,
+        meeting: NewMeeting,
+        attendees: Vec<AttendeeRecord>,
+    ) -> StoreResult<CreateMeetingOutcome>;
+
+    /// An active meeting of the scope.
+    async fn get_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+    ) -> StoreResult<Option<MeetingRecord>>;
+
+    /// Ends an active meeting and its active replicas: their attendees (and so their JoinTokens)
+    /// and tags are deleted. Returns false when the scope has no such active meeting.
+    async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool>;
+
+    /// Creates attendees in order. An undeleted attendee with the same ExternalUserId is returned
+    /// instead of a new one; a new one is refused once the meeting holds
+    /// [`MeetingRecord::max_attendees`] undeleted attendees. The records' `meeting_id` is the
+    /// meeting's own. `None` when the meeting is not active.
+    async fn create_attendees(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendees: Vec<AttendeeRecord>,
+    ) -> StoreResult<Option<Vec<AttendeeOutcome>>>;
+
+    async fn get_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<AttendeeRecord>>;
+
+    /// Attendees in creation order, starting after position `after`. Attendees created while a
+    /// caller pages through appear after the ones already seen, so each is listed exactly once.
+    async fn list_attendees(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Option<AttendeePage>>;
+
+    async fn delete_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<()>>;
+
+    async fn update_attendee_capabilities(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        capabilities: AttendeeCapabilities,
+    ) -> StoreResult<AttendeeLookup<AttendeeRecord>>;
+
+    /// Sets the capabilities of every attendee of the meeting except the excluded ones. Returns
+    /// false when the meeting is not active.
+    async fn update_capabilities_except(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        excluded_attendee_ids: &[String],
+        capabilities: AttendeeCapabilities,
+    ) -> StoreResult<bool>;
+
+    /// Starts (or updates, or with `None` stops) transcription. False when the meeting is not
+    /// active.
+    async fn set_transcription(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        configuration: Option<TranscriptionConfiguration>,
+    ) -> StoreResult<bool>;
+
+    /// Adds or overwrites tags, refusing the whole change if the meeting would end up with more
+    /// than `max_tags` tags. A key repeated in `tags` counts once; its last value wins.
+    async fn tag_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        tags: Vec<Tag>,
+        max_tags: usize,
+    ) -> StoreResult<TagOutcome>;
+
+    /// Removes the tags with these keys (absent keys are fine). False when the meeting is not
+    /// active.
+    async fn untag_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        keys: Vec<String>,
+    ) -> StoreResult<bool>;
+
+    /// Tags in the order their keys were first set. `None` when the meeting is not active.
+    async fn list_meeting_tags(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+    ) -> StoreResult<Option<Vec<Tag>>>;
+
+    /// True when the backend can serve requests (used by the readiness check).
+    async fn ping(&self) -> StoreResult<()>;
+}

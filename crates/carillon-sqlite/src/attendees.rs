@@ -1,0 +1,188 @@
+//! Attendee operations, each run on one connection inside the caller's transaction. Callers look
+//! the meeting up first ([`crate::meetings::active`]), which also checks the scope.
+
+use carillon_core::{
+    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
+    StoreResult,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::Context;
+use crate::meetings::ActiveMeeting;
+use crate::rows::{self, to_json, to_optional_json};
+use crate::sql;
+
+/// Creates attendees in order: an undeleted one with the same ExternalUserId is returned instead,
+/// and a new one is refused once the meeting is full.
+pub(crate) fn create_in(
+    conn: &Connection,
+    meeting: &ActiveMeeting,
+    attendees: Vec<AttendeeRecord>,
+) -> StoreResult<Vec<AttendeeOutcome>> {
+    let mut count = meeting.attendee_count;
+    let mut outcomes = Vec::with_capacity(attendees.len());
+    for mut attendee in attendees {
+        attendee.meeting_id.clone_from(&meeting.meeting_id);
+        // With room left, the insert itself detects a repeated ExternalUserId (one index probe
+        // fewer on the common path); at the cap, only a repeat can succeed.
+        if count < meeting.max_attendees && insert(conn, meeting.seq, &attendee)? {
+            count += 1;
+            outcomes.push(AttendeeOutcome::Created(attendee));
+        } else if let Some(existing) = by_user(conn, meeting, &attendee.external_user_id)? {
+            outcomes.push(AttendeeOutcome::Existing(existing));
+        } else {
+            outcomes.push(AttendeeOutcome::LimitExceeded {
+                external_user_id: attendee.external_user_id,
+            });
+        }
+    }
+    if count != meeting.attendee_count {
+        set_count(conn, meeting.seq, count)?;
+    }
+    Ok(outcomes)
+}
+
+/// False when the meeting already has an attendee with this ExternalUserId.
+fn insert(conn: &Connection, meeting_seq: i64, a: &AttendeeRecord) -> StoreResult<bool> {
+    let capabilities = to_optional_json(a.capabilities.as_ref(), "encoding capabilities")?;
+    let inserted = conn
+        .prepare_cached(sql::INSERT_ATTENDEE)
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                meeting_seq,
+                a.attendee_id,
+                a.external_user_id,
+                a.join_token,
+                capabilities
+            ])
+        })
+        .context("inserting an attendee")?;
+    Ok(inserted > 0)
+}
+
+fn by_user(
+    conn: &Connection,
+    meeting: &ActiveMeeting,
+    external_user_id: &str,
+) -> StoreResult<Option<AttendeeRecord>> {
+    conn.prepare_cached(sql::ATTENDEE_BY_USER)
+        .and_then(|mut stmt| {
+            stmt.query_row(params![meeting.seq, external_user_id], |row| {
+                rows::attendee(row, &meeting.meeting_id)
+            })
+            .optional()
+        })
+        .context("looking up an attendee by ExternalUserId")
+}
+
+fn set_count(conn: &Connection, meeting_seq: i64, count: i64) -> StoreResult<()> {
+    conn.prepare_cached(sql::SET_ATTENDEE_COUNT)
+        .and_then(|mut stmt| stmt.execute(params![meeting_seq, count]))
+        .context("counting attendees")?;
+    Ok(())
+}
+
+pub(crate) fn get(
+    conn: &Connection,
+    meeting: &ActiveMeeting,
+    attendee_id: &str,
+) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+    let found = conn
+        .prepare_cached(sql::GET_ATTENDEE)
+        .and_then(|mut stmt| {
+            stmt.query_row(params![meeting.seq, attendee_id], |row| {
+                rows::attendee(row, &meeting.meeting_id)
+            })
+            .optional()
+        })
+        .context("reading an attendee")?;
+    Ok(found.map_or(AttendeeLookup::AttendeeNotFound, AttendeeLookup::Found))
+}
+
+pub(crate) fn list(
+    conn: &Connection,
+    meeting: &ActiveMeeting,
+    after: Option<i64>,
+    limit: usize,
+) -> StoreResult<AttendeePage> {
+    // One row more than asked tells whether another page follows.
+    let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+    let mut rows: Vec<(AttendeeRecord, i64)> = conn
+        .prepare_cached(sql::LIST_ATTENDEES)
+        .and_then(|mut stmt| {
+            stmt.query_map(params![meeting.seq, after.unwrap_or(0), fetch], |row| {
+                Ok((rows::attendee(row, &meeting.meeting_id)?, row.get(4)?))
+            })?
+            .collect()
+        })
+        .context("listing attendees")?;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        Some(
+            rows.last()
+                .map_or(after.unwrap_or(0), |(_, position)| *position),
+        )
+    } else {
+        None
+    };
+    Ok(AttendeePage {
+        attendees: rows.into_iter().map(|(attendee, _)| attendee).collect(),
+        next,
+    })
+}
+
+pub(crate) fn delete(
+    conn: &Connection,
+    meeting: &ActiveMeeting,
+    attendee_id: &str,
+) -> StoreResult<AttendeeLookup<()>> {
+    let deleted = conn
+        .prepare_cached(sql::DELETE_ATTENDEE)
+        .and_then(|mut stmt| stmt.execute(params![meeting.seq, attendee_id]))
+        .context("deleting an attendee")?;
+    if deleted == 0 {
+        return Ok(AttendeeLookup::AttendeeNotFound);
+    }
+    set_count(conn, meeting.seq, meeting.attendee_count - 1)?;
+    Ok(AttendeeLookup::Found(()))
+}
+
+pub(crate) fn delete_all(conn: &Connection, meeting_seq: i64) -> StoreResult<()> {
+    conn.prepare_cached(sql::DELETE_MEETING_ATTENDEES)
+        .and_then(|mut stmt| stmt.execute([meeting_seq]))
+        .context("deleting a meeting's attendees")?;
+    Ok(())
+}
+
+pub(crate) fn update_capabilities(
+    conn: &Connection,
+    meeting: &ActiveMeeting,
+    attendee_id: &str,
+    capabilities: &AttendeeCapabilities,
+) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+    let json = to_json(capabilities, "encoding capabilities")?;
+    let updated = conn
+        .prepare_cached(sql::UPDATE_CAPABILITIES)
+        .and_then(|mut stmt| {
+            stmt.query_row(params![meeting.seq, attendee_id, json], |row| {
+                rows::attendee(row, &meeting.meeting_id)
+            })
+            .optional()
+        })
+        .context("updating attendee capabilities")?;
+    Ok(updated.map_or(AttendeeLookup::AttendeeNotFound, AttendeeLookup::Found))
+}
+
+pub(crate) fn update_capabilities_except(
+    conn: &Connection,
+    meeting: &ActiveMeeting,
+    excluded_attendee_ids: &[String],
+    capabilities: &AttendeeCapabilities,
+) -> StoreResult<()> {
+    let json = to_json(capabilities, "encoding capabilities")?;
+    let excluded = to_json(&excluded_attendee_ids, "encoding excluded attendee ids")?;
+    conn.prepare_cached(sql::UPDATE_CAPABILITIES_EXCEPT)
+        .and_then(|mut stmt| stmt.execute(params![meeting.seq, json, excluded]))
+        .context("updating attendee capabilities")?;
+    Ok(())
+}

@@ -1,0 +1,302 @@
+//! Carillon's embedded store: one SQLite database file (or a throwaway in-memory database).
+//!
+//! - One writer thread owns the only read-write connection and commits the writes queued by
+//!   concurrent requests together (group commit, one fsync per batch); see the `writer` module.
+//! - Reads of a file database run on a small pool of read-only connections; see the `readers`
+//!   module.
+//!   An in-memory database exists only inside its one connection, so there every operation goes
+//!   through the writer.
+//! - The schema is migrated at open; see the `schema` module and the `migrations/` directory.
+
+mod attendees;
+mod error;
+mod meetings;
+mod readers;
+mod rows;
+mod schema;
+mod sql;
+mod tags;
+mod writer;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use carillon_core::transcription::TranscriptionConfiguration;
+use carillon_core::{
+    AttendeeCapabilities, AttendeeLookup, AttendeePage, AttendeeRecord, CreateMeetingOutcome,
+    MeetingRecord, NewMeeting, Scope, Store, StoreError, StoreResult, Tag, TagOutcome,
+};
+use rusqlite::Connection;
+
+use crate::readers::ReadPool;
+use crate::writer::Writer;
+
+pub use schema::SCHEMA_VERSION;
+
+/// Read-only connections of a file database. Reads are short, so a few cover many cores.
+const READERS: usize = 4;
+
+/// The SQLite implementation of [`Store`]. Dropping it (or [`SqliteStore::close`]) lets the writer
+/// finish the queued writes, then checkpoints the WAL into the database file.
+pub struct SqliteStore {
+    // Dropped before the writer, so that the shutdown checkpoint is not held back by readers.
+    reads: Reads,
+    writer: Writer,
+}
+
+enum Reads {
+    Pool(Arc<ReadPool>),
+    /// In memory: reads go through the writer thread, which owns the only connection.
+    Writer,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`, migrating its schema. WAL journal,
+    /// `synchronous=FULL`: an acknowledged write survives a crash or power loss.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let conn = schema::open_writer(path)?;
+        let reads = Reads::Pool(ReadPool::open(path, READERS)?);
+        Ok(SqliteStore {
+            reads,
+            writer: Writer::spawn(conn, true)?,
+        })
+    }
+
+    /// A private in-memory database, gone when the store is dropped.
+    pub fn open_in_memory() -> StoreResult<Self> {
+        let conn = schema::open_memory()?;
+        Ok(SqliteStore {
+            reads: Reads::Writer,
+            writer: Writer::spawn(conn, false)?,
+        })
+    }
+
+    /// Finishes the queued writes, checkpoints and closes the database, reporting any failure
+    /// (dropping the store does the same and logs it).
+    pub fn close(mut self) -> StoreResult<()> {
+        self.reads = Reads::Writer;
+        self.writer.close()
+    }
+
+    async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.writer.run(work).await
+    }
+
+    async fn read<T, F>(&self, read: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        match &self.reads {
+            Reads::Pool(pool) => pool.run(read).await,
+            Reads::Writer => self.writer.run(read).await,
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_meeting(
+        &self,
+        meeting: NewMeeting,
+        attendees: Vec<AttendeeRecord>,
+    ) -> StoreResult<CreateMeetingOutcome> {
+        self.write(move |conn| meetings::create(conn, meeting, attendees))
+            .await
+    }
+
+    async fn get_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+    ) -> StoreResult<Option<MeetingRecord>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.read(move |conn| meetings::get(conn, &scope, &meeting_id))
+            .await
+    }
+
+    async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.write(move |conn| meetings::end(conn, &scope, &meeting_id, now_ms))
+            .await
+    }
+
+    async fn create_attendees(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendees: Vec<AttendeeRecord>,
+    ) -> StoreResult<Option<Vec<carillon_core::AttendeeOutcome>>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.write(move |conn| {
+            meetings::active(conn, &scope, &meeting_id)?
+                .map(|meeting| attendees::create_in(conn, &meeting, attendees))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn get_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.read(
+            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
+                Some(meeting) => attendees::get(conn, &meeting, &attendee_id),
+                None => Ok(AttendeeLookup::MeetingNotFound),
+            },
+        )
+        .await
+    }
+
+    async fn list_attendees(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Option<AttendeePage>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.read(move |conn| {
+            meetings::active(conn, &scope, &meeting_id)?
+                .map(|meeting| attendees::list(conn, &meeting, after, limit))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn delete_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<()>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.write(
+            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
+                Some(meeting) => attendees::delete(conn, &meeting, &attendee_id),
+                None => Ok(AttendeeLookup::MeetingNotFound),
+            },
+        )
+        .await
+    }
+
+    async fn update_attendee_capabilities(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        capabilities: AttendeeCapabilities,
+    ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.write(
+            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
+                Some(meeting) => {
+                    attendees::update_capabilities(conn, &meeting, &attendee_id, &capabilities)
+                }
+                None => Ok(AttendeeLookup::MeetingNotFound),
+            },
+        )
+        .await
+    }
+
+    async fn update_capabilities_except(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        excluded_attendee_ids: &[String],
+        capabilities: AttendeeCapabilities,
+    ) -> StoreResult<bool> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let excluded = excluded_attendee_ids.to_vec();
+        self.write(move |conn| {
+            let Some(meeting) = meetings::active(conn, &scope, &meeting_id)? else {
+                return Ok(false);
+            };
+            attendees::update_capabilities_except(conn, &meeting, &excluded, &capabilities)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn set_transcription(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        configuration: Option<TranscriptionConfiguration>,
+    ) -> StoreResult<bool> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.write(move |conn| {
+            meetings::set_transcription(conn, &scope, &meeting_id, configuration.as_ref())
+        })
+        .await
+    }
+
+    async fn tag_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        tags: Vec<Tag>,
+        max_tags: usize,
+    ) -> StoreResult<TagOutcome> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.write(
+            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
+                Some(meeting) => tags::tag(conn, meeting.seq, &tags, max_tags),
+                None => Ok(TagOutcome::MeetingNotFound),
+            },
+        )
+        .await
+    }
+
+    async fn untag_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        keys: Vec<String>,
+    ) -> StoreResult<bool> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.write(move |conn| {
+            let Some(meeting) = meetings::active(conn, &scope, &meeting_id)? else {
+                return Ok(false);
+            };
+            tags::untag(conn, meeting.seq, &keys)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn list_meeting_tags(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+    ) -> StoreResult<Option<Vec<Tag>>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.read(move |conn| {
+            meetings::active(conn, &scope, &meeting_id)?
+                .map(|meeting| tags::list(conn, meeting.seq))
+                .transpose()
+        })
+        .await
+    }
+
+    /// Goes through the writer: it is the part that can stop (a full disk, a lost file).
+    async fn ping(&self) -> StoreResult<()> {
+        self.write(|conn| {
+            conn.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(|e| StoreError(format!("sqlite: ping: {e}")))
+        })
+        .await
+    }
+}

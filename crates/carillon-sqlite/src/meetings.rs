@@ -1,0 +1,200 @@
+//! Meeting operations, each run on one connection inside the caller's transaction.
+
+use carillon_core::transcription::TranscriptionConfiguration;
+use carillon_core::{
+    AttendeeRecord, CreateMeetingOutcome, MeetingRecord, NewMeeting, Scope, StoreResult,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::Context;
+use crate::rows::{self, to_json, to_optional_json};
+use crate::{attendees, sql, tags};
+
+/// What the writes need to know about an active meeting.
+pub(crate) struct ActiveMeeting {
+    pub seq: i64,
+    pub meeting_id: String,
+    pub max_attendees: i64,
+    pub attendee_count: i64,
+    pub primary_meeting_id: Option<String>,
+}
+
+/// The active meeting of the scope with this id.
+pub(crate) fn active(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+) -> StoreResult<Option<ActiveMeeting>> {
+    conn.prepare_cached(sql::ACTIVE_MEETING)
+        .and_then(|mut stmt| {
+            stmt.query_row(
+                params![meeting_id, scope.account_id, scope.namespace.as_str()],
+                |row| {
+                    Ok(ActiveMeeting {
+                        seq: row.get(0)?,
+                        meeting_id: meeting_id.to_owned(),
+                        max_attendees: row.get(1)?,
+                        attendee_count: row.get(2)?,
+                        primary_meeting_id: row.get(3)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .context("looking up a meeting")
+}
+
+pub(crate) fn get(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+) -> StoreResult<Option<MeetingRecord>> {
+    conn.prepare_cached(sql::GET_MEETING)
+        .and_then(|mut stmt| {
+            stmt.query_row(
+                params![meeting_id, scope.account_id, scope.namespace.as_str()],
+                rows::meeting,
+            )
+            .optional()
+        })
+        .context("reading a meeting")
+}
+
+fn by_token(conn: &Connection, scope: &Scope, token: &str) -> StoreResult<Option<MeetingRecord>> {
+    conn.prepare_cached(sql::MEETING_BY_TOKEN)
+        .and_then(|mut stmt| {
+            stmt.query_row(
+                params![scope.account_id, scope.namespace.as_str(), token],
+                rows::meeting,
+            )
+            .optional()
+        })
+        .context("looking up a ClientRequestToken")
+}
+
+fn active_replicas(conn: &Connection, primary_meeting_id: &str) -> StoreResult<Vec<i64>> {
+    conn.prepare_cached(sql::ACTIVE_REPLICAS)
+        .and_then(|mut stmt| {
+            stmt.query_map([primary_meeting_id], |row| row.get(0))?
+                .collect()
+        })
+        .context("listing active replicas")
+}
+
+pub(crate) fn create(
+    conn: &Connection,
+    new: NewMeeting,
+    attendees: Vec<AttendeeRecord>,
+) -> StoreResult<CreateMeetingOutcome> {
+    let record = new.record;
+    if let Some(meeting) = by_token(conn, &record.scope, &record.client_request_token)? {
+        return Ok(CreateMeetingOutcome::Replayed { meeting });
+    }
+    if let Some(primary_id) = &record.primary_meeting_id {
+        let Some(primary) = active(conn, &record.scope, primary_id)? else {
+            return Ok(CreateMeetingOutcome::PrimaryNotFound);
+        };
+        if primary.primary_meeting_id.is_some() {
+            return Ok(CreateMeetingOutcome::PrimaryIsReplica);
+        }
+        if active_replicas(conn, primary_id)?.len() >= new.max_replicas as usize {
+            return Ok(CreateMeetingOutcome::TooManyReplicas);
+        }
+    }
+    let seq = insert(conn, &record)?;
+    tags::insert(conn, seq, &new.tags)?;
+    let meeting = ActiveMeeting {
+        seq,
+        meeting_id: record.meeting_id.clone(),
+        max_attendees: i64::from(record.max_attendees()),
+        attendee_count: 0,
+        primary_meeting_id: record.primary_meeting_id.clone(),
+    };
+    let attendees = attendees::create_in(conn, &meeting, attendees)?;
+    Ok(CreateMeetingOutcome::Created {
+        meeting: record,
+        attendees,
+    })
+}
+
+fn insert(conn: &Connection, r: &MeetingRecord) -> StoreResult<i64> {
+    let tenant_ids = to_json(&r.tenant_ids, "encoding TenantIds")?;
+    let features = to_optional_json(r.features.as_ref(), "encoding MeetingFeatures")?;
+    let notifications = to_optional_json(
+        r.notifications.as_ref(),
+        "encoding NotificationsConfiguration",
+    )?;
+    let transcription = to_optional_json(
+        r.transcription.as_ref(),
+        "encoding TranscriptionConfiguration",
+    )?;
+    conn.prepare_cached(sql::INSERT_MEETING)
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                r.meeting_id,
+                r.scope.account_id,
+                r.scope.namespace.as_str(),
+                r.control_region,
+                r.client_request_token,
+                r.media_region,
+                r.external_meeting_id,
+                r.meeting_host_id,
+                r.primary_meeting_id,
+                tenant_ids,
+                features,
+                notifications,
+                r.media_placement_network_type,
+                transcription,
+                r.created_at_ms,
+                r.ended_at_ms,
+                i64::from(r.max_attendees()),
+            ])
+        })
+        .context("inserting a meeting")?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Ends the meeting and, for a primary, its active replicas.
+pub(crate) fn end(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+    now_ms: i64,
+) -> StoreResult<bool> {
+    let Some(meeting) = active(conn, scope, meeting_id)? else {
+        return Ok(false);
+    };
+    let mut ending = vec![meeting.seq];
+    if meeting.primary_meeting_id.is_none() {
+        ending.extend(active_replicas(conn, meeting_id)?);
+    }
+    for seq in ending {
+        conn.prepare_cached(sql::END_MEETING)
+            .and_then(|mut stmt| stmt.execute(params![seq, now_ms]))
+            .context("ending a meeting")?;
+        attendees::delete_all(conn, seq)?;
+        tags::delete_all(conn, seq)?;
+    }
+    Ok(true)
+}
+
+pub(crate) fn set_transcription(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+    configuration: Option<&TranscriptionConfiguration>,
+) -> StoreResult<bool> {
+    let json = to_optional_json(configuration, "encoding TranscriptionConfiguration")?;
+    let changed = conn
+        .prepare_cached(sql::SET_TRANSCRIPTION)
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                meeting_id,
+                scope.account_id,
+                scope.namespace.as_str(),
+                json
+            ])
+        })
+        .context("setting transcription")?;
+    Ok(changed > 0)
+}

@@ -1,0 +1,162 @@
+//! Connection settings and schema migrations.
+//!
+//! Migrations are the numbered SQL files in `migrations/`, compiled in. At open, the ones newer
+//! than the database's `PRAGMA user_version` run in order inside one transaction that also sets
+//! the new version, so a failed upgrade leaves the database as it was. A database newer than this
+//! build is refused rather than misread.
+
+use std::path::Path;
+use std::time::Duration;
+
+use carillon_core::{StoreError, StoreResult};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::Context;
+
+/// `(version, file name, SQL)`, in order; versions start at 1 and have no gaps.
+pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[(
+    1,
+    "0001_initial.sql",
+    include_str!("../migrations/0001_initial.sql"),
+)];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How long a connection waits for a lock held by another connection (another process, or the
+/// checkpoint) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Enough for every statement in [`crate::sql`], so that none is ever prepared twice.
+const STATEMENT_CACHE: usize = 64;
+
+/// Opens the one read-write connection of a database file: WAL journal (readers never block the
+/// writer), `synchronous=FULL` (a commit is on disk before it is acknowledged), foreign keys on.
+pub(crate) fn open_writer(path: &Path) -> StoreResult<Connection> {
+    let what = || format!("opening {}", path.display());
+    let mut conn = Connection::open(path).context(&what())?;
+    conn.busy_timeout(BUSY_TIMEOUT).context(&what())?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .context("setting journal_mode=WAL")?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError(format!(
+            "sqlite: {} refused WAL mode (journal_mode is {mode})",
+            path.display()
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .context("setting synchronous=FULL")?;
+    configure(&conn)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens a private in-memory database; it lives as long as this connection.
+pub(crate) fn open_memory() -> StoreResult<Connection> {
+    let mut conn = Connection::open_in_memory().context("opening an in-memory database")?;
+    configure(&conn)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens a read-only connection to a database the writer has already opened and migrated.
+pub(crate) fn open_reader(path: &Path) -> StoreResult<Connection> {
+    let what = || format!("opening {} for reading", path.display());
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).context(&what())?;
+    conn.busy_timeout(BUSY_TIMEOUT).context(&what())?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> StoreResult<()> {
+    conn.pragma_update(None, "foreign_keys", true)
+        .context("enabling foreign keys")?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
+/// Brings the schema up to [`SCHEMA_VERSION`]; returns the version found before.
+pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<u32> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .context("starting the migration transaction")?;
+    let found: u32 = tx
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .context("reading user_version")?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError(format!(
+            "sqlite: the database has schema version {found}, newer than the {SCHEMA_VERSION} \
+             this build knows; open it with a newer Carillon"
+        )));
+    }
+    for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > found) {
+        tx.execute_batch(sql)
+            .context(&format!("applying migration {name}"))?;
+        tx.pragma_update(None, "user_version", version)
+            .context(&format!("recording migration {name}"))?;
+        tracing::info!(migration = name, "applied schema migration");
+    }
+    tx.commit().context("committing the migrations")?;
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_and_all_compiled_in() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|(_, name, _)| *name).collect();
+        assert_eq!(files, listed);
+        for (i, (version, name, _)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*version as usize, i + 1);
+            assert!(name.starts_with(&format!("{version:04}_")), "{name}");
+        }
+        assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn migrating_twice_changes_nothing() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), 0);
+        assert_eq!(migrate(&mut conn).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(err.0.contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn a_failed_migration_leaves_the_version_alone() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // A table the first migration would create makes it fail half-way.
+        conn.execute_batch("CREATE TABLE meeting_tags (x)").unwrap();
+        assert!(migrate(&mut conn).is_err());
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, 0);
+        let meetings: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'meetings'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(meetings, 0);
+    }
+}

@@ -1,0 +1,199 @@
+//! Every statement the store runs, in one place so that a test can check each query plan (no
+//! statement may scan a table in proportion to the data it holds).
+
+/// The meeting columns [`crate::rows::meeting`] reads, in order.
+macro_rules! meeting_columns {
+    () => {
+        "meeting_id, account_id, namespace, control_region, client_request_token, media_region, \
+         external_meeting_id, meeting_host_id, primary_meeting_id, tenant_ids, features, \
+         notifications, media_placement_network_type, transcription, created_at_ms, ended_at_ms"
+    };
+}
+
+/// The attendee columns [`crate::rows::attendee`] reads, in order.
+macro_rules! attendee_columns {
+    () => {
+        "attendee_id, external_user_id, join_token, capabilities"
+    };
+}
+
+// Meetings. `?1` meeting id, `?2` account, `?3` namespace unless noted.
+
+pub const ACTIVE_MEETING: &str = "SELECT seq, max_attendees, attendee_count, primary_meeting_id \
+     FROM meetings \
+     WHERE meeting_id = ?1 AND account_id = ?2 AND namespace = ?3 AND ended_at_ms IS NULL";
+
+pub const GET_MEETING: &str = concat!(
+    "SELECT ",
+    meeting_columns!(),
+    " FROM meetings \
+     WHERE meeting_id = ?1 AND account_id = ?2 AND namespace = ?3 AND ended_at_ms IS NULL"
+);
+
+/// `?1` account, `?2` namespace, `?3` ClientRequestToken.
+pub const MEETING_BY_TOKEN: &str = concat!(
+    "SELECT ",
+    meeting_columns!(),
+    " FROM meetings \
+     WHERE account_id = ?1 AND namespace = ?2 AND client_request_token = ?3"
+);
+
+pub const INSERT_MEETING: &str = concat!(
+    "INSERT INTO meetings (",
+    meeting_columns!(),
+    ", max_attendees) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+);
+
+/// `?1` primary meeting id.
+pub const ACTIVE_REPLICAS: &str = "SELECT seq FROM meetings \
+     WHERE primary_meeting_id = ?1 AND ended_at_ms IS NULL";
+
+/// `?1` meeting seq, `?2` end time.
+pub const END_MEETING: &str =
+    "UPDATE meetings SET ended_at_ms = ?2, attendee_count = 0 WHERE seq = ?1";
+
+/// `?4` transcription JSON or NULL.
+pub const SET_TRANSCRIPTION: &str = "UPDATE meetings SET transcription = ?4 \
+     WHERE meeting_id = ?1 AND account_id = ?2 AND namespace = ?3 AND ended_at_ms IS NULL";
+
+/// `?1` meeting seq, `?2` the new count.
+pub const SET_ATTENDEE_COUNT: &str = "UPDATE meetings SET attendee_count = ?2 WHERE seq = ?1";
+
+// Attendees. `?1` meeting seq unless noted.
+
+/// `?2` AttendeeId, `?3` ExternalUserId, `?4` JoinToken, `?5` capabilities JSON or NULL. Does
+/// nothing when the meeting already has an attendee with this ExternalUserId.
+pub const INSERT_ATTENDEE: &str = "INSERT INTO attendees \
+     (meeting_seq, attendee_id, external_user_id, join_token, capabilities) \
+     VALUES (?1, ?2, ?3, ?4, ?5) \
+     ON CONFLICT (meeting_seq, external_user_id) DO NOTHING";
+
+/// `?2` ExternalUserId.
+pub const ATTENDEE_BY_USER: &str = concat!(
+    "SELECT ",
+    attendee_columns!(),
+    " FROM attendees WHERE meeting_seq = ?1 AND external_user_id = ?2"
+);
+
+/// `?2` AttendeeId.
+pub const GET_ATTENDEE: &str = concat!(
+    "SELECT ",
+    attendee_columns!(),
+    " FROM attendees WHERE attendee_id = ?2 AND meeting_seq = ?1"
+);
+
+/// `?2` list after this position, `?3` row limit. The position is the last column.
+pub const LIST_ATTENDEES: &str = concat!(
+    "SELECT ",
+    attendee_columns!(),
+    ", seq FROM attendees WHERE meeting_seq = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+);
+
+/// `?2` AttendeeId.
+pub const DELETE_ATTENDEE: &str =
+    "DELETE FROM attendees WHERE attendee_id = ?2 AND meeting_seq = ?1";
+
+pub const DELETE_MEETING_ATTENDEES: &str = "DELETE FROM attendees WHERE meeting_seq = ?1";
+
+/// `?2` AttendeeId, `?3` capabilities JSON.
+pub const UPDATE_CAPABILITIES: &str = concat!(
+    "UPDATE attendees SET capabilities = ?3 WHERE attendee_id = ?2 AND meeting_seq = ?1 \
+     RETURNING ",
+    attendee_columns!()
+);
+
+/// `?2` capabilities JSON, `?3` JSON array of the excluded AttendeeIds.
+pub const UPDATE_CAPABILITIES_EXCEPT: &str = "UPDATE attendees SET capabilities = ?2 \
+     WHERE meeting_seq = ?1 AND attendee_id NOT IN (SELECT value FROM json_each(?3))";
+
+// Tags. `?1` meeting seq.
+
+pub const TAG_KEYS: &str = "SELECT key FROM meeting_tags WHERE meeting_seq = ?1";
+
+/// `?2` key, `?3` value. An existing key keeps its place.
+pub const UPSERT_TAG: &str =
+    "INSERT INTO meeting_tags (meeting_seq, key, value) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (meeting_seq, key) DO UPDATE SET value = excluded.value";
+
+/// `?2` key.
+pub const DELETE_TAG: &str = "DELETE FROM meeting_tags WHERE meeting_seq = ?1 AND key = ?2";
+
+pub const DELETE_MEETING_TAGS: &str = "DELETE FROM meeting_tags WHERE meeting_seq = ?1";
+
+pub const LIST_TAGS: &str =
+    "SELECT key, value FROM meeting_tags WHERE meeting_seq = ?1 ORDER BY seq";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: &[&str] = &[
+        ACTIVE_MEETING,
+        GET_MEETING,
+        MEETING_BY_TOKEN,
+        INSERT_MEETING,
+        ACTIVE_REPLICAS,
+        END_MEETING,
+        SET_TRANSCRIPTION,
+        SET_ATTENDEE_COUNT,
+        INSERT_ATTENDEE,
+        ATTENDEE_BY_USER,
+        GET_ATTENDEE,
+        LIST_ATTENDEES,
+        DELETE_ATTENDEE,
+        DELETE_MEETING_ATTENDEES,
+        UPDATE_CAPABILITIES,
+        UPDATE_CAPABILITIES_EXCEPT,
+        TAG_KEYS,
+        UPSERT_TAG,
+        DELETE_TAG,
+        DELETE_MEETING_TAGS,
+        LIST_TAGS,
+    ];
+
+    /// The plan of `sql`, one line per step.
+    fn plan(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+        stmt.query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// Every statement finds its rows through an index (or the primary key): a full `SCAN` of a
+    /// table would make it cost in proportion to all the data stored. Scanning the `json_each`
+    /// of a parameter is fine, and so is sorting the few tags of one meeting.
+    #[test]
+    fn no_statement_scans_a_table() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        for sql in ALL {
+            let details = plan(&conn, sql);
+            for detail in &details {
+                let allowed = !detail.starts_with("SCAN ") || detail.starts_with("SCAN json_each");
+                assert!(allowed, "{sql}\n  plan: {details:?}");
+            }
+            if sql.contains(" WHERE ") && !sql.starts_with("INSERT") {
+                assert!(
+                    details.iter().any(|d| d.starts_with("SEARCH ")),
+                    "{sql}\n  plan: {details:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn active_replicas_use_the_partial_index() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        let details = plan(&conn, ACTIVE_REPLICAS);
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("meetings_active_replicas")),
+            "{details:?}"
+        );
+    }
+}
