@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: format and lint checks, Rust unit and integration tests (the integration
-# tests drive a real server with the official AWS SDK for Rust), then the Python suite (boto3,
-# installed into .venv-test) against a real server.
+# tests drive a real server with the official AWS SDK for Rust), then two Python suites against a
+# real server, each in a virtual environment this script creates: the current API with a recent
+# boto3 (.venv-test), and the legacy `chime` meeting API with botocore 1.35.99, the last release
+# that has those operations (.venv-legacy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,11 +16,21 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
 
-echo "== python suite (boto3)"
-venv=.venv-test
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 cargo build --locked --bin carillon
-CARILLON_BIN="$PWD/target/debug/carillon" "$venv/bin/python" -m pytest -q tests/python
+export CARILLON_BIN="$PWD/target/debug/carillon"
+
+# python_suite VENV DIR: installs DIR/requirements.txt into VENV, then runs pytest on DIR.
+python_suite() {
+  local venv=$1 dir=$2
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$dir/requirements.txt"
+  "$venv/bin/python" -m pytest -q "$dir"
+}
+
+echo "== python suite: current API (boto3)"
+python_suite .venv-test tests/python
+
+echo "== python suite: legacy API (botocore 1.35.99)"
+python_suite .venv-legacy tests/python-legacy

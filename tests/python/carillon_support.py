@@ -122,7 +122,7 @@ def start_server(
     binary = carillon_bin()
     stderr_file = tempfile.NamedTemporaryFile(prefix="carillon-stderr-", suffix=".log", delete=False)
     stderr_path = Path(stderr_file.name)
-    command = [str(binary), "serve", "--listen", "127.0.0.1:0", "--in-memory", *(args or [])]
+    command = [str(binary), "serve", "--listen", "127.0.0.1:0", "--legacy-listen", "127.0.0.1:0", "--in-memory", *(args or [])]
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,

@@ -1,11 +1,18 @@
-//! Operation name → typed input → service call → typed output.
+//! Operation name → typed input → service call → output in the API's own shape.
+//!
+//! One table serves both APIs: an operation that exists in both (CreateMeeting, ...) is the same
+//! service call; each model only routes its own operations. The legacy API differs only in
+//! [`legacy::adapt_input`], in projecting outputs onto its model's output shapes, and in
+//! [`legacy::adapt_output`].
 
-use carillon_core::{MeetingService, RequestContext, ServiceError};
+use carillon_core::{MeetingService, Namespace, RequestContext, ServiceError};
+use carillon_model::Operation;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::{legacy, ApiState};
 
 /// A successful output: a JSON body, or none for operations without output members.
 pub enum Output {
@@ -24,98 +31,144 @@ fn input<T: DeserializeOwned>(operation: &str, value: Value) -> Result<T, ApiErr
     })
 }
 
-fn json<T: Serialize>(result: Result<T, ServiceError>) -> Result<Output, ServiceError> {
-    let value = result?;
-    serde_json::to_vec(&value)
-        .map(Output::Json)
-        .map_err(|e| ServiceError::Internal(carillon_core::StoreError::new(e)))
+/// Encodes outputs in the shape of the API being served.
+struct Encoder<'a> {
+    state: &'a ApiState,
+    operation: &'a Operation,
 }
 
-fn empty(result: Result<(), ServiceError>) -> Result<Output, ServiceError> {
-    result.map(|()| Output::Empty)
+impl Encoder<'_> {
+    fn json<T: Serialize>(&self, result: Result<T, ServiceError>) -> Result<Output, ServiceError> {
+        let output = result?;
+        let encoded = match self.state.namespace {
+            // The service's outputs are the current model's shapes: no projection needed.
+            Namespace::Meetings => serde_json::to_vec(&output),
+            Namespace::Legacy => serde_json::to_value(&output).and_then(|value| {
+                let mut value = self.state.model.project_output(self.operation, value);
+                legacy::adapt_output(&mut value);
+                serde_json::to_vec(&value)
+            }),
+        };
+        encoded
+            .map(Output::Json)
+            .map_err(|e| ServiceError::Internal(carillon_core::StoreError::new(e)))
+    }
+
+    fn empty(&self, result: Result<(), ServiceError>) -> Result<Output, ServiceError> {
+        result.map(|()| Output::Empty)
+    }
 }
 
 pub async fn dispatch(
-    service: &MeetingService,
+    state: &ApiState,
     ctx: &RequestContext,
-    operation: &str,
-    value: Value,
-) -> Result<Result<Output, ServiceError>, ApiError> {
-    let s = service;
-    Ok(match operation {
-        "CreateMeeting" => json(s.create_meeting(ctx, input(operation, value)?).await),
-        "CreateMeetingWithAttendees" => json(
-            s.create_meeting_with_attendees(ctx, input(operation, value)?)
+    operation: &Operation,
+    mut value: Value,
+) -> Result<Output, ApiError> {
+    if state.namespace == Namespace::Legacy {
+        legacy::adapt_input(&operation.name, &mut value)?;
+    }
+    let s: &MeetingService = &state.shared.service;
+    let e = Encoder { state, operation };
+    let op = operation.name.as_str();
+    let result = match op {
+        "CreateMeeting" => e.json(s.create_meeting(ctx, input(op, value)?).await),
+        "CreateMeetingWithAttendees" => e.json(
+            s.create_meeting_with_attendees(ctx, input(op, value)?)
                 .await,
         ),
-        "GetMeeting" => json(s.get_meeting(ctx, input(operation, value)?).await),
-        "DeleteMeeting" => empty(s.delete_meeting(ctx, input(operation, value)?).await),
-        "CreateAttendee" => json(s.create_attendee(ctx, input(operation, value)?).await),
-        "BatchCreateAttendee" => json(s.batch_create_attendee(ctx, input(operation, value)?).await),
-        "GetAttendee" => json(s.get_attendee(ctx, input(operation, value)?).await),
-        "ListAttendees" => json(s.list_attendees(ctx, input(operation, value)?).await),
-        "DeleteAttendee" => empty(s.delete_attendee(ctx, input(operation, value)?).await),
-        "UpdateAttendeeCapabilities" => json(
-            s.update_attendee_capabilities(ctx, input(operation, value)?)
+        "GetMeeting" => e.json(s.get_meeting(ctx, input(op, value)?).await),
+        "DeleteMeeting" => e.empty(s.delete_meeting(ctx, input(op, value)?).await),
+        "CreateAttendee" => e.json(s.create_attendee(ctx, input(op, value)?).await),
+        "BatchCreateAttendee" => e.json(s.batch_create_attendee(ctx, input(op, value)?).await),
+        "GetAttendee" => e.json(s.get_attendee(ctx, input(op, value)?).await),
+        "ListAttendees" => e.json(s.list_attendees(ctx, input(op, value)?).await),
+        "DeleteAttendee" => e.empty(s.delete_attendee(ctx, input(op, value)?).await),
+        "UpdateAttendeeCapabilities" => {
+            e.json(s.update_attendee_capabilities(ctx, input(op, value)?).await)
+        }
+        "BatchUpdateAttendeeCapabilitiesExcept" => e.empty(
+            s.batch_update_attendee_capabilities_except(ctx, input(op, value)?)
                 .await,
         ),
-        "BatchUpdateAttendeeCapabilitiesExcept" => empty(
-            s.batch_update_attendee_capabilities_except(ctx, input(operation, value)?)
-                .await,
-        ),
-        "StartMeetingTranscription" => empty(
-            s.start_meeting_transcription(ctx, input(operation, value)?)
-                .await,
-        ),
-        "StopMeetingTranscription" => empty(
-            s.stop_meeting_transcription(ctx, input(operation, value)?)
-                .await,
-        ),
-        "TagResource" => empty(s.tag_resource(ctx, input(operation, value)?).await),
-        "UntagResource" => empty(s.untag_resource(ctx, input(operation, value)?).await),
-        "ListTagsForResource" => json(
-            s.list_tags_for_resource(ctx, input(operation, value)?)
-                .await,
-        ),
+        "StartMeetingTranscription" => {
+            e.empty(s.start_meeting_transcription(ctx, input(op, value)?).await)
+        }
+        "StopMeetingTranscription" => {
+            e.empty(s.stop_meeting_transcription(ctx, input(op, value)?).await)
+        }
+        "TagResource" => e.empty(s.tag_resource(ctx, input(op, value)?).await),
+        "UntagResource" => e.empty(s.untag_resource(ctx, input(op, value)?).await),
+        "ListTagsForResource" => e.json(s.list_tags_for_resource(ctx, input(op, value)?).await),
+        // Legacy only.
+        "ListMeetings" => e.json(s.list_meetings(ctx, input(op, value)?).await),
+        "TagMeeting" => e.empty(s.tag_meeting(ctx, input(op, value)?).await),
+        "UntagMeeting" => e.empty(s.untag_meeting(ctx, input(op, value)?).await),
+        "ListMeetingTags" => e.json(s.list_meeting_tags(ctx, input(op, value)?).await),
+        "TagAttendee" => e.empty(s.tag_attendee(ctx, input(op, value)?).await),
+        "UntagAttendee" => e.empty(s.untag_attendee(ctx, input(op, value)?).await),
+        "ListAttendeeTags" => e.json(s.list_attendee_tags(ctx, input(op, value)?).await),
         other => {
             tracing::error!(operation = other, "routed operation has no handler");
             return Err(ApiError::service_failure());
         }
+    };
+    result.map_err(|err| {
+        if let ServiceError::Internal(cause) = &err {
+            tracing::error!(error = %cause, "internal error");
+        }
+        ApiError::from_service(&err, state.namespace, operation, &state.model)
     })
 }
 
-/// The operations [`dispatch`] handles; a test checks the list against the model.
-#[cfg(test)]
-const HANDLED_OPERATIONS: &[&str] = &[
-    "CreateMeeting",
-    "CreateMeetingWithAttendees",
-    "GetMeeting",
-    "DeleteMeeting",
-    "CreateAttendee",
-    "BatchCreateAttendee",
-    "GetAttendee",
-    "ListAttendees",
-    "DeleteAttendee",
-    "UpdateAttendeeCapabilities",
-    "BatchUpdateAttendeeCapabilitiesExcept",
-    "StartMeetingTranscription",
-    "StopMeetingTranscription",
-    "TagResource",
-    "UntagResource",
-    "ListTagsForResource",
-];
-
 #[cfg(test)]
 mod tests {
-    use super::HANDLED_OPERATIONS;
+    use std::sync::Arc;
 
-    #[test]
-    fn every_model_operation_has_a_handler() {
-        let model = crate::ApiState::meetings_model();
-        let mut modeled: Vec<&str> = model.operations().map(|o| o.name.as_str()).collect();
-        modeled.sort_unstable();
-        let mut handled = HANDLED_OPERATIONS.to_vec();
-        handled.sort_unstable();
-        assert_eq!(modeled, handled);
+    use carillon_core::{MeetingService, PublicEndpoint, RequestContext, Scope, ServiceConfig};
+    use carillon_sqlite::SqliteStore;
+
+    use crate::credentials::StaticCredentials;
+    use crate::{ApiState, Shared};
+
+    fn shared() -> Arc<Shared> {
+        Arc::new(Shared {
+            service: MeetingService::new(
+                Arc::new(SqliteStore::open_in_memory().unwrap()),
+                ServiceConfig {
+                    public_endpoint: PublicEndpoint::parse("http://127.0.0.1:8080").unwrap(),
+                    max_replicas_per_primary: 4,
+                },
+            ),
+            verifier: carillon_sigv4::Verifier::new(crate::SIGNING_NAME),
+            credentials: Arc::new(StaticCredentials::example()),
+            body_limit: crate::DEFAULT_BODY_LIMIT,
+        })
+    }
+
+    /// Dispatching an empty input reaches the operation's handler, which refuses it as a bad
+    /// request or serves it; only an operation without a handler is a service failure.
+    #[tokio::test]
+    async fn every_operation_of_both_models_has_a_handler() {
+        let shared = shared();
+        for api in [ApiState::meetings(shared.clone()), ApiState::legacy(shared)] {
+            let ctx = RequestContext {
+                scope: Scope {
+                    account_id: "123456789012".into(),
+                    namespace: api.namespace,
+                },
+                region: "us-east-1".into(),
+            };
+            for op in api.model.operations() {
+                let result = super::dispatch(&api, &ctx, op, serde_json::json!({})).await;
+                if let Err(e) = result {
+                    assert_ne!(
+                        e.name, "ServiceFailureException",
+                        "{} has no handler",
+                        op.name
+                    );
+                }
+            }
+        }
     }
 }

@@ -3,11 +3,17 @@
 //! Wire format (digest §6): the status of the exception, `x-amzn-ErrorType: <Name>` (the one place
 //! every SDK reads the code from), `x-amzn-RequestId`, `Content-Type: application/json`, and a body
 //! `{"Code": <short code>, "Message": ..., "RequestId": ...}` (+ `ResourceName` where the model has
-//! it). `Code` is the name without its `Exception` suffix (`NotFound`), as the real service sends.
+//! it). `Code` is the short code the real service sends: the name without its `Exception`
+//! suffix (`NotFound`), or the legacy `ErrorCode` enum value (`Throttled`, `Unauthorized`, ...).
+//!
+//! Each API names the same condition differently (`LimitExceededException` vs
+//! `ResourceLimitExceededException`): [`ApiError::from_service`] picks, for the operation at hand,
+//! the first of the namespace's candidate names that the operation's model lists.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use carillon_core::ServiceError;
+use carillon_core::{Namespace, ServiceError};
+use carillon_model::{Operation, ServiceModel};
 use serde::Serialize;
 
 use crate::pipeline::REQUEST_ID_HEADER;
@@ -17,6 +23,8 @@ use crate::pipeline::REQUEST_ID_HEADER;
 pub struct ApiError {
     pub name: &'static str,
     pub status: u16,
+    /// The body's `Code` member.
+    pub code: &'static str,
     pub message: String,
     /// `ResourceName` member (ResourceNotFoundException, TooManyTagsException).
     pub resource_name: Option<String>,
@@ -29,6 +37,7 @@ impl ApiError {
         ApiError {
             name,
             status,
+            code: name.strip_suffix("Exception").unwrap_or(name),
             message: message.into(),
             resource_name: None,
             retry_after: None,
@@ -51,30 +60,39 @@ impl ApiError {
         )
     }
 
-    /// Maps a service error to the current API's exceptions (`chime-sdk-meetings`).
-    pub fn from_service(e: &ServiceError) -> Self {
-        let (name, status) = match e {
-            ServiceError::BadRequest(_) => ("BadRequestException", 400),
-            ServiceError::NotFound(_) => ("NotFoundException", 404),
-            ServiceError::LimitExceeded(_) => ("LimitExceededException", 400),
-            ServiceError::Conflict(_) => ("ConflictException", 409),
-            ServiceError::UnprocessableEntity(_) => ("UnprocessableEntityException", 422),
-            ServiceError::ResourceNotFound { .. } => ("ResourceNotFoundException", 404),
-            ServiceError::TooManyTags { .. } => ("TooManyTagsException", 400),
-            ServiceError::Internal(_) => return Self::service_failure(),
+    /// Maps a service error to the exception the namespace uses for it, among those modeled for
+    /// the operation. A condition the operation does not model is a bug: it is logged and sent
+    /// as `ServiceFailureException`, since SDKs only recognise modeled errors (digest §6.2).
+    pub fn from_service(
+        e: &ServiceError,
+        namespace: Namespace,
+        operation: &Operation,
+        model: &ServiceModel,
+    ) -> Self {
+        let Some(name) = candidates(e, namespace)
+            .iter()
+            .copied()
+            .find(|name| operation.errors.iter().any(|n| n == name))
+        else {
+            if !matches!(e, ServiceError::Internal(_)) {
+                tracing::error!(operation = %operation.name, error = ?e, "no modeled exception for this error");
+            }
+            return Self::service_failure();
         };
+        let status = model.error_status(name).unwrap_or(400);
         let mut err = Self::new(name, status, e.to_string());
+        if namespace == Namespace::Legacy {
+            err.code = legacy_code(name);
+        }
         if let ServiceError::ResourceNotFound { resource, .. }
         | ServiceError::TooManyTags { resource, .. } = e
         {
-            err.resource_name = Some(resource.clone());
+            // Only the current API's exceptions have a ResourceName member.
+            if namespace == Namespace::Meetings {
+                err.resource_name = Some(resource.clone());
+            }
         }
         err
-    }
-
-    /// The short code sent in the body's `Code` member.
-    pub fn code(&self) -> &'static str {
-        self.name.strip_suffix("Exception").unwrap_or(self.name)
     }
 
     /// The complete response for a request id.
@@ -89,7 +107,7 @@ impl ApiError {
             resource_name: Option<&'a str>,
         }
         let body = serde_json::to_vec(&Body {
-            code: self.code(),
+            code: self.code,
             message: &self.message,
             request_id,
             resource_name: self.resource_name.as_deref(),
@@ -110,6 +128,37 @@ impl ApiError {
     }
 }
 
+/// The exception names a namespace may use for a condition, in order of preference.
+fn candidates(e: &ServiceError, namespace: Namespace) -> &'static [&'static str] {
+    use Namespace::{Legacy, Meetings};
+    match (e, namespace) {
+        (ServiceError::BadRequest(_), _) => &["BadRequestException"],
+        (ServiceError::NotFound(_), _) => &["NotFoundException"],
+        (ServiceError::UnprocessableEntity(_), _) => &["UnprocessableEntityException"],
+        (ServiceError::Internal(_), _) => &[],
+        (ServiceError::LimitExceeded(_), Meetings) => &["LimitExceededException"],
+        (ServiceError::Conflict(_), Meetings) => &["ConflictException"],
+        (ServiceError::ResourceNotFound { .. }, Meetings) => &["ResourceNotFoundException"],
+        (ServiceError::TooManyTags { .. }, Meetings) => &["TooManyTagsException"],
+        // The legacy model has no Conflict, ResourceNotFound or TooManyTags for meetings.
+        (ServiceError::LimitExceeded(_) | ServiceError::TooManyTags { .. }, Legacy) => {
+            &["ResourceLimitExceededException", "BadRequestException"]
+        }
+        (ServiceError::Conflict(_), Legacy) => &["BadRequestException"],
+        (ServiceError::ResourceNotFound { .. }, Legacy) => &["NotFoundException"],
+    }
+}
+
+/// The legacy `ErrorCode` enum value for an exception, as the legacy service puts in `Code`.
+fn legacy_code(name: &'static str) -> &'static str {
+    match name {
+        "ThrottledClientException" => "Throttled",
+        "UnauthorizedClientException" => "Unauthorized",
+        "UnprocessableEntityException" => "Unprocessable",
+        _ => name.strip_suffix("Exception").unwrap_or(name),
+    }
+}
+
 impl From<carillon_sigv4::AuthError> for ApiError {
     fn from(e: carillon_sigv4::AuthError) -> Self {
         ApiError::new(e.code(), e.status(), e.to_string())
@@ -118,6 +167,8 @@ impl From<carillon_sigv4::AuthError> for ApiError {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     async fn render(e: ApiError) -> (u16, axum::http::HeaderMap, serde_json::Value) {
@@ -128,12 +179,31 @@ mod tests {
         (status, headers, serde_json::from_slice(&bytes).unwrap())
     }
 
+    fn models() -> (ServiceModel, ServiceModel) {
+        let current =
+            ServiceModel::from_json(carillon_model::CHIME_SDK_MEETINGS_2021_07_15).unwrap();
+        let legacy = ServiceModel::from_json_with_operations(
+            carillon_model::CHIME_2018_05_01,
+            carillon_model::CHIME_2018_05_01_MEETING_OPERATIONS,
+        )
+        .unwrap();
+        (current, legacy)
+    }
+
+    fn map(model: &ServiceModel, ns: Namespace, op: &str, e: &ServiceError) -> ApiError {
+        ApiError::from_service(e, ns, model.operation(op).unwrap(), model)
+    }
+
     #[tokio::test]
     async fn renders_the_rest_json_error() {
-        let (status, headers, body) = render(ApiError::from_service(
+        let (current, _) = models();
+        let e = map(
+            &current,
+            Namespace::Meetings,
+            "GetMeeting",
             &ServiceError::meeting_not_found("m1"),
-        ))
-        .await;
+        );
+        let (status, headers, body) = render(e).await;
         assert_eq!(status, 404);
         assert_eq!(headers["x-amzn-errortype"], "NotFoundException");
         assert_eq!(
@@ -147,57 +217,172 @@ mod tests {
         );
     }
 
+    fn tag_error() -> ServiceError {
+        ServiceError::TooManyTags {
+            message: "x".into(),
+            resource: "arn:aws:chime:us-east-1:123456789012:meeting/x".into(),
+        }
+    }
+
     #[tokio::test]
-    async fn every_service_error_has_its_modeled_name_and_status() {
-        let cases: Vec<(ServiceError, &str, u16)> = vec![
+    async fn each_namespace_has_its_own_names() {
+        let (current, legacy) = models();
+        let limit = ServiceError::LimitExceeded("x".into());
+        let cases: Vec<(
+            &ServiceModel,
+            Namespace,
+            &str,
+            ServiceError,
+            &str,
+            u16,
+            &str,
+        )> = vec![
             (
+                &current,
+                Namespace::Meetings,
+                "CreateMeeting",
                 ServiceError::BadRequest("x".into()),
                 "BadRequestException",
                 400,
+                "BadRequest",
             ),
             (
-                ServiceError::LimitExceeded("x".into()),
+                &current,
+                Namespace::Meetings,
+                "CreateAttendee",
+                limit,
                 "LimitExceededException",
                 400,
+                "LimitExceeded",
             ),
-            (ServiceError::Conflict("x".into()), "ConflictException", 409),
             (
+                &current,
+                Namespace::Meetings,
+                "UpdateAttendeeCapabilities",
+                ServiceError::Conflict("x".into()),
+                "ConflictException",
+                409,
+                "Conflict",
+            ),
+            (
+                &current,
+                Namespace::Meetings,
+                "StartMeetingTranscription",
                 ServiceError::UnprocessableEntity("x".into()),
                 "UnprocessableEntityException",
                 422,
+                "UnprocessableEntity",
             ),
             (
-                ServiceError::TooManyTags {
-                    message: "x".into(),
-                    resource: "arn:a".into(),
-                },
+                &current,
+                Namespace::Meetings,
+                "TagResource",
+                tag_error(),
                 "TooManyTagsException",
                 400,
+                "TooManyTags",
             ),
             (
+                &current,
+                Namespace::Meetings,
+                "GetMeeting",
                 ServiceError::Internal(carillon_core::StoreError::new("disk on fire")),
                 "ServiceFailureException",
                 500,
+                "ServiceFailure",
+            ),
+            (
+                &legacy,
+                Namespace::Legacy,
+                "CreateAttendee",
+                ServiceError::LimitExceeded("x".into()),
+                "ResourceLimitExceededException",
+                400,
+                "ResourceLimitExceeded",
+            ),
+            (
+                &legacy,
+                Namespace::Legacy,
+                "TagMeeting",
+                tag_error(),
+                "ResourceLimitExceededException",
+                400,
+                "ResourceLimitExceeded",
+            ),
+            // Legacy TagResource models no limit error.
+            (
+                &legacy,
+                Namespace::Legacy,
+                "TagResource",
+                tag_error(),
+                "BadRequestException",
+                400,
+                "BadRequest",
+            ),
+            (
+                &legacy,
+                Namespace::Legacy,
+                "StartMeetingTranscription",
+                ServiceError::UnprocessableEntity("x".into()),
+                "UnprocessableEntityException",
+                422,
+                "Unprocessable",
+            ),
+            (
+                &legacy,
+                Namespace::Legacy,
+                "ListTagsForResource",
+                ServiceError::ResourceNotFound {
+                    message: "x".into(),
+                    resource: "arn:x".into(),
+                },
+                "NotFoundException",
+                404,
+                "NotFound",
+            ),
+            // A condition the operation does not model at all becomes a service failure.
+            (
+                &current,
+                Namespace::Meetings,
+                "GetMeeting",
+                ServiceError::LimitExceeded("x".into()),
+                "ServiceFailureException",
+                500,
+                "ServiceFailure",
             ),
         ];
-        for (e, name, status) in cases {
-            let (s, h, body) = render(ApiError::from_service(&e)).await;
-            assert_eq!((h["x-amzn-errortype"].to_str().unwrap(), s), (name, status));
+        for (model, ns, op, e, name, status, code) in cases {
+            let (s, h, body) = render(map(model, ns, op, &e)).await;
+            assert_eq!(
+                (h["x-amzn-errortype"].to_str().unwrap(), s),
+                (name, status),
+                "{op} {e:?}"
+            );
+            assert_eq!(body["Code"], code, "{op}");
             assert!(
                 !body.to_string().contains("disk on fire"),
                 "internal detail leaked"
             );
         }
-        let (_, _, body) = render(ApiError::from_service(&ServiceError::ResourceNotFound {
-            message: "gone".into(),
-            resource: "arn:aws:chime:us-east-1:123456789012:meeting/x".into(),
-        }))
+    }
+
+    #[tokio::test]
+    async fn resource_name_only_where_modeled() {
+        let (current, legacy) = models();
+        let (_, _, body) = render(map(
+            &current,
+            Namespace::Meetings,
+            "TagResource",
+            &tag_error(),
+        ))
         .await;
         assert_eq!(
             body["ResourceName"],
             "arn:aws:chime:us-east-1:123456789012:meeting/x"
         );
-        assert_eq!(body["Code"], "ResourceNotFound");
+        let (_, _, body) =
+            render(map(&legacy, Namespace::Legacy, "TagMeeting", &tag_error())).await;
+        assert!(body.get("ResourceName").is_none());
     }
 
     #[tokio::test]
@@ -207,5 +392,11 @@ mod tests {
         let (s, h, _) = render(e).await;
         assert_eq!(s, 503);
         assert_eq!(h["retry-after"], "2");
+    }
+
+    #[test]
+    fn shared_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Arc<crate::Shared>>();
     }
 }

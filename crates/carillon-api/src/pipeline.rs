@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use carillon_core::{Namespace, RequestContext, Scope};
+use carillon_core::{RequestContext, Scope};
 use carillon_model::RouteError;
 use carillon_sigv4::SignedRequest;
 use tracing::{field, Instrument};
@@ -22,23 +22,21 @@ pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 
 /// `GET /health`: 200 when the store answers, 503 otherwise. Unauthenticated.
 pub async fn health(State(state): State<Arc<ApiState>>) -> Response {
-    match state.service.store().ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            [("content-type", "application/json")],
-            r#"{"status":"ok"}"#,
-        )
-            .into_response(),
+    let (status, body) = match state.shared.service.store().ping().await {
+        Ok(()) => (StatusCode::OK, r#"{"status":"ok"}"#),
         Err(e) => {
             tracing::warn!(error = %e, "health check: store unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                [("content-type", "application/json")],
                 r#"{"status":"unavailable"}"#,
             )
-                .into_response()
         }
+    };
+    let mut response = (status, [("content-type", "application/json")], body).into_response();
+    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, id);
     }
+    response
 }
 
 /// Every API request. One span per request carries the request id, operation, status and
@@ -49,6 +47,7 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
+        api = state.namespace.as_str(),
         method = %request.method(),
         operation = field::Empty,
         status = field::Empty,
@@ -80,13 +79,14 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
 }
 
 async fn process(state: &ApiState, request: Request) -> Result<Response, ApiError> {
+    let shared = &state.shared;
     let (parts, body) = request.into_parts();
-    let body = read_body(body, state.body_limit).await?;
+    let body = read_body(body, shared.body_limit).await?;
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
 
-    let identity = state.verifier.verify(
+    let identity = shared.verifier.verify(
         &SignedRequest {
             method,
             path,
@@ -94,7 +94,7 @@ async fn process(state: &ApiState, request: Request) -> Result<Response, ApiErro
             headers: &parts.headers,
             body: &body,
         },
-        state.credentials.as_ref(),
+        shared.credentials.as_ref(),
         SystemTime::now(),
     )?;
 
@@ -112,26 +112,12 @@ async fn process(state: &ApiState, request: Request) -> Result<Response, ApiErro
     let ctx = RequestContext {
         scope: Scope {
             account_id: identity.account_id,
-            namespace: Namespace::Meetings,
+            namespace: state.namespace,
         },
         region: identity.region,
     };
-    match dispatch(&state.service, &ctx, &operation.name, input).await? {
-        Ok(output) => Ok(success(operation.success_code, output)),
-        Err(e) => {
-            if let carillon_core::ServiceError::Internal(cause) = &e {
-                tracing::error!(error = %cause, "internal error");
-            }
-            let api = ApiError::from_service(&e);
-            // Clients only recognise the errors modeled for the operation (digest §6.2).
-            if operation.errors.iter().any(|n| n == api.name) {
-                Err(api)
-            } else {
-                tracing::error!(error = api.name, "error not modeled for this operation");
-                Err(ApiError::service_failure())
-            }
-        }
-    }
+    let output = dispatch(state, &ctx, operation, input).await?;
+    Ok(success(operation.success_code, output))
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {

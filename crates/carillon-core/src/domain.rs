@@ -246,7 +246,8 @@ pub struct AttendeeRecord {
     pub attendee_id: String,
     pub external_user_id: String,
     pub join_token: String,
-    /// `None` for attendees of the legacy namespace, which has no capabilities.
+    /// Always set by the service (legacy attendees get the defaults, which the legacy API does
+    /// not show); optional so that a backend can represent a record without them.
     pub capabilities: Option<AttendeeCapabilities>,
 }
 

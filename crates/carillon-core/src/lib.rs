@@ -20,5 +20,5 @@ pub mod transcription;
 pub use domain::*;
 pub use error::ServiceError;
 pub use media_placement::PublicEndpoint;
-pub use service::{MeetingService, RequestContext, ServiceConfig};
+pub use service::{MeetingService, RequestContext, ServiceConfig, MAX_TAGS_PER_RESOURCE};
 pub use store::*;

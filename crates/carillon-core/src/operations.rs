@@ -16,6 +16,9 @@ pub struct CreateAttendeeRequestItem {
     pub external_user_id: String,
     #[serde(default)]
     pub capabilities: Option<AttendeeCapabilities>,
+    /// Attendee tags: a member of the legacy API only.
+    #[serde(default)]
+    pub tags: Option<Vec<Tag>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -246,3 +249,53 @@ pub struct ListAttendeesOutput {
 pub struct ListTagsForResourceOutput {
     pub tags: Vec<Tag>,
 }
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListMeetingsInput {
+    #[serde(default)]
+    pub next_token: Option<String>,
+    #[serde(default)]
+    pub max_results: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListMeetingsOutput {
+    pub meetings: Vec<Meeting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagMeetingInput {
+    pub meeting_id: String,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UntagMeetingInput {
+    pub meeting_id: String,
+    pub tag_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagAttendeeInput {
+    pub meeting_id: String,
+    pub attendee_id: String,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UntagAttendeeInput {
+    pub meeting_id: String,
+    pub attendee_id: String,
+    pub tag_keys: Vec<String>,
+}
+
+/// The `Tags` output of ListTagsForResource, ListMeetingTags and ListAttendeeTags.
+pub type TagsOutput = ListTagsForResourceOutput;

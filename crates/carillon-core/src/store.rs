@@ -30,6 +30,23 @@ pub struct NewMeeting {
     pub max_replicas: u32,
 }
 
+/// An attendee to create, with its tags (attendee tags exist only in the legacy namespace; in the
+/// current one `tags` is empty).
+#[derive(Debug, Clone)]
+pub struct NewAttendee {
+    pub record: AttendeeRecord,
+    pub tags: Vec<Tag>,
+}
+
+impl From<AttendeeRecord> for NewAttendee {
+    fn from(record: AttendeeRecord) -> Self {
+        NewAttendee {
+            record,
+            tags: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum CreateMeetingOutcome {
     /// The meeting was created, and the attendees after it.
@@ -74,6 +91,13 @@ pub struct AttendeePage {
     pub next: Option<i64>,
 }
 
+#[derive(Debug, Clone)]
+pub struct MeetingPage {
+    pub meetings: Vec<MeetingRecord>,
+    /// Position after the last meeting returned, when more may follow.
+    pub next: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagOutcome {
     Tagged,
@@ -90,7 +114,7 @@ pub trait Store: Send + Sync + 'static {
     async fn create_meeting(
         &self,
         meeting: NewMeeting,
-        attendees: Vec<AttendeeRecord>,
+        attendees: Vec<NewAttendee>,
     ) -> StoreResult<CreateMeetingOutcome>;
 
     /// An active meeting of the scope.
@@ -107,12 +131,14 @@ pub trait Store: Send + Sync + 'static {
     /// Creates attendees in order. An undeleted attendee with the same ExternalUserId is returned
     /// instead of a new one; a new one is refused once the meeting holds
     /// [`MeetingRecord::max_attendees`] undeleted attendees. The records' `meeting_id` is the
-    /// meeting's own. `None` when the meeting is not active.
+    /// meeting's own. A new attendee is stored with its tags (a key repeated counts once, the
+    /// last value wins); an existing one is returned without touching its tags. `None` when the
+    /// meeting is not active.
     async fn create_attendees(
         &self,
         scope: &Scope,
         meeting_id: &str,
-        attendees: Vec<AttendeeRecord>,
+        attendees: Vec<NewAttendee>,
     ) -> StoreResult<Option<Vec<AttendeeOutcome>>>;
 
     async fn get_attendee(
@@ -166,7 +192,7 @@ pub trait Store: Send + Sync + 'static {
         configuration: Option<TranscriptionConfiguration>,
     ) -> StoreResult<bool>;
 
-    /// Adds or overwrites tags, refusing the whole change if the meeting would end up with more
+    /// Adds or overwrites tags, refusing the whole change if the resource would end up with more
     /// than `max_tags` tags. A key repeated in `tags` counts once; its last value wins.
     async fn tag_meeting(
         &self,
@@ -191,6 +217,45 @@ pub trait Store: Send + Sync + 'static {
         scope: &Scope,
         meeting_id: &str,
     ) -> StoreResult<Option<Vec<Tag>>>;
+
+    /// Active meetings of the scope in creation order, starting after position `after` (legacy
+    /// ListMeetings).
+    async fn list_meetings(
+        &self,
+        scope: &Scope,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<MeetingPage>;
+
+    /// Adds or overwrites an attendee's tags, refusing the whole change (`TooManyTags`) if the
+    /// attendee would end up with more than `max_tags` tags. A key repeated in `tags` counts
+    /// once; its last value wins. (`TagOutcome::MeetingNotFound` is never returned here: the
+    /// lookup says which of the meeting and the attendee is missing.)
+    async fn tag_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        tags: Vec<Tag>,
+        max_tags: usize,
+    ) -> StoreResult<AttendeeLookup<TagOutcome>>;
+
+    /// Removes an attendee's tags with these keys (absent keys are fine).
+    async fn untag_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        keys: Vec<String>,
+    ) -> StoreResult<AttendeeLookup<()>>;
+
+    /// An attendee's tags in the order their keys were first set.
+    async fn list_attendee_tags(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<Vec<Tag>>>;
 
     /// True when the backend can serve requests (used by the readiness check).
     async fn ping(&self) -> StoreResult<()>;

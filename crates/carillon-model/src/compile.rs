@@ -1,6 +1,6 @@
 //! Loading a botocore `service-2.json` and compiling what serving it needs.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -37,6 +37,8 @@ impl ServiceModel {
             json: shapes_json,
             index: HashMap::new(),
             order: Vec::new(),
+            shapes: Vec::new(),
+            patterns: true,
         };
         let mut operations = Vec::with_capacity(names.len());
         for name in names {
@@ -44,13 +46,27 @@ impl ServiceModel {
             let op = op.ok_or_else(|| malformed(format!("operation {name} is not an object")))?;
             operations.push(compiler.operation(name, op)?);
         }
-        let shapes = compiler.compile()?;
-        let shape_index = compiler.index;
+        // Input-reachable shapes first, with their patterns: they are validated.
+        compiler.build()?;
+        check_bindings(&compiler.shapes)?;
+        // Then the shapes only outputs reach: projected, never validated, so no patterns.
+        compiler.patterns = false;
+        for op in &mut operations {
+            if let Some(shape) = &op.output_shape {
+                op.output = Some(compiler.id(shape)?);
+            }
+        }
+        compiler.build()?;
+        let Compiler {
+            shapes,
+            index: shape_index,
+            ..
+        } = compiler;
         for op in &operations {
-            if let Some(id) = op.input {
-                if !matches!(shapes[id].kind, Kind::Structure(_)) {
+            for (role, id) in [("input", op.input), ("output", op.output)] {
+                if id.is_some_and(|id| !matches!(shapes[id].kind, Kind::Structure(_))) {
                     return Err(malformed(format!(
-                        "input of {} is not a structure",
+                        "{role} of {} is not a structure",
                         op.name
                     )));
                 }
@@ -150,7 +166,12 @@ fn check_ambiguity(operations: &[Operation]) -> Result<(), ModelError> {
 struct Compiler<'j> {
     json: &'j Map<String, Value>,
     index: HashMap<String, ShapeId>,
+    /// Shape names by id.
     order: Vec<&'j str>,
+    /// Built shapes by id: a prefix of `order`.
+    shapes: Vec<Shape>,
+    /// Whether string shapes built from now on get their pattern compiled.
+    patterns: bool,
 }
 
 impl<'j> Compiler<'j> {
@@ -240,31 +261,22 @@ impl<'j> Compiler<'j> {
             deprecated: op.get("deprecated").and_then(Value::as_bool) == Some(true),
             template,
             input,
+            output: None,
         })
     }
 
-    /// Builds every shape with an id; building may assign more ids (worklist, no recursion).
-    fn compile(&mut self) -> Result<Vec<Shape>, ModelError> {
-        let mut built = Vec::new();
-        let mut queue: VecDeque<ShapeId> = (0..self.order.len()).collect();
-        while let Some(id) = queue.pop_front() {
-            let before = self.order.len();
-            let name = self.order[id];
+    /// Builds every shape with an id and no shape yet; building may assign more ids (a
+    /// worklist in id order, no recursion).
+    fn build(&mut self) -> Result<(), ModelError> {
+        while let Some(&name) = self.order.get(self.shapes.len()) {
             let kind = self.kind(name)?;
-            queue.extend(before..self.order.len());
-            built.push((
-                id,
-                Shape {
-                    name: name.to_owned(),
-                    kind,
-                    rules: Vec::new(),
-                },
-            ));
+            self.shapes.push(Shape {
+                name: name.to_owned(),
+                kind,
+                rules: Vec::new(),
+            });
         }
-        built.sort_by_key(|(id, _)| *id);
-        let shapes: Vec<Shape> = built.into_iter().map(|(_, shape)| shape).collect();
-        check_bindings(&shapes)?;
-        Ok(shapes)
+        Ok(())
     }
 
     fn kind(&mut self, name: &str) -> Result<Kind, ModelError> {
@@ -283,7 +295,7 @@ impl<'j> Compiler<'j> {
                 Kind::String(StringShape {
                     min: unsigned("min"),
                     max: unsigned("max"),
-                    pattern: match text(json, "pattern") {
+                    pattern: match text(json, "pattern").filter(|_| self.patterns) {
                         Some(source) => Some(Pattern::compile(source).map_err(|reason| {
                             ModelError::Pattern {
                                 shape: name.to_owned(),
@@ -386,6 +398,7 @@ fn as_i64(value: &Value) -> Option<i64> {
 }
 
 /// URI labels and query parameters must carry scalars (or, for the query, lists of scalars).
+/// Checked on the input-reachable shapes, before any output shape is built.
 fn check_bindings(shapes: &[Shape]) -> Result<(), ModelError> {
     for shape in shapes {
         let Kind::Structure(structure) = &shape.kind else {

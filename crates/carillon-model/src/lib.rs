@@ -4,6 +4,8 @@
 //! it targets; [`ServiceModel::decode`] builds that operation's input as one JSON object (URI
 //! labels, query-string members and body members, keyed by model member name) and validates it
 //! against every constraint of the model. Callers deserialize the object into typed inputs.
+//! [`ServiceModel::project_output`] trims a response value to what the operation's output shape
+//! defines, so one implementation can answer models of different generations of the API.
 //!
 //! ```
 //! use carillon_model::{ServiceModel, CHIME_SDK_MEETINGS_2021_07_15};
@@ -23,6 +25,7 @@ mod error;
 mod messages;
 mod model;
 mod pattern;
+mod project;
 mod query;
 mod route;
 mod shape;

@@ -6,13 +6,14 @@ use crate::error::ModelError;
 use crate::route::Template;
 use crate::shape::{Shape, ShapeId};
 
-/// A rest-json service model, compiled once: operations routed, input shapes indexed and
-/// patterns precompiled.
+/// A rest-json service model, compiled once: operations routed, input and output shapes indexed
+/// and the patterns of input shapes precompiled.
 pub struct ServiceModel {
     pub(crate) metadata: Metadata,
     pub(crate) operations: Vec<Operation>,
     pub(crate) operation_index: HashMap<String, usize>,
-    /// Shapes reachable from the served operations' inputs.
+    /// Shapes reachable from the served operations' inputs (compiled first, with patterns), then
+    /// those reachable only from their outputs (without patterns: outputs are not validated).
     pub(crate) shapes: Vec<Shape>,
     pub(crate) shape_index: HashMap<String, ShapeId>,
     /// Type, sensitivity and error status of every shape in the model.
@@ -52,6 +53,7 @@ pub struct Operation {
     pub deprecated: bool,
     pub(crate) template: Template,
     pub(crate) input: Option<ShapeId>,
+    pub(crate) output: Option<ShapeId>,
 }
 
 impl ServiceModel {

@@ -3,29 +3,40 @@
 
 use carillon_core::{
     AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
-    StoreResult,
+    NewAttendee, StoreResult,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Context;
 use crate::meetings::ActiveMeeting;
 use crate::rows::{self, to_json, to_optional_json};
-use crate::sql;
+use crate::{sql, tags};
 
-/// Creates attendees in order: an undeleted one with the same ExternalUserId is returned instead,
-/// and a new one is refused once the meeting is full.
+/// Creates attendees in order: an undeleted one with the same ExternalUserId is returned instead
+/// (its tags untouched), and a new one is refused once the meeting is full. A new one is stored
+/// with its tags.
 pub(crate) fn create_in(
     conn: &Connection,
     meeting: &ActiveMeeting,
-    attendees: Vec<AttendeeRecord>,
+    attendees: Vec<NewAttendee>,
 ) -> StoreResult<Vec<AttendeeOutcome>> {
     let mut count = meeting.attendee_count;
     let mut outcomes = Vec::with_capacity(attendees.len());
-    for mut attendee in attendees {
+    for NewAttendee {
+        record: mut attendee,
+        tags: attendee_tags,
+    } in attendees
+    {
         attendee.meeting_id.clone_from(&meeting.meeting_id);
         // With room left, the insert itself detects a repeated ExternalUserId (one index probe
         // fewer on the common path); at the cap, only a repeat can succeed.
-        if count < meeting.max_attendees && insert(conn, meeting.seq, &attendee)? {
+        let inserted = if count < meeting.max_attendees {
+            insert(conn, meeting.seq, &attendee)?
+        } else {
+            None
+        };
+        if let Some(seq) = inserted {
+            tags::insert(conn, &tags::ATTENDEE, seq, &attendee_tags)?;
             count += 1;
             outcomes.push(AttendeeOutcome::Created(attendee));
         } else if let Some(existing) = by_user(conn, meeting, &attendee.external_user_id)? {
@@ -42,8 +53,9 @@ pub(crate) fn create_in(
     Ok(outcomes)
 }
 
-/// False when the meeting already has an attendee with this ExternalUserId.
-fn insert(conn: &Connection, meeting_seq: i64, a: &AttendeeRecord) -> StoreResult<bool> {
+/// The new attendee's key; `None` when the meeting already has an attendee with this
+/// ExternalUserId.
+fn insert(conn: &Connection, meeting_seq: i64, a: &AttendeeRecord) -> StoreResult<Option<i64>> {
     let capabilities = to_optional_json(a.capabilities.as_ref(), "encoding capabilities")?;
     let inserted = conn
         .prepare_cached(sql::INSERT_ATTENDEE)
@@ -57,7 +69,7 @@ fn insert(conn: &Connection, meeting_seq: i64, a: &AttendeeRecord) -> StoreResul
             ])
         })
         .context("inserting an attendee")?;
-    Ok(inserted > 0)
+    Ok((inserted > 0).then(|| conn.last_insert_rowid()))
 }
 
 fn by_user(
@@ -80,6 +92,20 @@ fn set_count(conn: &Connection, meeting_seq: i64, count: i64) -> StoreResult<()>
         .and_then(|mut stmt| stmt.execute(params![meeting_seq, count]))
         .context("counting attendees")?;
     Ok(())
+}
+
+/// The key of the meeting's attendee with this id, which its tags reference.
+pub(crate) fn seq(
+    conn: &Connection,
+    meeting: &ActiveMeeting,
+    attendee_id: &str,
+) -> StoreResult<Option<i64>> {
+    conn.prepare_cached(sql::ATTENDEE_SEQ)
+        .and_then(|mut stmt| {
+            stmt.query_row(params![meeting.seq, attendee_id], |row| row.get(0))
+                .optional()
+        })
+        .context("looking up an attendee")
 }
 
 pub(crate) fn get(
@@ -131,6 +157,7 @@ pub(crate) fn list(
     })
 }
 
+/// Deletes the attendee and, with its row, its tags.
 pub(crate) fn delete(
     conn: &Connection,
     meeting: &ActiveMeeting,
@@ -147,6 +174,7 @@ pub(crate) fn delete(
     Ok(AttendeeLookup::Found(()))
 }
 
+/// Deletes the meeting's attendees and, with their rows, their tags.
 pub(crate) fn delete_all(conn: &Connection, meeting_seq: i64) -> StoreResult<()> {
     conn.prepare_cached(sql::DELETE_MEETING_ATTENDEES)
         .and_then(|mut stmt| stmt.execute([meeting_seq]))

@@ -25,7 +25,8 @@ use async_trait::async_trait;
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     AttendeeCapabilities, AttendeeLookup, AttendeePage, AttendeeRecord, CreateMeetingOutcome,
-    MeetingRecord, NewMeeting, Scope, Store, StoreError, StoreResult, Tag, TagOutcome,
+    MeetingPage, MeetingRecord, NewAttendee, NewMeeting, Scope, Store, StoreError, StoreResult,
+    Tag, TagOutcome,
 };
 use rusqlite::Connection;
 
@@ -104,7 +105,7 @@ impl Store for SqliteStore {
     async fn create_meeting(
         &self,
         meeting: NewMeeting,
-        attendees: Vec<AttendeeRecord>,
+        attendees: Vec<NewAttendee>,
     ) -> StoreResult<CreateMeetingOutcome> {
         self.write(move |conn| meetings::create(conn, meeting, attendees))
             .await
@@ -130,7 +131,7 @@ impl Store for SqliteStore {
         &self,
         scope: &Scope,
         meeting_id: &str,
-        attendees: Vec<AttendeeRecord>,
+        attendees: Vec<NewAttendee>,
     ) -> StoreResult<Option<Vec<carillon_core::AttendeeOutcome>>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         self.write(move |conn| {
@@ -253,7 +254,7 @@ impl Store for SqliteStore {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         self.write(
             move |conn| match meetings::active(conn, &scope, &meeting_id)? {
-                Some(meeting) => tags::tag(conn, meeting.seq, &tags, max_tags),
+                Some(meeting) => tags::tag(conn, &tags::MEETING, meeting.seq, &tags, max_tags),
                 None => Ok(TagOutcome::MeetingNotFound),
             },
         )
@@ -271,7 +272,7 @@ impl Store for SqliteStore {
             let Some(meeting) = meetings::active(conn, &scope, &meeting_id)? else {
                 return Ok(false);
             };
-            tags::untag(conn, meeting.seq, &keys)?;
+            tags::untag(conn, &tags::MEETING, meeting.seq, &keys)?;
             Ok(true)
         })
         .await
@@ -285,8 +286,70 @@ impl Store for SqliteStore {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         self.read(move |conn| {
             meetings::active(conn, &scope, &meeting_id)?
-                .map(|meeting| tags::list(conn, meeting.seq))
+                .map(|meeting| tags::list(conn, &tags::MEETING, meeting.seq))
                 .transpose()
+        })
+        .await
+    }
+
+    async fn list_meetings(
+        &self,
+        scope: &Scope,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<MeetingPage> {
+        let scope = scope.clone();
+        self.read(move |conn| meetings::list(conn, &scope, after, limit))
+            .await
+    }
+
+    async fn tag_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        tags: Vec<Tag>,
+        max_tags: usize,
+    ) -> StoreResult<AttendeeLookup<TagOutcome>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.write(move |conn| {
+            with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
+                tags::tag(conn, &tags::ATTENDEE, seq, &tags, max_tags)
+            })
+        })
+        .await
+    }
+
+    async fn untag_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        keys: Vec<String>,
+    ) -> StoreResult<AttendeeLookup<()>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.write(move |conn| {
+            with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
+                tags::untag(conn, &tags::ATTENDEE, seq, &keys)
+            })
+        })
+        .await
+    }
+
+    async fn list_attendee_tags(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<Vec<Tag>>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.read(move |conn| {
+            with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
+                tags::list(conn, &tags::ATTENDEE, seq)
+            })
         })
         .await
     }
@@ -298,5 +361,23 @@ impl Store for SqliteStore {
                 .map_err(|e| StoreError(format!("sqlite: ping: {e}")))
         })
         .await
+    }
+}
+
+/// Runs `op` on the key of an attendee of an active meeting of the scope, or says which of the
+/// two is missing.
+fn with_attendee<T>(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+    attendee_id: &str,
+    op: impl FnOnce(i64) -> StoreResult<T>,
+) -> StoreResult<AttendeeLookup<T>> {
+    let Some(meeting) = meetings::active(conn, scope, meeting_id)? else {
+        return Ok(AttendeeLookup::MeetingNotFound);
+    };
+    match attendees::seq(conn, &meeting, attendee_id)? {
+        Some(seq) => op(seq).map(AttendeeLookup::Found),
+        None => Ok(AttendeeLookup::AttendeeNotFound),
     }
 }

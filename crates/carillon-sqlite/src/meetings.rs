@@ -2,7 +2,7 @@
 
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
-    AttendeeRecord, CreateMeetingOutcome, MeetingRecord, NewMeeting, Scope, StoreResult,
+    CreateMeetingOutcome, MeetingPage, MeetingRecord, NewAttendee, NewMeeting, Scope, StoreResult,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -84,7 +84,7 @@ fn active_replicas(conn: &Connection, primary_meeting_id: &str) -> StoreResult<V
 pub(crate) fn create(
     conn: &Connection,
     new: NewMeeting,
-    attendees: Vec<AttendeeRecord>,
+    attendees: Vec<NewAttendee>,
 ) -> StoreResult<CreateMeetingOutcome> {
     let record = new.record;
     if let Some(meeting) = by_token(conn, &record.scope, &record.client_request_token)? {
@@ -102,7 +102,7 @@ pub(crate) fn create(
         }
     }
     let seq = insert(conn, &record)?;
-    tags::insert(conn, seq, &new.tags)?;
+    tags::insert(conn, &tags::MEETING, seq, &new.tags)?;
     let meeting = ActiveMeeting {
         seq,
         meeting_id: record.meeting_id.clone(),
@@ -154,7 +154,47 @@ fn insert(conn: &Connection, r: &MeetingRecord) -> StoreResult<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-/// Ends the meeting and, for a primary, its active replicas.
+/// The scope's active meetings in creation order, after position `after`.
+pub(crate) fn list(
+    conn: &Connection,
+    scope: &Scope,
+    after: Option<i64>,
+    limit: usize,
+) -> StoreResult<MeetingPage> {
+    // One row more than asked tells whether another page follows.
+    let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+    let mut rows: Vec<(MeetingRecord, i64)> = conn
+        .prepare_cached(sql::LIST_MEETINGS)
+        .and_then(|mut stmt| {
+            stmt.query_map(
+                params![
+                    scope.account_id,
+                    scope.namespace.as_str(),
+                    after.unwrap_or(0),
+                    fetch
+                ],
+                |row| Ok((rows::meeting(row)?, row.get(16)?)),
+            )?
+            .collect()
+        })
+        .context("listing meetings")?;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        Some(
+            rows.last()
+                .map_or(after.unwrap_or(0), |(_, position)| *position),
+        )
+    } else {
+        None
+    };
+    Ok(MeetingPage {
+        meetings: rows.into_iter().map(|(meeting, _)| meeting).collect(),
+        next,
+    })
+}
+
+/// Ends the meeting and, for a primary, its active replicas. Deleting the attendee rows deletes
+/// their tags too.
 pub(crate) fn end(
     conn: &Connection,
     scope: &Scope,

@@ -14,14 +14,21 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use crate::error::Context;
 
 /// `(version, file name, SQL)`, in order; versions start at 1 and have no gaps.
-pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "0001_initial.sql",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "0001_initial.sql",
+        include_str!("../migrations/0001_initial.sql"),
+    ),
+    (
+        2,
+        "0002_attendee_tags.sql",
+        include_str!("../migrations/0002_attendee_tags.sql"),
+    ),
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How long a connection waits for a lock held by another connection (another process, or the
 /// checkpoint) before failing.
@@ -138,6 +145,58 @@ mod tests {
             .unwrap();
         let err = migrate(&mut conn).unwrap_err();
         assert!(err.0.contains("newer"), "{err}");
+    }
+
+    /// A database at version 1 takes migration 2 alone, its data kept.
+    #[test]
+    fn an_older_database_takes_only_the_newer_migrations() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0].2).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO meetings (meeting_id, account_id, namespace, control_region, \
+             client_request_token, media_region, tenant_ids, max_attendees, created_at_ms) \
+             VALUES ('m', '111122223333', 'legacy', 'us-east-1', 't', 'us-east-1', '[]', 250, 1)",
+            [],
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), 1);
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let (meetings, tags): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM meetings), (SELECT count(*) FROM attendee_tags)",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((meetings, tags), (1, 0));
+    }
+
+    /// A failing later migration rolls back alone: the database stays at the version before.
+    #[test]
+    fn a_failed_later_migration_keeps_the_earlier_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0].2).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        // A table migration 2 would create makes it fail.
+        conn.execute_batch("CREATE TABLE attendee_tags (x)")
+            .unwrap();
+        assert!(migrate(&mut conn).is_err());
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, 1);
+        let index: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'meetings_active_by_scope'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, 0);
     }
 
     #[test]

@@ -45,6 +45,16 @@ pub const INSERT_MEETING: &str = concat!(
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
 );
 
+/// `?1` account, `?2` namespace, `?3` list after this position, `?4` row limit. The position is
+/// the last column.
+pub const LIST_MEETINGS: &str = concat!(
+    "SELECT ",
+    meeting_columns!(),
+    ", seq FROM meetings \
+     WHERE account_id = ?1 AND namespace = ?2 AND ended_at_ms IS NULL AND seq > ?3 \
+     ORDER BY seq LIMIT ?4"
+);
+
 /// `?1` primary meeting id.
 pub const ACTIVE_REPLICAS: &str = "SELECT seq FROM meetings \
      WHERE primary_meeting_id = ?1 AND ended_at_ms IS NULL";
@@ -76,6 +86,10 @@ pub const ATTENDEE_BY_USER: &str = concat!(
     " FROM attendees WHERE meeting_seq = ?1 AND external_user_id = ?2"
 );
 
+/// `?2` AttendeeId. The attendee's key, which its tags reference.
+pub const ATTENDEE_SEQ: &str =
+    "SELECT seq FROM attendees WHERE attendee_id = ?2 AND meeting_seq = ?1";
+
 /// `?2` AttendeeId.
 pub const GET_ATTENDEE: &str = concat!(
     "SELECT ",
@@ -94,6 +108,7 @@ pub const LIST_ATTENDEES: &str = concat!(
 pub const DELETE_ATTENDEE: &str =
     "DELETE FROM attendees WHERE attendee_id = ?2 AND meeting_seq = ?1";
 
+/// Their tags go with them (ON DELETE CASCADE), as with [`DELETE_ATTENDEE`].
 pub const DELETE_MEETING_ATTENDEES: &str = "DELETE FROM attendees WHERE meeting_seq = ?1";
 
 /// `?2` AttendeeId, `?3` capabilities JSON.
@@ -107,7 +122,7 @@ pub const UPDATE_CAPABILITIES: &str = concat!(
 pub const UPDATE_CAPABILITIES_EXCEPT: &str = "UPDATE attendees SET capabilities = ?2 \
      WHERE meeting_seq = ?1 AND attendee_id NOT IN (SELECT value FROM json_each(?3))";
 
-// Tags. `?1` meeting seq.
+// Meeting tags. `?1` meeting seq.
 
 pub const TAG_KEYS: &str = "SELECT key FROM meeting_tags WHERE meeting_seq = ?1";
 
@@ -124,6 +139,22 @@ pub const DELETE_MEETING_TAGS: &str = "DELETE FROM meeting_tags WHERE meeting_se
 pub const LIST_TAGS: &str =
     "SELECT key, value FROM meeting_tags WHERE meeting_seq = ?1 ORDER BY seq";
 
+// Attendee tags, the same statements. `?1` attendee seq. Deleting an attendee deletes them.
+
+pub const ATTENDEE_TAG_KEYS: &str = "SELECT key FROM attendee_tags WHERE attendee_seq = ?1";
+
+/// `?2` key, `?3` value. An existing key keeps its place.
+pub const UPSERT_ATTENDEE_TAG: &str =
+    "INSERT INTO attendee_tags (attendee_seq, key, value) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (attendee_seq, key) DO UPDATE SET value = excluded.value";
+
+/// `?2` key.
+pub const DELETE_ATTENDEE_TAG: &str =
+    "DELETE FROM attendee_tags WHERE attendee_seq = ?1 AND key = ?2";
+
+pub const LIST_ATTENDEE_TAGS: &str =
+    "SELECT key, value FROM attendee_tags WHERE attendee_seq = ?1 ORDER BY seq";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,12 +164,14 @@ mod tests {
         GET_MEETING,
         MEETING_BY_TOKEN,
         INSERT_MEETING,
+        LIST_MEETINGS,
         ACTIVE_REPLICAS,
         END_MEETING,
         SET_TRANSCRIPTION,
         SET_ATTENDEE_COUNT,
         INSERT_ATTENDEE,
         ATTENDEE_BY_USER,
+        ATTENDEE_SEQ,
         GET_ATTENDEE,
         LIST_ATTENDEES,
         DELETE_ATTENDEE,
@@ -150,7 +183,16 @@ mod tests {
         DELETE_TAG,
         DELETE_MEETING_TAGS,
         LIST_TAGS,
+        ATTENDEE_TAG_KEYS,
+        UPSERT_ATTENDEE_TAG,
+        DELETE_ATTENDEE_TAG,
+        LIST_ATTENDEE_TAGS,
+        CASCADE_ATTENDEE_TAGS,
     ];
+
+    /// What SQLite runs for ON DELETE CASCADE when an attendee row is deleted (a statement of
+    /// its own only here, so that its plan is checked too).
+    const CASCADE_ATTENDEE_TAGS: &str = "DELETE FROM attendee_tags WHERE attendee_seq = ?1";
 
     /// The plan of `sql`, one line per step.
     fn plan(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
@@ -164,7 +206,7 @@ mod tests {
 
     /// Every statement finds its rows through an index (or the primary key): a full `SCAN` of a
     /// table would make it cost in proportion to all the data stored. Scanning the `json_each`
-    /// of a parameter is fine, and so is sorting the few tags of one meeting.
+    /// of a parameter is fine, and so is sorting the few tags of one meeting or attendee.
     #[test]
     fn no_statement_scans_a_table() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
@@ -182,6 +224,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A page of meetings reads the scope's active meetings in order from the partial index:
+    /// neither ended meetings nor a sort cost anything.
+    #[test]
+    fn list_meetings_uses_the_partial_index_in_order() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        let details = plan(&conn, LIST_MEETINGS);
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("meetings_active_by_scope") && d.contains("seq>?")),
+            "{details:?}"
+        );
+        assert!(
+            !details.iter().any(|d| d.contains("TEMP B-TREE")),
+            "{details:?}"
+        );
     }
 
     #[test]

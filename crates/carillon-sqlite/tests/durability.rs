@@ -6,7 +6,9 @@ use std::path::Path;
 use carillon_core::conformance::{
     attendee, meeting_record, new_meeting, new_scope, tag, transcription_config, ENDED_AT_MS,
 };
-use carillon_core::{AttendeeLookup, AttendeeOutcome, CreateMeetingOutcome, Store};
+use carillon_core::{
+    AttendeeLookup, AttendeeOutcome, AttendeeRecord, CreateMeetingOutcome, NewAttendee, Store,
+};
 use carillon_sqlite::SqliteStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,12 +25,12 @@ async fn everything_is_there_after_reopening() {
         let mut new = new_meeting(live.clone());
         new.tags = vec![tag("a", "1"), tag("b", "2")];
         let outcome = store
-            .create_meeting(new, people[..10].to_vec())
+            .create_meeting(new, untagged(&people[..10]))
             .await
             .unwrap();
         assert!(matches!(outcome, CreateMeetingOutcome::Created { .. }));
         let out = store
-            .create_attendees(&scope, &live.meeting_id, people[10..].to_vec())
+            .create_attendees(&scope, &live.meeting_id, untagged(&people[10..]))
             .await
             .unwrap()
             .unwrap();
@@ -115,7 +117,7 @@ async fn everything_is_there_after_reopening() {
     }
     // Repeats of ExternalUserIds are still recognised, and the cap still counts.
     let out = store
-        .create_attendees(&scope, &live.meeting_id, vec![attendee(&live, "u5")])
+        .create_attendees(&scope, &live.meeting_id, vec![attendee(&live, "u5").into()])
         .await
         .unwrap()
         .unwrap();
@@ -133,7 +135,7 @@ async fn an_acknowledged_write_is_committed() {
     let scope = new_scope();
     let m = meeting_record(&scope);
     store
-        .create_meeting(new_meeting(m.clone()), vec![attendee(&m, "u")])
+        .create_meeting(new_meeting(m.clone()), vec![attendee(&m, "u").into()])
         .await
         .unwrap();
     let other = rusqlite::Connection::open(&path).unwrap();
@@ -171,7 +173,11 @@ async fn closing_finishes_queued_writes() {
             let (store, scope, m) = (store.clone(), scope.clone(), m.clone());
             tokio::spawn(async move {
                 store
-                    .create_attendees(&scope, &m.meeting_id, vec![attendee(&m, &format!("u{i}"))])
+                    .create_attendees(
+                        &scope,
+                        &m.meeting_id,
+                        vec![attendee(&m, &format!("u{i}")).into()],
+                    )
                     .await
             })
         })
@@ -187,6 +193,10 @@ async fn closing_finishes_queued_writes() {
         .unwrap()
         .unwrap();
     assert_eq!(page.attendees.len(), 100);
+}
+
+fn untagged(attendees: &[AttendeeRecord]) -> Vec<NewAttendee> {
+    attendees.iter().cloned().map(NewAttendee::from).collect()
 }
 
 /// After a clean close the WAL has been checkpointed into the database file.

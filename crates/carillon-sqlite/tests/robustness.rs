@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use carillon_core::conformance::{attendee, meeting_record, new_meeting, new_scope};
-use carillon_core::{AttendeeOutcome, Store};
+use carillon_core::{AttendeeOutcome, NewAttendee, Store};
 use carillon_sqlite::SqliteStore;
 
 fn open(dir: &tempfile::TempDir) -> SqliteStore {
@@ -22,7 +22,7 @@ async fn corrupt_columns_are_store_errors() {
     let m = meeting_record(&scope);
     let a = attendee(&m, "u");
     store
-        .create_meeting(new_meeting(m.clone()), vec![a.clone()])
+        .create_meeting(new_meeting(m.clone()), vec![a.clone().into()])
         .await
         .unwrap();
 
@@ -93,13 +93,13 @@ async fn corrupt_rows_in_memory_are_store_errors_too() {
     let m = meeting_record(&scope);
     let a = attendee(&m, "u1");
     store
-        .create_meeting(new_meeting(m.clone()), vec![a.clone()])
+        .create_meeting(new_meeting(m.clone()), vec![a.clone().into()])
         .await
         .unwrap();
     let mut clash = attendee(&m, "u2");
     clash.attendee_id.clone_from(&a.attendee_id);
     assert!(store
-        .create_attendees(&scope, &m.meeting_id, vec![clash])
+        .create_attendees(&scope, &m.meeting_id, vec![clash.into()])
         .await
         .is_err());
     store.ping().await.unwrap();
@@ -115,7 +115,7 @@ async fn a_failing_write_rolls_back_alone() {
     let m = meeting_record(&scope);
     let first = attendee(&m, "first");
     store
-        .create_meeting(new_meeting(m.clone()), vec![first.clone()])
+        .create_meeting(new_meeting(m.clone()), vec![first.clone().into()])
         .await
         .unwrap();
 
@@ -131,7 +131,7 @@ async fn a_failing_write_rolls_back_alone() {
                         .create_attendees(
                             &scope,
                             &m.meeting_id,
-                            vec![attendee(&m, &format!("undone{i}")), clash],
+                            vec![attendee(&m, &format!("undone{i}")).into(), clash.into()],
                         )
                         .await;
                     assert!(result.is_err());
@@ -141,7 +141,7 @@ async fn a_failing_write_rolls_back_alone() {
                         .create_attendees(
                             &scope,
                             &m.meeting_id,
-                            vec![attendee(&m, &format!("u{i}"))],
+                            vec![attendee(&m, &format!("u{i}")).into()],
                         )
                         .await
                         .unwrap()
@@ -170,8 +170,8 @@ async fn a_failing_write_rolls_back_alone() {
 
     // The attendee count was rolled back with the rows: exactly the free slots remain.
     let free = 250 - 57;
-    let more: Vec<_> = (0..free + 1)
-        .map(|i| attendee(&m, &format!("more{i}")))
+    let more: Vec<NewAttendee> = (0..free + 1)
+        .map(|i| attendee(&m, &format!("more{i}")).into())
         .collect();
     let out = store
         .create_attendees(&scope, &m.meeting_id, more)
@@ -204,7 +204,7 @@ async fn parallel_tasks_respect_the_cap() {
                     .create_attendees(
                         &scope,
                         &m.meeting_id,
-                        vec![attendee(&m, &format!("u{}", i % 280))],
+                        vec![attendee(&m, &format!("u{}", i % 280)).into()],
                     )
                     .await
                     .unwrap()

@@ -42,7 +42,7 @@ async fn create_attendee_throughput() {
                         .create_attendees(
                             &scope,
                             &m.meeting_id,
-                            vec![attendee(m, &format!("u{n}"))],
+                            vec![attendee(m, &format!("u{n}")).into()],
                         )
                         .await
                         .unwrap()

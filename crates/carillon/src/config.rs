@@ -46,6 +46,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// Address of the legacy Amazon Chime meeting API (the `chime` client's meeting
+    /// operations), or `off`.
+    #[arg(long, env = "CARILLON_LEGACY_LISTEN", default_value = "127.0.0.1:8081")]
+    pub legacy_listen: OptionalAddr,
+
     /// Directory of the embedded database.
     #[arg(long, env = "CARILLON_DATA_DIR", default_value = "./carillon-data")]
     pub data_dir: PathBuf,
@@ -75,4 +80,22 @@ pub struct ServeArgs {
     /// Log format (logs go to standard error; RUST_LOG sets the level).
     #[arg(long, env = "CARILLON_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+}
+
+/// A listening address, or `off` for none.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionalAddr(pub Option<SocketAddr>);
+
+impl std::str::FromStr for OptionalAddr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("off") {
+            Ok(OptionalAddr(None))
+        } else {
+            s.parse()
+                .map(|a| OptionalAddr(Some(a)))
+                .map_err(|e| format!("{e}: expected HOST:PORT or off"))
+        }
+    }
 }

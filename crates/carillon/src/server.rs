@@ -1,13 +1,16 @@
-//! Assembles the store, the service and the HTTP front end, and serves until SIGINT/SIGTERM.
+//! Assembles the store, the service and the two HTTP front ends (the current API and the legacy
+//! one, each on its own listener), and serves until SIGINT/SIGTERM.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use carillon_api::credentials::StaticCredentials;
-use carillon_api::{ApiState, DEFAULT_BODY_LIMIT, SIGNING_NAME};
+use carillon_api::{ApiState, Shared, DEFAULT_BODY_LIMIT, SIGNING_NAME};
 use carillon_core::{MeetingService, PublicEndpoint, ServiceConfig, Store};
 use carillon_sigv4::Verifier;
 use carillon_sqlite::SqliteStore;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::config::ServeArgs;
 
@@ -43,35 +46,48 @@ fn open_store(args: &ServeArgs) -> Result<SqliteStore, String> {
     SqliteStore::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))
 }
 
-pub async fn serve(args: ServeArgs) -> Result<(), String> {
-    let credentials = credentials(&args)?;
-    let listener = TcpListener::bind(args.listen)
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), String> {
+    let listener = TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
-    let public_url = args.public_url.clone().unwrap_or_else(|| {
-        let host = if local.ip().is_unspecified() {
-            std::net::IpAddr::from([127, 0, 0, 1])
-        } else {
-            local.ip()
-        };
-        format!("http://{}", std::net::SocketAddr::new(host, local.port()))
-    });
+    Ok((listener, local))
+}
+
+/// `http://<address>`, with an unspecified address (0.0.0.0) shown as the loopback address.
+fn default_public_url(local: SocketAddr) -> String {
+    let host = if local.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        local.ip()
+    };
+    format!("http://{}", SocketAddr::new(host, local.port()))
+}
+
+pub async fn serve(args: ServeArgs) -> Result<(), String> {
+    let credentials = credentials(&args)?;
+    let (listener, local) = bind(args.listen).await?;
+    let legacy = match args.legacy_listen.0 {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| default_public_url(local));
     let public_endpoint = PublicEndpoint::parse(&public_url)?;
 
     let store: Arc<dyn Store> = Arc::new(open_store(&args)?);
-    let service = MeetingService::new(
-        store,
-        ServiceConfig {
-            public_endpoint,
-            max_replicas_per_primary: args.max_replicas_per_primary,
-        },
-    );
-    let state = Arc::new(ApiState {
-        service,
-        model: ApiState::meetings_model(),
+    let shared = Arc::new(Shared {
+        service: MeetingService::new(
+            store,
+            ServiceConfig {
+                public_endpoint,
+                max_replicas_per_primary: args.max_replicas_per_primary,
+            },
+        ),
         verifier: Verifier::new(SIGNING_NAME),
         credentials: Arc::new(credentials),
         body_limit: DEFAULT_BODY_LIMIT,
@@ -82,16 +98,49 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     } else {
         args.data_dir.display().to_string()
     };
+    let (stop, stopped) = watch::channel(false);
+    let mut servers = tokio::task::JoinSet::new();
+    if let Some((legacy_listener, legacy_local)) = legacy {
+        let app = carillon_api::app(Arc::new(ApiState::legacy(shared.clone())));
+        servers.spawn(run(legacy_listener, app, stopped.clone()));
+        tracing::info!(local = %legacy_local, "legacy chime meeting API ready");
+        println!("carillon legacy API listening on http://{legacy_local}");
+    }
+    let app = carillon_api::app(Arc::new(ApiState::meetings(shared)));
+    servers.spawn(run(listener, app, stopped));
     tracing::info!(%local, %public_url, store = %store_kind, "carillon ready");
-    // The test harness and scripts wait for this line on standard output.
+    // Scripts and test harnesses wait for this line on standard output; it comes last.
     println!("carillon listening on http://{local}");
 
-    axum::serve(listener, carillon_api::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    tokio::select! {
+        () = shutdown_signal() => {
+            tracing::info!("shutdown requested; finishing requests in flight");
+            let _ = stop.send(true);
+        }
+        Some(result) = servers.join_next() => {
+            // A listener failed on its own: stop the other one too.
+            let _ = stop.send(true);
+            result.map_err(|e| format!("server task failed: {e}"))??;
+        }
+    }
+    while let Some(result) = servers.join_next().await {
+        result.map_err(|e| format!("server task failed: {e}"))??;
+    }
     tracing::info!("carillon stopped");
     Ok(())
+}
+
+async fn run(
+    listener: TcpListener,
+    app: axum::Router,
+    mut stopped: watch::Receiver<bool>,
+) -> Result<(), String> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .await
+        .map_err(|e| format!("server error: {e}"))
 }
 
 async fn shutdown_signal() {
@@ -113,5 +162,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutdown requested; finishing requests in flight");
 }

@@ -68,7 +68,7 @@ pub async fn attendees(store: &dyn Store) {
     // Unknown meetings and attendees.
     let unknown = new_id();
     assert!(ok(store
-        .create_attendees(&scope, &unknown, vec![attendee(&m, "x")])
+        .create_attendees(&scope, &unknown, vec![attendee(&m, "x").into()])
         .await)
     .is_none());
     assert_eq!(

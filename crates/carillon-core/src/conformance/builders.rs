@@ -12,8 +12,8 @@ use crate::domain::{
 };
 use crate::ids::{new_id, new_join_token};
 use crate::store::{
-    AttendeeLookup, AttendeeOutcome, AttendeePage, CreateMeetingOutcome, NewMeeting, Store,
-    StoreResult,
+    AttendeeLookup, AttendeeOutcome, AttendeePage, CreateMeetingOutcome, MeetingPage, NewAttendee,
+    NewMeeting, Store, StoreResult,
 };
 use crate::transcription::{EngineTranscribeSettings, TranscriptionConfiguration};
 
@@ -28,6 +28,14 @@ pub fn new_scope() -> Scope {
     Scope {
         account_id: format!("{n:012}"),
         namespace: Namespace::Meetings,
+    }
+}
+
+/// A new, random 12-digit account in the legacy namespace.
+pub fn new_legacy_scope() -> Scope {
+    Scope {
+        namespace: Namespace::Legacy,
+        ..new_scope()
     }
 }
 
@@ -107,6 +115,12 @@ pub fn attendee(meeting: &MeetingRecord, external_user_id: &str) -> AttendeeReco
     }
 }
 
+/// An attendee to create with these tags (CreateAttendee / CreateMeetingWithAttendees in the
+/// legacy namespace).
+pub fn with_tags(record: AttendeeRecord, tags: Vec<Tag>) -> NewAttendee {
+    NewAttendee { record, tags }
+}
+
 /// The same capability for audio, video and content.
 pub fn uniform_capabilities(all: MediaCapability) -> AttendeeCapabilities {
     AttendeeCapabilities {
@@ -172,10 +186,23 @@ pub(crate) fn ok<T>(result: StoreResult<T>) -> T {
     }
 }
 
+/// Attendees to create without tags.
+pub(crate) fn untagged(attendees: Vec<AttendeeRecord>) -> Vec<NewAttendee> {
+    attendees.into_iter().map(NewAttendee::from).collect()
+}
+
 pub(crate) async fn created(
     store: &dyn Store,
     new: NewMeeting,
     attendees: Vec<AttendeeRecord>,
+) -> (MeetingRecord, Vec<AttendeeOutcome>) {
+    created_tagged(store, new, untagged(attendees)).await
+}
+
+pub(crate) async fn created_tagged(
+    store: &dyn Store,
+    new: NewMeeting,
+    attendees: Vec<NewAttendee>,
 ) -> (MeetingRecord, Vec<AttendeeOutcome>) {
     match ok(store.create_meeting(new, attendees).await) {
         CreateMeetingOutcome::Created { meeting, attendees } => (meeting, attendees),
@@ -188,7 +215,7 @@ pub(crate) async fn replayed(
     new: NewMeeting,
     attendees: Vec<AttendeeRecord>,
 ) -> MeetingRecord {
-    match ok(store.create_meeting(new, attendees).await) {
+    match ok(store.create_meeting(new, untagged(attendees)).await) {
         CreateMeetingOutcome::Replayed { meeting } => meeting,
         other => panic!("expected Replayed, got {other:?}"),
     }
@@ -206,6 +233,14 @@ pub(crate) async fn add(
     store: &dyn Store,
     meeting: &MeetingRecord,
     attendees: Vec<AttendeeRecord>,
+) -> Vec<AttendeeOutcome> {
+    add_tagged(store, meeting, untagged(attendees)).await
+}
+
+pub(crate) async fn add_tagged(
+    store: &dyn Store,
+    meeting: &MeetingRecord,
+    attendees: Vec<NewAttendee>,
 ) -> Vec<AttendeeOutcome> {
     let n = attendees.len();
     let out = ok(store
@@ -230,6 +265,17 @@ pub(crate) async fn get_attendee(
         AttendeeLookup::AttendeeNotFound => None,
         AttendeeLookup::MeetingNotFound => panic!("the meeting is active"),
     }
+}
+
+/// An attendee's tags, or which of the meeting and the attendee is missing.
+pub(crate) async fn tags_of(
+    store: &dyn Store,
+    meeting: &MeetingRecord,
+    attendee_id: &str,
+) -> AttendeeLookup<Vec<Tag>> {
+    ok(store
+        .list_attendee_tags(&meeting.scope, &meeting.meeting_id, attendee_id)
+        .await)
 }
 
 pub(crate) async fn page(
@@ -267,6 +313,41 @@ pub(crate) async fn list_all(
         }
     }
     panic!("paging by {limit} did not end");
+}
+
+pub(crate) async fn meeting_page(
+    store: &dyn Store,
+    scope: &Scope,
+    after: Option<i64>,
+    limit: usize,
+) -> MeetingPage {
+    let page = ok(store.list_meetings(scope, after, limit).await);
+    assert!(page.meetings.len() <= limit, "a page holds at most {limit}");
+    page
+}
+
+/// Every active meeting of the scope, paging by `limit` (the cases create far fewer than a
+/// thousand pages' worth; a trailing empty page is allowed).
+pub(crate) async fn list_all_meetings(
+    store: &dyn Store,
+    scope: &Scope,
+    limit: usize,
+) -> Vec<MeetingRecord> {
+    let mut all = Vec::new();
+    let mut after = None;
+    for _ in 0..1000 {
+        let p = meeting_page(store, scope, after, limit).await;
+        all.extend(p.meetings);
+        match p.next {
+            Some(next) => after = Some(next),
+            None => return all,
+        }
+    }
+    panic!("paging meetings by {limit} did not end");
+}
+
+pub(crate) fn meeting_ids(meetings: &[MeetingRecord]) -> Vec<&str> {
+    meetings.iter().map(|m| m.meeting_id.as_str()).collect()
 }
 
 pub(crate) fn users(attendees: &[AttendeeRecord]) -> Vec<&str> {

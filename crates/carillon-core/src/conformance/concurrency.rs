@@ -16,7 +16,7 @@ pub async fn concurrent_attendee_cap(store: &dyn Store) {
     let m = meeting_record(&scope);
     created(store, new_meeting(m.clone()), vec![]).await;
     let calls = (0..300).map(|i| {
-        let one = vec![attendee(&m, &format!("u{i}"))];
+        let one = vec![attendee(&m, &format!("u{i}")).into()];
         let (scope, id) = (&scope, m.meeting_id.as_str());
         async move { ok(store.create_attendees(scope, id, one).await).expect("active") }
     });
@@ -46,7 +46,7 @@ pub async fn concurrent_external_user_id(store: &dyn Store) {
     let m = meeting_record(&scope);
     created(store, new_meeting(m.clone()), vec![]).await;
     let calls = (0..50).map(|_| {
-        let one = vec![attendee(&m, "same-user")];
+        let one = vec![attendee(&m, "same-user").into()];
         let (scope, id) = (&scope, m.meeting_id.as_str());
         async move { ok(store.create_attendees(scope, id, one).await).expect("active") }
     });
@@ -80,7 +80,7 @@ pub async fn concurrent_client_request_token(store: &dyn Store) {
         let mut r = meeting_record(&scope);
         r.client_request_token.clone_from(&token);
         let a = attendee(&r, &format!("u{i}"));
-        async move { ok(store.create_meeting(new_meeting(r), vec![a]).await) }
+        async move { ok(store.create_meeting(new_meeting(r), vec![a.into()]).await) }
     });
     let mut winner = None;
     let mut replays = Vec::new();
@@ -153,7 +153,7 @@ pub async fn concurrent_delete_and_create_at_cap(store: &dyn Store) {
                 0
             }));
         }
-        let one = vec![attendee(&m, &format!("new{i}"))];
+        let one = vec![attendee(&m, &format!("new{i}")).into()];
         calls.push(Box::pin(async move {
             let out = ok(store.create_attendees(scope, id, one).await).expect("active");
             usize::from(matches!(out[0], AttendeeOutcome::Created(_)))
@@ -194,4 +194,77 @@ pub async fn concurrent_tags(store: &dyn Store) {
     assert_eq!((tagged, refused), (10, 10));
     let listed = ok(store.list_meeting_tags(&scope, &m.meeting_id).await).expect("active");
     assert_eq!(listed.len(), 10);
+}
+
+/// Concurrent TagAttendee calls on two attendees, each adding a new key: never more than
+/// `max_tags` on either. Concurrent CreateAttendee calls with one ExternalUserId and different
+/// tags: the one attendee created has its creator's tags, and only those.
+pub async fn concurrent_attendee_tags(store: &dyn Store) {
+    let scope = new_legacy_scope();
+    let m = meeting_record(&scope);
+    let (a, b) = (attendee(&m, "a"), attendee(&m, "b"));
+    created(store, new_meeting(m.clone()), vec![a.clone(), b.clone()]).await;
+    let (s, id) = (&scope, m.meeting_id.as_str());
+    let calls = (0..40).map(|i| {
+        let who = if i % 2 == 0 { &a } else { &b };
+        async move {
+            let outcome = ok(store
+                .tag_attendee(
+                    s,
+                    id,
+                    &who.attendee_id,
+                    vec![tag(&format!("k{i}"), "v")],
+                    10,
+                )
+                .await);
+            (who.attendee_id.as_str(), outcome)
+        }
+    });
+    let outcomes = join_all(calls.collect()).await;
+    for who in [&a, &b] {
+        let mine = || outcomes.iter().filter(|(w, _)| *w == who.attendee_id);
+        let tagged = mine()
+            .filter(|(_, o)| *o == AttendeeLookup::Found(TagOutcome::Tagged))
+            .count();
+        let refused = mine()
+            .filter(|(_, o)| *o == AttendeeLookup::Found(TagOutcome::TooManyTags))
+            .count();
+        assert_eq!((tagged, refused), (10, 10));
+        match ok(store.list_attendee_tags(s, id, &who.attendee_id).await) {
+            AttendeeLookup::Found(tags) => assert_eq!(tags.len(), 10),
+            other => panic!("the attendee exists, got {other:?}"),
+        }
+    }
+
+    let candidates: Vec<AttendeeRecord> = (0..20).map(|_| attendee(&m, "same-user")).collect();
+    let calls = candidates.iter().enumerate().map(|(i, candidate)| {
+        let one = vec![with_tags(
+            candidate.clone(),
+            vec![tag("who", &i.to_string()), tag(&format!("k{i}"), "v")],
+        )];
+        async move { ok(store.create_attendees(s, id, one).await).expect("active") }
+    });
+    let outcomes: Vec<AttendeeOutcome> = join_all(calls.collect())
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let winners: Vec<&AttendeeRecord> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            AttendeeOutcome::Created(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one attendee is created");
+    let i = candidates
+        .iter()
+        .position(|c| c.attendee_id == winners[0].attendee_id)
+        .expect("the attendee created is one of the candidates");
+    assert_eq!(
+        ok(store
+            .list_attendee_tags(s, id, &winners[0].attendee_id)
+            .await),
+        AttendeeLookup::Found(vec![tag("who", &i.to_string()), tag(&format!("k{i}"), "v")])
+    );
 }

@@ -116,7 +116,7 @@ pub async fn scope_isolation(store: &dyn Store) {
         let id = m.meeting_id.as_str();
         assert_eq!(get(store, s, id).await, None);
         assert!(ok(store
-            .create_attendees(s, id, vec![attendee(&m, "u2")])
+            .create_attendees(s, id, vec![attendee(&m, "u2").into()])
             .await)
         .is_none());
         assert_eq!(
@@ -146,6 +146,22 @@ pub async fn scope_isolation(store: &dyn Store) {
         );
         assert!(!ok(store.untag_meeting(s, id, vec!["k".into()]).await));
         assert_eq!(ok(store.list_meeting_tags(s, id).await), None);
+        let aid = a.attendee_id.as_str();
+        assert_eq!(
+            ok(store
+                .tag_attendee(s, id, aid, vec![tag("x", "y")], 10)
+                .await),
+            AttendeeLookup::MeetingNotFound
+        );
+        assert_eq!(
+            ok(store.untag_attendee(s, id, aid, vec!["k".into()]).await),
+            AttendeeLookup::MeetingNotFound
+        );
+        assert_eq!(
+            ok(store.list_attendee_tags(s, id, aid).await),
+            AttendeeLookup::MeetingNotFound
+        );
+        assert!(list_all_meetings(store, s, 100).await.is_empty());
 
         // Replicas need a primary of the same scope.
         let mut replica = meeting_record(s);
@@ -179,6 +195,7 @@ pub async fn scope_isolation(store: &dyn Store) {
         ok(store.list_meeting_tags(&scope, &m.meeting_id).await),
         Some(vec![tag("k", "v")])
     );
+    assert_eq!(list_all_meetings(store, &scope, 100).await, [m]);
 }
 
 /// The replica rules, and ending a primary ending its replicas.
@@ -252,6 +269,7 @@ pub async fn replicas(store: &dyn Store) {
         ok(store.list_meeting_tags(&scope, &r2.meeting_id).await),
         None
     );
+    assert!(list_all_meetings(store, &scope, 100).await.is_empty());
     let mut r2_ended = r2.clone();
     r2_ended.ended_at_ms = Some(ENDED_AT_MS);
     assert_eq!(replayed(store, new_meeting(r2), vec![]).await, r2_ended);
@@ -280,7 +298,7 @@ pub async fn ended_meetings_are_invisible(store: &dyn Store) {
     assert_eq!(get(store, &scope, id).await, None);
     assert!(!ok(store.end_meeting(&scope, id, ENDED_AT_MS + 1).await));
     assert!(ok(store
-        .create_attendees(&scope, id, vec![attendee(&m, "u2")])
+        .create_attendees(&scope, id, vec![attendee(&m, "u2").into()])
         .await)
     .is_none());
     assert_eq!(
@@ -308,6 +326,24 @@ pub async fn ended_meetings_are_invisible(store: &dyn Store) {
     );
     assert!(!ok(store.untag_meeting(&scope, id, vec!["k".into()]).await));
     assert_eq!(ok(store.list_meeting_tags(&scope, id).await), None);
+    let aid = a.attendee_id.as_str();
+    assert_eq!(
+        ok(store
+            .tag_attendee(&scope, id, aid, vec![tag("x", "y")], 10)
+            .await),
+        AttendeeLookup::MeetingNotFound
+    );
+    assert_eq!(
+        ok(store
+            .untag_attendee(&scope, id, aid, vec!["k".into()])
+            .await),
+        AttendeeLookup::MeetingNotFound
+    );
+    assert_eq!(
+        ok(store.list_attendee_tags(&scope, id, aid).await),
+        AttendeeLookup::MeetingNotFound
+    );
+    assert!(list_all_meetings(store, &scope, 100).await.is_empty());
 
     let mut ended = m.clone();
     ended.ended_at_ms = Some(ENDED_AT_MS);

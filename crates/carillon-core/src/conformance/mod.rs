@@ -22,12 +22,14 @@ use crate::store::Store;
 mod attendees;
 mod builders;
 mod concurrency;
+mod legacy;
 mod meeting_state;
 mod meetings;
 
 pub use attendees::*;
 pub use builders::*;
 pub use concurrency::*;
+pub use legacy::*;
 pub use meeting_state::*;
 pub use meetings::*;
 
@@ -60,6 +62,9 @@ macro_rules! store_conformance_tests {
             attendee_capabilities,
             transcription,
             tags,
+            attendee_tags_on_creation,
+            attendee_tags,
+            list_meetings,
             ended_meetings_are_invisible,
             concurrent_attendee_cap,
             concurrent_external_user_id,
@@ -67,6 +72,7 @@ macro_rules! store_conformance_tests {
             concurrent_replicas,
             concurrent_delete_and_create_at_cap,
             concurrent_tags,
+            concurrent_attendee_tags,
         }
     };
     (@tests ($make:expr) $($case:ident),* $(,)?) => {

@@ -12,7 +12,7 @@ use crate::operations::{
     CreateAttendeeRequestItem, ListAttendeesInput, ListAttendeesOutput,
     UpdateAttendeeCapabilitiesInput,
 };
-use crate::store::{AttendeeLookup, AttendeeOutcome};
+use crate::store::{AttendeeLookup, AttendeeOutcome, NewAttendee};
 
 /// `ListAttendees` page size when `MaxResults` is absent: the largest the model allows.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -111,13 +111,16 @@ impl MeetingService {
         &self,
         meeting: &MeetingRecord,
         items: Vec<CreateAttendeeRequestItem>,
-    ) -> (Batch, Vec<AttendeeRecord>) {
+    ) -> (Batch, Vec<NewAttendee>) {
         let features = features_of(meeting);
         let mut batch = Batch::default();
         let mut records = Vec::with_capacity(items.len());
         for item in items {
             match resolve_capabilities(item.capabilities, &features) {
-                Ok(caps) => records.push(new_attendee(meeting, item.external_user_id, caps)),
+                Ok(caps) => records.push(NewAttendee {
+                    record: new_attendee(meeting, item.external_user_id, caps),
+                    tags: item.tags.unwrap_or_default(),
+                }),
                 Err(message) => batch.fail(item.external_user_id, ERROR_CODE_BAD_REQUEST, message),
             }
         }
@@ -153,10 +156,13 @@ impl MeetingService {
             .await?;
         let caps = resolve_capabilities(input.item.capabilities, &features_of(&meeting))
             .map_err(ServiceError::BadRequest)?;
-        let record = new_attendee(&meeting, input.item.external_user_id, caps);
+        let attendee = NewAttendee {
+            record: new_attendee(&meeting, input.item.external_user_id, caps),
+            tags: input.item.tags.unwrap_or_default(),
+        };
         let outcomes = self
             .store
-            .create_attendees(&ctx.scope, &meeting.meeting_id, vec![record])
+            .create_attendees(&ctx.scope, &meeting.meeting_id, vec![attendee])
             .await?
             .ok_or_else(|| ServiceError::meeting_not_found(&meeting.meeting_id))?;
         match outcomes.into_iter().next() {
@@ -318,7 +324,7 @@ fn ids(input: &AttendeeIdInput) -> (String, String) {
     )
 }
 
-fn found_or_not_found<T>(
+pub(super) fn found_or_not_found<T>(
     lookup: AttendeeLookup<T>,
     meeting_id: &str,
     attendee_id: &str,

@@ -3,6 +3,7 @@
 //! atomic. One file per resource.
 
 mod attendees;
+mod legacy;
 mod meetings;
 mod tags;
 mod transcription;

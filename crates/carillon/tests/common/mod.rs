@@ -1,6 +1,7 @@
-//! Shared harness of the end-to-end tests: starts the real `carillon` binary on a free port, builds
-//! official AWS SDK clients pointed at it, and sends raw HTTP/1.1 requests (signed with the
-//! official `aws-sigv4` signer, or deliberately unsigned or damaged) to check wire details.
+//! Shared harness of the end-to-end tests: starts the real `carillon` binary on free ports (the
+//! current API and the legacy `chime` meeting API), builds official AWS SDK clients pointed at it,
+//! and sends raw HTTP/1.1 requests (signed with the official `aws-sigv4` signer, or deliberately
+//! unsigned or damaged) to either listener to check wire details.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
@@ -34,6 +35,8 @@ pub const REGION: &str = "us-east-1";
 pub const SIGNING_NAME: &str = "chime";
 
 const READY_PREFIX: &str = "carillon listening on http://";
+/// Printed before [`READY_PREFIX`] when the legacy listener is on.
+const LEGACY_READY_PREFIX: &str = "carillon legacy API listening on http://";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -81,11 +84,33 @@ impl Options {
     }
 }
 
+/// Which of the server's two APIs a raw request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// `chime-sdk-meetings` 2021-07-15, on `--listen`.
+    Current,
+    /// The meeting operations of `chime` 2018-05-01, on `--legacy-listen`.
+    Legacy,
+}
+
 /// A running `carillon` process. Killed when dropped.
 pub struct Server {
     child: Mutex<Option<Child>>,
+    /// The current API's address.
     pub addr: SocketAddr,
+    /// The legacy API's address (`None` if the server did not open that listener).
+    pub legacy_addr: Option<SocketAddr>,
     stderr: Arc<Mutex<String>>,
+}
+
+fn parse_ready_addr(line: &str, prefix: &str) -> SocketAddr {
+    let addr: SocketAddr = line[prefix.len()..]
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("bad ready line {line:?}: {e}"));
+    assert_eq!(addr.ip().to_string(), "127.0.0.1", "{line}");
+    assert_ne!(addr.port(), 0, "{line}");
+    addr
 }
 
 /// The environment variables the server reads; cleared so the caller's environment cannot change
@@ -99,13 +124,20 @@ const SERVER_ENV: &[&str] = &[
     "CARILLON_CREDENTIALS_FILE",
     "CARILLON_MAX_REPLICAS_PER_PRIMARY",
     "CARILLON_LOG_FORMAT",
+    "CARILLON_LEGACY_LISTEN",
 ];
 
 impl Server {
     /// Starts the binary and waits for its ready line.
     pub fn start(options: Options) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_carillon"));
-        cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+        cmd.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--legacy-listen",
+            "127.0.0.1:0",
+        ]);
         match &options.data_dir {
             Some(dir) => {
                 cmd.arg("--data-dir").arg(dir);
@@ -149,35 +181,57 @@ impl Server {
             // Keep draining stdout after the ready line so the server never blocks on it.
             for line in BufReader::new(out_pipe).lines() {
                 let Ok(line) = line else { break };
-                if line.starts_with(READY_PREFIX) {
+                if line.starts_with(READY_PREFIX) || line.starts_with(LEGACY_READY_PREFIX) {
                     let _ = tx.send(line);
                 }
             }
         });
 
-        let line = match rx.recv_timeout(START_TIMEOUT) {
-            Ok(line) => line,
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                std::thread::sleep(Duration::from_millis(100));
-                panic!(
-                    "carillon did not print its ready line ({e}); stderr:\n{}",
-                    stderr.lock().unwrap_or_else(|e| e.into_inner())
-                );
+        // The legacy line, if any, comes before the main one.
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut legacy_addr = None;
+        let addr = loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(remaining) {
+                Ok(line) if line.starts_with(LEGACY_READY_PREFIX) => {
+                    legacy_addr = Some(parse_ready_addr(&line, LEGACY_READY_PREFIX));
+                }
+                Ok(line) => break parse_ready_addr(&line, READY_PREFIX),
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    std::thread::sleep(Duration::from_millis(100));
+                    panic!(
+                        "carillon did not print its ready line ({e}); stderr:\n{}",
+                        stderr.lock().unwrap_or_else(|e| e.into_inner())
+                    );
+                }
             }
         };
-        let addr: SocketAddr = line[READY_PREFIX.len()..]
-            .trim()
-            .parse()
-            .unwrap_or_else(|e| panic!("bad ready line {line:?}: {e}"));
-        assert_eq!(addr.ip().to_string(), "127.0.0.1", "{line}");
-        assert_ne!(addr.port(), 0, "{line}");
+        if let Some(legacy) = legacy_addr {
+            assert_ne!(legacy, addr, "both APIs on one address");
+        }
         Server {
             child: Mutex::new(Some(child)),
             addr,
+            legacy_addr,
             stderr,
         }
+    }
+
+    /// The address of one of the two APIs.
+    pub fn addr_of(&self, api: Api) -> SocketAddr {
+        match api {
+            Api::Current => self.addr,
+            Api::Legacy => self
+                .legacy_addr
+                .expect("the server printed no legacy API ready line"),
+        }
+    }
+
+    /// The legacy API's base URL.
+    pub fn legacy_endpoint(&self) -> String {
+        format!("http://{}", self.addr_of(Api::Legacy))
     }
 
     pub fn port(&self) -> u16 {
@@ -264,13 +318,61 @@ impl Server {
 
     /// Sends a request signed with the first account's key for us-east-1.
     pub async fn signed(&self, method: &str, path_and_query: &str, body: &str) -> RawResponse {
-        let req = RawRequest::new(method, path_and_query).json_body(body);
-        self.send(&req.sign(&Signing::default(), self)).await
+        self.signed_to(Api::Current, method, path_and_query, body)
+            .await
+    }
+
+    /// [`Server::signed`] to the legacy API.
+    pub async fn legacy_signed(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: &str,
+    ) -> RawResponse {
+        self.signed_to(Api::Legacy, method, path_and_query, body)
+            .await
+    }
+
+    /// Sends a request to one API, signed with the first account's key for us-east-1.
+    pub async fn signed_to(
+        &self,
+        api: Api,
+        method: &str,
+        path_and_query: &str,
+        body: &str,
+    ) -> RawResponse {
+        self.signed_as(api, &Signing::default(), method, path_and_query, body)
+            .await
+    }
+
+    /// Sends a request to one API, signed as `signing` says.
+    pub async fn signed_as(
+        &self,
+        api: Api,
+        signing: &Signing,
+        method: &str,
+        path_and_query: &str,
+        body: &str,
+    ) -> RawResponse {
+        let req = RawRequest::new(method, path_and_query)
+            .json_body(body)
+            .sign_for(signing, self.addr_of(api));
+        self.send_to(api, &req).await
     }
 
     /// Sends exactly these bytes' worth of request: no signing.
     pub async fn send(&self, req: &RawRequest) -> RawResponse {
         send_http(self.addr, req).await
+    }
+
+    /// [`Server::send`] to the legacy API.
+    pub async fn send_legacy(&self, req: &RawRequest) -> RawResponse {
+        self.send_to(Api::Legacy, req).await
+    }
+
+    /// Sends exactly these bytes' worth of request to one API.
+    pub async fn send_to(&self, api: Api, req: &RawRequest) -> RawResponse {
+        send_http(self.addr_of(api), req).await
     }
 }
 
@@ -339,8 +441,13 @@ impl RawRequest {
 
     /// Signs the request with `aws-sigv4` (host, content type and date are signed) and returns
     /// it with the `Authorization` and `X-Amz-Date` headers added.
-    pub fn sign(mut self, signing: &Signing, server: &Server) -> Self {
-        let host = server.addr.to_string();
+    pub fn sign(self, signing: &Signing, server: &Server) -> Self {
+        self.sign_for(signing, server.addr)
+    }
+
+    /// [`RawRequest::sign`] for a request to `addr` (the `Host` it signs unless one is set).
+    pub fn sign_for(mut self, signing: &Signing, addr: SocketAddr) -> Self {
+        let host = addr.to_string();
         if !self
             .headers
             .iter()
