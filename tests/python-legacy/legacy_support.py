@@ -158,6 +158,8 @@ def start_server(credentials: list[Account] | None = None) -> Server:
         "127.0.0.1:0",
         "--legacy-listen",
         "127.0.0.1:0",
+        "--quotas",
+        "off",
         "--in-memory",
     ]
     process = subprocess.Popen(
@@ -199,7 +201,11 @@ def start_server(credentials: list[Account] | None = None) -> Server:
         stderr_path=stderr_path,
     )
     if not server.endpoint or not server.legacy_endpoint:
-        status = process.poll()
+        # Standard output closes a moment before the process can be reaped: give it that moment.
+        try:
+            status = process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            status = None
         server.stop(timeout=2)
         log = server.stderr_text()
         server.discard_log()

@@ -122,7 +122,7 @@ def start_server(
     binary = carillon_bin()
     stderr_file = tempfile.NamedTemporaryFile(prefix="carillon-stderr-", suffix=".log", delete=False)
     stderr_path = Path(stderr_file.name)
-    command = [str(binary), "serve", "--listen", "127.0.0.1:0", "--legacy-listen", "127.0.0.1:0", "--in-memory", *(args or [])]
+    command = [str(binary), "serve", "--listen", "127.0.0.1:0", "--legacy-listen", "127.0.0.1:0", "--quotas", "off", "--in-memory", *(args or [])]
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -151,7 +151,11 @@ def start_server(
     ready.wait(STARTUP_TIMEOUT_SECONDS)
     server = Server(process=process, endpoint=found.get("endpoint", ""), stderr_path=stderr_path)
     if not server.endpoint:
-        status = process.poll()
+        # Standard output closes a moment before the process can be reaped: give it that moment.
+        try:
+            status = process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            status = None
         server.stop(timeout=2)
         log = server.stderr_text()
         server.discard_log()

@@ -132,18 +132,20 @@ mod tests {
     use crate::{ApiState, Shared};
 
     fn shared() -> Arc<Shared> {
-        Arc::new(Shared {
-            service: MeetingService::new(
+        Arc::new(Shared::new(
+            MeetingService::new(
                 Arc::new(SqliteStore::open_in_memory().unwrap()),
                 ServiceConfig {
                     public_endpoint: PublicEndpoint::parse("http://127.0.0.1:8080").unwrap(),
                     max_replicas_per_primary: 4,
                 },
             ),
-            verifier: carillon_sigv4::Verifier::new(crate::SIGNING_NAME),
-            credentials: Arc::new(StaticCredentials::example()),
-            body_limit: crate::DEFAULT_BODY_LIMIT,
-        })
+            carillon_sigv4::Verifier::new(crate::SIGNING_NAME),
+            Arc::new(StaticCredentials::example()),
+            crate::Limits::default(),
+            Arc::new(crate::metrics::Metrics::new()),
+            crate::quota::Quotas::disabled(),
+        ))
     }
 
     /// Dispatching an empty input reaches the operation's handler, which refuses it as a bad
@@ -158,6 +160,7 @@ mod tests {
                     namespace: api.namespace,
                 },
                 region: "us-east-1".into(),
+                max_active_meetings: None,
             };
             for op in api.model.operations() {
                 let result = super::dispatch(&api, &ctx, op, serde_json::json!({})).await;

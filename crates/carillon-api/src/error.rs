@@ -30,6 +30,9 @@ pub struct ApiError {
     pub resource_name: Option<String>,
     /// `Retry-After` header, in seconds (ServiceUnavailableException).
     pub retry_after: Option<u32>,
+    /// `x-amz-retry-after` header, in milliseconds: the AWS SDK for Rust waits exactly that long
+    /// before retrying a throttled request.
+    pub retry_after_ms: Option<u64>,
 }
 
 impl ApiError {
@@ -41,6 +44,7 @@ impl ApiError {
             message: message.into(),
             resource_name: None,
             retry_after: None,
+            retry_after_ms: None,
         }
     }
 
@@ -58,6 +62,33 @@ impl ApiError {
             500,
             "The service encountered an internal error. Try again later.",
         )
+    }
+
+    /// A request refused by a rate quota: 429 `ThrottlingException` (current API) or 429
+    /// `ThrottledClientException` (legacy), or, for the legacy operations that model neither,
+    /// 503 `ServiceUnavailableException` with `Retry-After`.
+    pub fn throttled(
+        throttled: &crate::quota::Throttled,
+        namespace: Namespace,
+        operation: &Operation,
+    ) -> Self {
+        let name = match namespace {
+            Namespace::Meetings => "ThrottlingException",
+            Namespace::Legacy => "ThrottledClientException",
+        };
+        let mut err = if operation.errors.iter().any(|n| n == name) {
+            let mut err = Self::new(name, 429, throttled.to_string());
+            if namespace == Namespace::Legacy {
+                err.code = legacy_code(name);
+            }
+            err
+        } else {
+            let mut err = Self::new("ServiceUnavailableException", 503, throttled.to_string());
+            err.retry_after = Some(throttled.retry_after_secs());
+            err
+        };
+        err.retry_after_ms = Some(throttled.retry_after_ms);
+        err
     }
 
     /// Maps a service error to the exception the namespace uses for it, among those modeled for
@@ -123,6 +154,9 @@ impl ApiError {
         }
         if let Some(seconds) = self.retry_after {
             headers.insert("retry-after", HeaderValue::from(seconds));
+        }
+        if let Some(ms) = self.retry_after_ms {
+            headers.insert("x-amz-retry-after", HeaderValue::from(ms));
         }
         response
     }

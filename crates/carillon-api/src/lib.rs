@@ -1,6 +1,6 @@
 //! Carillon's HTTP front end for the two rest-json APIs it serves from one process: the current
-//! `chime-sdk-meetings` API and the legacy `chime` meeting API. Both run the same pipeline
-//! ([`pipeline`]) over the same service; what differs is data: the botocore model that routes and
+//! `chime-sdk-meetings` API and the legacy `chime` meeting API. Both run the same pipeline over the
+//! same service; what differs is data: the botocore model that routes and
 //! validates, the namespace meetings live in, and the exception names ([`error`]).
 //!
 //! Request path: request id → read body (bounded) → verify SigV4 → route (model-driven) → decode
@@ -12,10 +12,15 @@ pub mod credentials;
 mod dispatch;
 pub mod error;
 mod legacy;
+pub mod metered_store;
+pub mod metrics;
 mod pipeline;
+pub mod quota;
 mod rules;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
@@ -32,12 +37,69 @@ pub const SIGNING_NAME: &str = "chime";
 /// attendees and capabilities, or 50 tags) is a few tens of KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
+/// Bounds on what one request may cost.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
+    /// Time a client gets to send the body once the headers are in.
+    pub body_read_timeout: Duration,
+    /// Requests processed at once (both APIs together); more are refused with 503.
+    pub max_in_flight: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_limit: DEFAULT_BODY_LIMIT,
+            body_read_timeout: Duration::from_secs(30),
+            max_in_flight: 512,
+        }
+    }
+}
+
 /// What both APIs share.
 pub struct Shared {
     pub service: MeetingService,
     pub verifier: Verifier,
     pub credentials: Arc<dyn CredentialLookup>,
-    pub body_limit: usize,
+    pub limits: Limits,
+    pub metrics: Arc<metrics::Metrics>,
+    pub quotas: quota::Quotas,
+    in_flight: tokio::sync::Semaphore,
+    draining: AtomicBool,
+}
+
+impl Shared {
+    pub fn new(
+        service: MeetingService,
+        verifier: Verifier,
+        credentials: Arc<dyn CredentialLookup>,
+        limits: Limits,
+        metrics: Arc<metrics::Metrics>,
+        quotas: quota::Quotas,
+    ) -> Self {
+        Shared {
+            service,
+            verifier,
+            credentials,
+            metrics,
+            quotas,
+            in_flight: tokio::sync::Semaphore::new(limits.max_in_flight),
+            limits,
+            draining: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks the server as shutting down: the readiness check fails from now on, so a load
+    /// balancer stops sending new requests while the ones in flight finish.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
 }
 
 /// One API: its model and the namespace its meetings live in.
@@ -76,10 +138,14 @@ impl ApiState {
     }
 }
 
-/// The HTTP application of one API: `/health` plus the API on every other path.
+/// The HTTP application of one API: `/health` (liveness), `/ready` (readiness: the store answers
+/// and the server is not shutting down), `/metrics` (Prometheus), and the API on every other
+/// path.
 pub fn app(state: Arc<ApiState>) -> Router {
     Router::new()
         .route("/health", get(pipeline::health))
+        .route("/ready", get(pipeline::ready))
+        .route("/metrics", get(pipeline::metrics))
         .fallback(pipeline::handle)
         .with_state(state)
 }

@@ -20,18 +20,40 @@ use crate::ApiState;
 /// Sent on every response, success or error (`x-amzn-RequestId`).
 pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 
-/// `GET /health`: 200 when the store answers, 503 otherwise. Unauthenticated.
-pub async fn health(State(state): State<Arc<ApiState>>) -> Response {
-    let (status, body) = match state.shared.service.store().ping().await {
-        Ok(()) => (StatusCode::OK, r#"{"status":"ok"}"#),
+/// `GET /health`: liveness. 200 while the process serves requests. Unauthenticated.
+pub async fn health() -> Response {
+    status_response(StatusCode::OK, "ok")
+}
+
+/// `GET /metrics`: Prometheus/OpenMetrics exposition. Unauthenticated.
+pub async fn metrics(State(state): State<Arc<ApiState>>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            crate::metrics::CONTENT_TYPE,
+        )],
+        state.shared.metrics.render(),
+    )
+        .into_response()
+}
+
+/// `GET /ready`: readiness. 200 when the store answers and the server is not shutting down,
+/// 503 otherwise. Unauthenticated.
+pub async fn ready(State(state): State<Arc<ApiState>>) -> Response {
+    if state.shared.is_draining() {
+        return status_response(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
+    match state.shared.service.store().ping().await {
+        Ok(()) => status_response(StatusCode::OK, "ready"),
         Err(e) => {
-            tracing::warn!(error = %e, "health check: store unavailable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                r#"{"status":"unavailable"}"#,
-            )
+            tracing::warn!(error = %e, "readiness check: store unavailable");
+            status_response(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
         }
-    };
+    }
+}
+
+fn status_response(status: StatusCode, text: &'static str) -> Response {
+    let body = serde_json::json!({ "status": text }).to_string();
     let mut response = (status, [("content-type", "application/json")], body).into_response();
     if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
         response.headers_mut().insert(REQUEST_ID_HEADER, id);
@@ -54,7 +76,20 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
         latency_us = field::Empty,
     );
     async move {
-        let mut response = match process(&state, request).await {
+        // Bounded work: beyond `max_in_flight` requests, refuse at once rather than queue.
+        let metrics = &state.shared.metrics;
+        let mut operation: &str = crate::metrics::NO_OPERATION;
+        let result = match state.shared.in_flight.try_acquire() {
+            Ok(_permit) => {
+                let _in_flight = metrics.in_flight();
+                process(&state, request, &mut operation).await
+            }
+            Err(_) => {
+                metrics.overloaded();
+                Err(overloaded())
+            }
+        };
+        let mut response = match result {
             Ok(response) => response,
             Err(e) => {
                 if e.status >= 500 {
@@ -71,6 +106,12 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
         let span = tracing::Span::current();
         span.record("status", response.status().as_u16());
         span.record("latency_us", started.elapsed().as_micros() as u64);
+        metrics.observe_request(
+            state.namespace.as_str(),
+            operation,
+            response.status().as_u16(),
+            started.elapsed(),
+        );
         tracing::info!("request completed");
         response
     }
@@ -78,10 +119,15 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
     .await
 }
 
-async fn process(state: &ApiState, request: Request) -> Result<Response, ApiError> {
+/// Runs the stages; `operation_name` is set once the request is routed (for metrics).
+async fn process<'s>(
+    state: &'s ApiState,
+    request: Request,
+    operation_name: &mut &'s str,
+) -> Result<Response, ApiError> {
     let shared = &state.shared;
     let (parts, body) = request.into_parts();
-    let body = read_body(body, shared.body_limit).await?;
+    let body = read_body(&parts.headers, body, &shared.limits).await?;
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
@@ -103,29 +149,91 @@ async fn process(state: &ApiState, request: Request) -> Result<Response, ApiErro
         .route(method, path, query)
         .map_err(route_error)?;
     let operation = route.operation;
+    *operation_name = operation.name.as_str();
     tracing::Span::current().record("operation", operation.name.as_str());
+    if let Err(throttled) = shared.quotas.admit(
+        &identity.account_id,
+        state.namespace,
+        &operation.name,
+        Instant::now(),
+    ) {
+        shared
+            .metrics
+            .throttled(state.namespace.as_str(), &operation.name);
+        return Err(ApiError::throttled(&throttled, state.namespace, operation));
+    }
     let input = state
         .model
         .decode(&route, query, &body)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
 
+    let max_active_meetings = shared
+        .quotas
+        .max_active_meetings(&identity.account_id, state.namespace);
     let ctx = RequestContext {
         scope: Scope {
             account_id: identity.account_id,
             namespace: state.namespace,
         },
         region: identity.region,
+        max_active_meetings,
     };
     let output = dispatch(state, &ctx, operation, input).await?;
     Ok(success(operation.success_code, output))
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
+/// 503 `ServiceUnavailableException` with `Retry-After`, modeled for every operation of both
+/// APIs; the SDKs retry it.
+fn overloaded() -> ApiError {
+    let mut e = ApiError::new(
+        "ServiceUnavailableException",
+        503,
+        "The service is busy: too many requests are in progress. Retry later.",
+    );
+    e.retry_after = Some(1);
+    e
+}
+
+/// Reads the body within the size and time limits. A declared `Content-Length` over the limit is
+/// refused before reading anything.
+async fn read_body(
+    headers: &axum::http::HeaderMap,
+    body: Body,
+    limits: &crate::Limits,
+) -> Result<bytes::Bytes, ApiError> {
+    let too_large = || {
         ApiError::bad_request(format!(
-            "The request body could not be read or is larger than {limit} bytes"
+            "The request body is larger than the limit of {} bytes",
+            limits.body_limit
         ))
-    })
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limits.body_limit as u64) {
+        return Err(too_large());
+    }
+    match tokio::time::timeout(
+        limits.body_read_timeout,
+        axum::body::to_bytes(body, limits.body_limit),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => Ok(bytes),
+        // Either the limit was hit while streaming (no Content-Length), or the body broke off.
+        Ok(Err(e))
+            if std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) =>
+        {
+            Err(too_large())
+        }
+        Ok(Err(_)) => Err(ApiError::bad_request("The request body could not be read")),
+        Err(_) => Err(ApiError::bad_request(format!(
+            "The request body was not received within {} seconds",
+            limits.body_read_timeout.as_secs()
+        ))),
+    }
 }
 
 fn route_error(e: RouteError) -> ApiError {

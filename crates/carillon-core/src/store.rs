@@ -1,7 +1,8 @@
 //! The storage trait: domain-shaped operations, each atomic. Invariants that concurrent requests
 //! could break (one meeting per ClientRequestToken, one attendee per ExternalUserId, the attendee
-//! cap, the replica cap) are enforced inside these operations, never by a read-then-write in the
-//! service, so that every backend (embedded SQLite, PostgreSQL behind several nodes) keeps them.
+//! cap, the replica cap, the concurrent meeting quota) are enforced inside these operations, never
+//! by a read-then-write in the service, so that every backend (embedded SQLite, PostgreSQL behind
+//! several nodes) keeps them.
 
 use async_trait::async_trait;
 
@@ -28,6 +29,8 @@ pub struct NewMeeting {
     pub tags: Vec<Tag>,
     /// How many active replicas a primary may have (AWS default 4).
     pub max_replicas: u32,
+    /// How many active meetings (replicas included) the scope may hold; `None`: unlimited.
+    pub max_active_meetings: Option<u32>,
 }
 
 /// An attendee to create, with its tags (attendee tags exist only in the legacy namespace; in the
@@ -63,6 +66,8 @@ pub enum CreateMeetingOutcome {
     PrimaryIsReplica,
     /// The primary already has `max_replicas` active replicas.
     TooManyReplicas,
+    /// The scope already holds `max_active_meetings` active meetings.
+    TooManyMeetings,
 }
 
 #[derive(Debug, Clone)]
@@ -108,9 +113,12 @@ pub enum TagOutcome {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Creates the meeting unless the scope already has one with the same ClientRequestToken,
-    /// checks the replica rules when `PrimaryMeetingId` is set, stores the tags, then creates
-    /// `attendees` in order as [`Store::create_attendees`] would.
+    /// Creates the meeting unless the scope already has one with the same ClientRequestToken
+    /// (a replay is answered even when the scope is at its quota), checks the replica rules when
+    /// `PrimaryMeetingId` is set, refuses the meeting when the scope already holds
+    /// [`NewMeeting::max_active_meetings`] active meetings, stores the tags, then creates
+    /// `attendees` in order as [`Store::create_attendees`] would. A refused meeting takes
+    /// nothing: its ClientRequestToken stays unused.
     async fn create_meeting(
         &self,
         meeting: NewMeeting,

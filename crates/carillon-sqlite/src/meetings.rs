@@ -81,6 +81,25 @@ fn active_replicas(conn: &Connection, primary_meeting_id: &str) -> StoreResult<V
         .context("listing active replicas")
 }
 
+/// True when the scope holds at least `quota` active meetings. Costs at most `quota` steps
+/// through the partial index of active meetings.
+fn at_quota(conn: &Connection, scope: &Scope, quota: u32) -> StoreResult<bool> {
+    let Some(skip) = quota.checked_sub(1) else {
+        return Ok(true);
+    };
+    conn.prepare_cached(sql::NTH_ACTIVE_MEETING)
+        .and_then(|mut stmt| {
+            stmt.exists(params![
+                scope.account_id,
+                scope.namespace.as_str(),
+                i64::from(skip)
+            ])
+        })
+        .context("counting active meetings")
+}
+
+/// Runs on the writer thread, so the checks and the insert are one step for every other request:
+/// concurrent creates can neither share a token nor pass a cap.
 pub(crate) fn create(
     conn: &Connection,
     new: NewMeeting,
@@ -99,6 +118,11 @@ pub(crate) fn create(
         }
         if active_replicas(conn, primary_id)?.len() >= new.max_replicas as usize {
             return Ok(CreateMeetingOutcome::TooManyReplicas);
+        }
+    }
+    if let Some(quota) = new.max_active_meetings {
+        if at_quota(conn, &record.scope, quota)? {
+            return Ok(CreateMeetingOutcome::TooManyMeetings);
         }
     }
     let seq = insert(conn, &record)?;

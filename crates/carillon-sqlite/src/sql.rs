@@ -55,6 +55,13 @@ pub const LIST_MEETINGS: &str = concat!(
      ORDER BY seq LIMIT ?4"
 );
 
+/// `?1` account, `?2` namespace, `?3` the quota minus one. A row when the scope holds at least
+/// `?3 + 1` active meetings: a walk of at most that many entries of the partial index, whatever
+/// the scope's history.
+pub const NTH_ACTIVE_MEETING: &str = "SELECT seq FROM meetings \
+     WHERE account_id = ?1 AND namespace = ?2 AND ended_at_ms IS NULL \
+     LIMIT 1 OFFSET ?3";
+
 /// `?1` primary meeting id.
 pub const ACTIVE_REPLICAS: &str = "SELECT seq FROM meetings \
      WHERE primary_meeting_id = ?1 AND ended_at_ms IS NULL";
@@ -165,6 +172,7 @@ mod tests {
         MEETING_BY_TOKEN,
         INSERT_MEETING,
         LIST_MEETINGS,
+        NTH_ACTIVE_MEETING,
         ACTIVE_REPLICAS,
         END_MEETING,
         SET_TRANSCRIPTION,
@@ -243,6 +251,31 @@ mod tests {
             !details.iter().any(|d| d.contains("TEMP B-TREE")),
             "{details:?}"
         );
+    }
+
+    /// Counting a scope's active meetings walks the partial index and never reads a table row
+    /// (the program has no `Column` step: the seek into the table is deferred and never made).
+    #[test]
+    fn the_meeting_quota_reads_the_partial_index_only() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        let details = plan(&conn, NTH_ACTIVE_MEETING);
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("meetings_active_by_scope")),
+            "{details:?}"
+        );
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN {NTH_ACTIVE_MEETING}"))
+            .unwrap();
+        let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+        let opcodes: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(nulls), |row| row.get(1))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!opcodes.iter().any(|op| op == "Column"), "{opcodes:?}");
     }
 
     #[test]

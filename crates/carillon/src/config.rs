@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "carillon",
     version,
-    about = "A server for the Amazon Chime SDK Meetings API"
+    about = "A server for the Amazon Chime SDK Meetings API",
+    // A later occurrence of a flag overrides an earlier one.
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -22,6 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API (the default).
+    #[command(args_override_self = true)]
     Serve(ServeArgs),
 }
 
@@ -32,6 +35,12 @@ impl Cli {
             None => self.serve,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -76,6 +85,37 @@ pub struct ServeArgs {
     /// Replica meetings allowed per primary meeting.
     #[arg(long, env = "CARILLON_MAX_REPLICAS_PER_PRIMARY", default_value_t = 4)]
     pub max_replicas_per_primary: u32,
+
+    /// AWS's API rate quotas and the concurrent-meeting quota: `on` (AWS's defaults, or those of
+    /// --quota-file) or `off`.
+    #[arg(long, env = "CARILLON_QUOTAS", value_enum, default_value = "on")]
+    pub quotas: Switch,
+
+    /// A JSON file of quota overrides, for every account or per account (see the README).
+    #[arg(long, env = "CARILLON_QUOTA_FILE")]
+    pub quota_file: Option<PathBuf>,
+
+    /// Requests processed at once; beyond it requests are refused with 503
+    /// ServiceUnavailableException and Retry-After.
+    #[arg(long, env = "CARILLON_MAX_IN_FLIGHT", default_value_t = 512)]
+    pub max_in_flight: usize,
+
+    /// Open connections accepted at once; beyond it new connections wait in the listen backlog.
+    #[arg(long, env = "CARILLON_MAX_CONNECTIONS", default_value_t = 16384)]
+    pub max_connections: usize,
+
+    /// Seconds a client may take to send a request's headers (also closes idle keep-alive
+    /// connections after this long).
+    #[arg(long, env = "CARILLON_HEADER_READ_TIMEOUT_SECS", default_value_t = 30)]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a client may take to send a request's body.
+    #[arg(long, env = "CARILLON_BODY_READ_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_read_timeout_secs: u64,
+
+    /// Seconds requests in flight get to finish after SIGTERM/SIGINT before the server exits.
+    #[arg(long, env = "CARILLON_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
+    pub shutdown_timeout_secs: u64,
 
     /// Log format (logs go to standard error; RUST_LOG sets the level).
     #[arg(long, env = "CARILLON_LOG_FORMAT", value_enum, default_value = "text")]

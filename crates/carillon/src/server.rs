@@ -3,16 +3,21 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use carillon_api::credentials::StaticCredentials;
-use carillon_api::{ApiState, Shared, DEFAULT_BODY_LIMIT, SIGNING_NAME};
+use carillon_api::metered_store::MeteredStore;
+use carillon_api::metrics::Metrics;
+use carillon_api::quota::{QuotaConfig, Quotas};
+use carillon_api::{ApiState, Limits, Shared, DEFAULT_BODY_LIMIT, SIGNING_NAME};
 use carillon_core::{MeetingService, PublicEndpoint, ServiceConfig, Store};
 use carillon_sigv4::Verifier;
 use carillon_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::ServeArgs;
+use crate::config::{ServeArgs, Switch};
+use crate::listener::{self, ConnectionLimits};
 
 /// The configured credentials, or AWS's example pair when none are configured.
 fn credentials(args: &ServeArgs) -> Result<StaticCredentials, String> {
@@ -34,6 +39,22 @@ fn credentials(args: &ServeArgs) -> Result<StaticCredentials, String> {
         creds = StaticCredentials::example();
     }
     Ok(creds)
+}
+
+/// AWS's quotas (or the quota file's), or none.
+fn quotas(args: &ServeArgs) -> Result<Quotas, String> {
+    if args.quotas == Switch::Off {
+        return Ok(Quotas::disabled());
+    }
+    let config = match &args.quota_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Quotas::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => QuotaConfig::default(),
+    };
+    Ok(Quotas::new(config))
 }
 
 fn open_store(args: &ServeArgs) -> Result<SqliteStore, String> {
@@ -68,6 +89,7 @@ fn default_public_url(local: SocketAddr) -> String {
 
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let credentials = credentials(&args)?;
+    let quotas = quotas(&args)?;
     let (listener, local) = bind(args.listen).await?;
     let legacy = match args.legacy_listen.0 {
         Some(addr) => Some(bind(addr).await?),
@@ -79,19 +101,34 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .unwrap_or_else(|| default_public_url(local));
     let public_endpoint = PublicEndpoint::parse(&public_url)?;
 
-    let store: Arc<dyn Store> = Arc::new(open_store(&args)?);
-    let shared = Arc::new(Shared {
-        service: MeetingService::new(
+    let metrics = Arc::new(Metrics::new());
+    let store: Arc<dyn Store> = Arc::new(MeteredStore::new(
+        Arc::new(open_store(&args)?),
+        metrics.clone(),
+    ));
+    let shared = Arc::new(Shared::new(
+        MeetingService::new(
             store,
             ServiceConfig {
                 public_endpoint,
                 max_replicas_per_primary: args.max_replicas_per_primary,
             },
         ),
-        verifier: Verifier::new(SIGNING_NAME),
-        credentials: Arc::new(credentials),
-        body_limit: DEFAULT_BODY_LIMIT,
-    });
+        Verifier::new(SIGNING_NAME),
+        Arc::new(credentials),
+        Limits {
+            body_limit: DEFAULT_BODY_LIMIT,
+            body_read_timeout: Duration::from_secs(args.body_read_timeout_secs),
+            max_in_flight: args.max_in_flight,
+        },
+        metrics,
+        quotas,
+    ));
+    let connection_limits = ConnectionLimits {
+        max_connections: args.max_connections,
+        header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
+    };
 
     let store_kind = if args.in_memory {
         "in-memory".to_string()
@@ -102,45 +139,32 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut servers = tokio::task::JoinSet::new();
     if let Some((legacy_listener, legacy_local)) = legacy {
         let app = carillon_api::app(Arc::new(ApiState::legacy(shared.clone())));
-        servers.spawn(run(legacy_listener, app, stopped.clone()));
+        servers.spawn(listener::serve(
+            legacy_listener,
+            app,
+            connection_limits.clone(),
+            stopped.clone(),
+        ));
         tracing::info!(local = %legacy_local, "legacy chime meeting API ready");
         println!("carillon legacy API listening on http://{legacy_local}");
     }
-    let app = carillon_api::app(Arc::new(ApiState::meetings(shared)));
-    servers.spawn(run(listener, app, stopped));
+    let app = carillon_api::app(Arc::new(ApiState::meetings(shared.clone())));
+    servers.spawn(listener::serve(listener, app, connection_limits, stopped));
     tracing::info!(%local, %public_url, store = %store_kind, "carillon ready");
     // Scripts and test harnesses wait for this line on standard output; it comes last.
     println!("carillon listening on http://{local}");
 
-    tokio::select! {
-        () = shutdown_signal() => {
-            tracing::info!("shutdown requested; finishing requests in flight");
-            let _ = stop.send(true);
-        }
-        Some(result) = servers.join_next() => {
-            // A listener failed on its own: stop the other one too.
-            let _ = stop.send(true);
-            result.map_err(|e| format!("server task failed: {e}"))??;
-        }
-    }
+    shutdown_signal().await;
+    tracing::info!("shutdown requested: no new connections; finishing requests in flight");
+    shared.start_draining();
+    let _ = stop.send(true);
     while let Some(result) = servers.join_next().await {
-        result.map_err(|e| format!("server task failed: {e}"))??;
+        result.map_err(|e| format!("server task failed: {e}"))?;
     }
+    // Dropping the last handle on the store lets its writer commit what is queued and close.
+    drop(shared);
     tracing::info!("carillon stopped");
     Ok(())
-}
-
-async fn run(
-    listener: TcpListener,
-    app: axum::Router,
-    mut stopped: watch::Receiver<bool>,
-) -> Result<(), String> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        })
-        .await
-        .map_err(|e| format!("server error: {e}"))
 }
 
 async fn shutdown_signal() {

@@ -94,12 +94,22 @@ pub fn full_meeting(scope: &Scope) -> MeetingRecord {
     }
 }
 
-/// What CreateMeeting passes for `record`: no tags, AWS's default of four replicas.
+/// What CreateMeeting passes for `record`: no tags, AWS's default of four replicas, no
+/// concurrent meeting quota.
 pub fn new_meeting(record: MeetingRecord) -> NewMeeting {
     NewMeeting {
         record,
         tags: vec![],
         max_replicas: 4,
+        max_active_meetings: None,
+    }
+}
+
+/// [`new_meeting`] in a scope that may hold at most `max_active_meetings` active meetings.
+pub fn new_meeting_with_quota(record: MeetingRecord, max_active_meetings: u32) -> NewMeeting {
+    NewMeeting {
+        max_active_meetings: Some(max_active_meetings),
+        ..new_meeting(record)
     }
 }
 

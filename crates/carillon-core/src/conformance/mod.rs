@@ -25,6 +25,7 @@ mod concurrency;
 mod legacy;
 mod meeting_state;
 mod meetings;
+mod quota;
 
 pub use attendees::*;
 pub use builders::*;
@@ -32,6 +33,7 @@ pub use concurrency::*;
 pub use legacy::*;
 pub use meeting_state::*;
 pub use meetings::*;
+pub use quota::*;
 
 // ------------------------------------------------------------------------------------------------
 // Cases
@@ -73,6 +75,9 @@ macro_rules! store_conformance_tests {
             concurrent_delete_and_create_at_cap,
             concurrent_tags,
             concurrent_attendee_tags,
+            meeting_quota,
+            meeting_quota_scopes,
+            concurrent_meeting_quota,
         }
     };
     (@tests ($make:expr) $($case:ident),* $(,)?) => {

@@ -1,5 +1,5 @@
 use super::{now_ms, MeetingService, RequestContext, MAX_HIGH_DEFINITION_ATTENDEES};
-use crate::domain::{MeetingFeatures, MeetingRecord};
+use crate::domain::{MeetingFeatures, MeetingRecord, Namespace};
 use crate::error::ServiceError;
 use crate::ids::{new_id, normalize_id};
 use crate::operations::{
@@ -58,6 +58,19 @@ fn check_features(features: &MeetingFeatures) -> Result<(), ServiceError> {
         ))),
         Some(_) => Ok(()),
     }
+}
+
+/// The concurrent meeting quota is reached (digest §7.8, Q6: the error is undocumented;
+/// `LimitExceededException`, `ResourceLimitExceededException` in the legacy API).
+fn too_many_meetings(ctx: &RequestContext) -> ServiceError {
+    let quota = match ctx.scope.namespace {
+        Namespace::Meetings => "L-9F286451",
+        Namespace::Legacy => "L-A5C73716",
+    };
+    let max = ctx.max_active_meetings.unwrap_or_default();
+    ServiceError::LimitExceeded(format!(
+        "The account already has the maximum number of active meetings ({max}, concurrent meeting quota {quota}); end a meeting before creating another"
+    ))
 }
 
 fn is_guid(s: &str) -> bool {
@@ -139,6 +152,7 @@ impl MeetingService {
                     record,
                     tags: input.tags.unwrap_or_default(),
                     max_replicas: self.config.max_replicas_per_primary,
+                    max_active_meetings: ctx.max_active_meetings,
                 },
                 new_attendees,
             )
@@ -170,6 +184,7 @@ impl MeetingService {
                 "The primary meeting <{primary}> already has the maximum number of replica meetings ({})",
                 self.config.max_replicas_per_primary
             ))),
+            CreateMeetingOutcome::TooManyMeetings => Err(too_many_meetings(ctx)),
         }
     }
 

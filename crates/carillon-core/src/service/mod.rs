@@ -17,12 +17,16 @@ use crate::media_placement::PublicEndpoint;
 use crate::operations::Meeting;
 use crate::store::Store;
 
-/// Who is calling: the account (and namespace) the request is scoped to, and the region its
-/// signature named, which becomes the control region of the meetings it creates.
+/// Who is calling: the account (and namespace) the request is scoped to, the region its
+/// signature named (which becomes the control region of the meetings it creates), and the
+/// account's quotas in that namespace.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub scope: Scope,
     pub region: String,
+    /// Concurrent meeting quota of the scope: how many active meetings (replicas included) it may
+    /// hold (AWS default 250; quota `L-9F286451`, legacy `L-A5C73716`). `None`: unlimited.
+    pub max_active_meetings: Option<u32>,
 }
 
 #[derive(Debug, Clone)]

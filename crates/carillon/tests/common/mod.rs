@@ -125,6 +125,8 @@ const SERVER_ENV: &[&str] = &[
     "CARILLON_MAX_REPLICAS_PER_PRIMARY",
     "CARILLON_LOG_FORMAT",
     "CARILLON_LEGACY_LISTEN",
+    "CARILLON_QUOTAS",
+    "CARILLON_QUOTA_FILE",
 ];
 
 impl Server {
@@ -137,6 +139,8 @@ impl Server {
             "127.0.0.1:0",
             "--legacy-listen",
             "127.0.0.1:0",
+            "--quotas",
+            "off",
         ]);
         match &options.data_dir {
             Some(dir) => {
@@ -260,14 +264,20 @@ impl Server {
 
     /// Graceful stop: SIGTERM (through `kill -TERM`), then waits for the process to exit.
     pub fn stop(&self) -> ExitStatus {
-        let mut guard = self.child.lock().unwrap_or_else(|e| e.into_inner());
-        let mut child = guard.take().expect("the server is still running");
+        let pid = self.pid().expect("the server is still running");
         let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
+            .args(["-TERM", &pid.to_string()])
             .status()
             .expect("cannot run kill");
         assert!(status.success(), "kill -TERM failed: {status}");
-        let deadline = Instant::now() + STOP_TIMEOUT;
+        self.stop_after_signal(STOP_TIMEOUT)
+    }
+
+    /// Waits (at most `within`) for the process to exit after a signal sent by the caller.
+    pub fn stop_after_signal(&self, within: Duration) -> ExitStatus {
+        let mut guard = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        let mut child = guard.take().expect("the server is still running");
+        let deadline = Instant::now() + within;
         loop {
             if let Some(status) = child.try_wait().expect("cannot wait for the server") {
                 return status;
@@ -276,7 +286,7 @@ impl Server {
                 let _ = child.kill();
                 let _ = child.wait();
                 panic!(
-                    "carillon did not exit within {STOP_TIMEOUT:?} of SIGTERM; stderr:\n{}",
+                    "carillon did not exit within {within:?} of the signal; stderr:\n{}",
                     self.stderr()
                 );
             }

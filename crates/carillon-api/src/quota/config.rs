@@ -1,0 +1,173 @@
+//! The quota file: parsing, validation, and resolution into the limits of each account (the
+//! format is documented on the parent module).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+
+use super::{operation_index, Rate, AWS_RATE_LIMITED, OPERATIONS};
+
+/// AWS's default rate of every rate quota: requests per second (digest §7.8).
+pub const DEFAULT_RATE: f64 = 10.0;
+/// AWS's default burst of every rate quota.
+pub const DEFAULT_BURST: u32 = 20;
+/// AWS's default concurrent meeting quota, in each namespace (`L-9F286451`, `L-A5C73716`).
+pub const DEFAULT_MAX_ACTIVE_MEETINGS: u32 = 250;
+
+/// Fastest rate accepted: one request per nanosecond is the clock's resolution.
+const MAX_RATE: f64 = 1e9;
+
+/// Validated quotas: AWS's defaults, or those of a quota file ([`QuotaConfig::from_json`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaConfig {
+    pub(super) default: Limits,
+    pub(super) accounts: HashMap<String, Limits>,
+}
+
+impl Default for QuotaConfig {
+    /// AWS's default quotas for every account.
+    fn default() -> Self {
+        QuotaConfig {
+            default: Limits::resolve(&LimitsFile::default(), &LimitsFile::default()),
+            accounts: HashMap::new(),
+        }
+    }
+}
+
+/// The limits of one account, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Limits {
+    /// "All meeting management API": every operation draws from it.
+    pub all: Rate,
+    /// Indexed like [`OPERATIONS`]; `None`: the operation draws from `all` only.
+    pub operations: [Option<Rate>; OPERATIONS.len()],
+    /// Indexed by [`super::namespace_index`].
+    pub max_active_meetings: [u32; 2],
+}
+
+impl Limits {
+    /// `own` field by field, falling back to `default`, then to AWS's defaults.
+    fn resolve(own: &LimitsFile, default: &LimitsFile) -> Limits {
+        let rate = |own: Option<&RateFile>, default: Option<&RateFile>| {
+            let pick = |f: fn(&RateFile) -> Option<f64>| own.and_then(f).or(default.and_then(f));
+            let pick_burst =
+                |f: fn(&RateFile) -> Option<u32>| own.and_then(f).or(default.and_then(f));
+            Rate::new(
+                pick(|r| r.rate).unwrap_or(DEFAULT_RATE),
+                pick_burst(|r| r.burst).unwrap_or(DEFAULT_BURST),
+            )
+        };
+        let operations = std::array::from_fn(|i| {
+            let name = OPERATIONS[i];
+            let (own_op, default_op) = (own.operations.get(name), default.operations.get(name));
+            let limited =
+                AWS_RATE_LIMITED.contains(&name) || own_op.is_some() || default_op.is_some();
+            limited.then(|| rate(own_op, default_op))
+        });
+        Limits {
+            all: rate(own.all_operations.as_ref(), default.all_operations.as_ref()),
+            operations,
+            max_active_meetings: [
+                own.max_active_meetings
+                    .or(default.max_active_meetings)
+                    .unwrap_or(DEFAULT_MAX_ACTIVE_MEETINGS),
+                own.legacy_max_active_meetings
+                    .or(default.legacy_max_active_meetings)
+                    .unwrap_or(DEFAULT_MAX_ACTIVE_MEETINGS),
+            ],
+        }
+    }
+}
+
+impl QuotaConfig {
+    /// Parses and validates a quota file. The error names the offending member.
+    pub fn from_json(text: &str) -> Result<QuotaConfig, String> {
+        // serde would also read a struct from an array of its members.
+        if !text.trim_start().starts_with('{') {
+            return Err("quota file: expected a JSON object".into());
+        }
+        let file: QuotaFile = serde_json::from_str(text).map_err(|e| format!("quota file: {e}"))?;
+        file.default.validate("default")?;
+        for (account_id, limits) in &file.accounts {
+            if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "quota file: accounts: \"{account_id}\" is not a 12-digit account id"
+                ));
+            }
+            limits.validate(&format!("accounts.{account_id}"))?;
+        }
+        Ok(QuotaConfig {
+            default: Limits::resolve(&file.default, &LimitsFile::default()),
+            accounts: file
+                .accounts
+                .iter()
+                .map(|(id, own)| (id.clone(), Limits::resolve(own, &file.default)))
+                .collect(),
+        })
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The file as written
+// ------------------------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuotaFile {
+    #[serde(default)]
+    default: LimitsFile,
+    #[serde(default)]
+    accounts: BTreeMap<String, LimitsFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsFile {
+    all_operations: Option<RateFile>,
+    #[serde(default)]
+    operations: BTreeMap<String, RateFile>,
+    max_active_meetings: Option<u32>,
+    legacy_max_active_meetings: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateFile {
+    rate: Option<f64>,
+    burst: Option<u32>,
+}
+
+impl LimitsFile {
+    fn validate(&self, path: &str) -> Result<(), String> {
+        if let Some(all) = &self.all_operations {
+            all.validate(&format!("{path}.all_operations"))?;
+        }
+        for (name, rate) in &self.operations {
+            if operation_index(name).is_none() {
+                return Err(format!(
+                    "quota file: {path}.operations: unknown operation \"{name}\" (known: {})",
+                    OPERATIONS.join(", ")
+                ));
+            }
+            rate.validate(&format!("{path}.operations.{name}"))?;
+        }
+        Ok(())
+    }
+}
+
+impl RateFile {
+    fn validate(&self, path: &str) -> Result<(), String> {
+        if let Some(rate) = self.rate {
+            if !(rate.is_finite() && rate > 0.0 && rate <= MAX_RATE) {
+                return Err(format!(
+                    "quota file: {path}.rate: must be a number of requests per second above 0 \
+                     and at most {MAX_RATE}, not {rate}"
+                ));
+            }
+        }
+        if self.burst == Some(0) {
+            return Err(format!("quota file: {path}.burst: must be at least 1"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,492 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use carillon_core::Namespace::{Legacy, Meetings};
+
+use super::*;
+
+const A: &str = "111122223333";
+const B: &str = "444455556666";
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn aws_defaults() -> Quotas {
+    Quotas::new(QuotaConfig::default())
+}
+
+fn from_json(text: &str) -> Quotas {
+    Quotas::new(Quotas::from_json(text).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// How many of `n` calls at `now` are admitted.
+fn admitted(q: &Quotas, account: &str, ns: Namespace, op: &str, now: Instant, n: usize) -> usize {
+    (0..n)
+        .filter(|_| q.admit(account, ns, op, now).is_ok())
+        .count()
+}
+
+#[test]
+fn operations_are_sorted_and_cover_the_listed_ones() {
+    assert!(OPERATIONS.windows(2).all(|w| w[0] < w[1]), "{OPERATIONS:?}");
+    for name in AWS_RATE_LIMITED {
+        assert!(operation_index(name).is_some(), "{name}");
+    }
+    // Both models' meeting operations, and nothing else.
+    let mut all: Vec<&str> = carillon_model::CHIME_2018_05_01_MEETING_OPERATIONS.to_vec();
+    let current =
+        carillon_model::ServiceModel::from_json(carillon_model::CHIME_SDK_MEETINGS_2021_07_15)
+            .unwrap();
+    all.extend(
+        current
+            .operations()
+            .map(|op| op.name.as_str())
+            .collect::<Vec<_>>(),
+    );
+    all.sort();
+    all.dedup();
+    assert_eq!(all, OPERATIONS);
+}
+
+#[test]
+fn burst_then_steady_rate() {
+    let q = aws_defaults();
+    let t0 = Instant::now();
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 20), 20);
+    let refused = q.admit(A, Meetings, "GetMeeting", t0).unwrap_err();
+    assert_eq!(refused.retry_after_ms, 100);
+    assert_eq!(refused.retry_after_secs(), 1);
+    assert_eq!((refused.rate, refused.burst), (10.0, 20));
+    assert_eq!(
+        refused.to_string(),
+        "Rate exceeded: GetMeeting is limited to 10 requests per second (burst 20) for this \
+         account; retry in 100 ms"
+    );
+
+    // One token every 100 ms.
+    let refused = q.admit(A, Meetings, "GetMeeting", t0 + ms(60)).unwrap_err();
+    assert_eq!(refused.retry_after_ms, 40);
+    assert!(q.admit(A, Meetings, "GetMeeting", t0 + ms(100)).is_ok());
+    assert!(q.admit(A, Meetings, "GetMeeting", t0 + ms(100)).is_err());
+    // A second later, ten more.
+    assert_eq!(
+        admitted(&q, A, Meetings, "GetMeeting", t0 + ms(1100), 30),
+        10
+    );
+
+    // Steady 10/s is always admitted; 20/s only half of the time.
+    let t1 = t0 + Duration::from_secs(10);
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t1, 20), 20);
+    for i in 1..=50 {
+        assert!(
+            q.admit(A, Meetings, "GetMeeting", t1 + ms(100 * i)).is_ok(),
+            "{i}"
+        );
+    }
+    let t2 = t1 + Duration::from_secs(20);
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t2, 20), 20);
+    let every_50ms = (1..=100)
+        .filter(|i| q.admit(A, Meetings, "GetMeeting", t2 + ms(50 * i)).is_ok())
+        .count();
+    assert_eq!(every_50ms, 50);
+}
+
+#[test]
+fn a_full_bucket_does_not_save_up_more_than_its_burst() {
+    let q = aws_defaults();
+    let t0 = Instant::now();
+    assert!(q.admit(A, Meetings, "GetMeeting", t0).is_ok());
+    let later = t0 + Duration::from_secs(3600);
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", later, 100), 20);
+}
+
+#[test]
+fn every_operation_draws_from_the_aggregate() {
+    let q = aws_defaults();
+    let t0 = Instant::now();
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 10), 10);
+    // GetAttendee has no quota of its own, but counts toward the aggregate.
+    assert_eq!(admitted(&q, A, Meetings, "GetAttendee", t0, 10), 10);
+    let refused = q.admit(A, Meetings, "ListAttendees", t0).unwrap_err();
+    assert_eq!(refused.limit, ThrottledBy::AllOperations);
+    assert_eq!(refused.retry_after_ms, 100);
+    assert!(
+        refused
+            .to_string()
+            .starts_with("Rate exceeded: all meeting management operations together"),
+        "{refused}"
+    );
+    // An unknown operation name (not in either model) is held by the aggregate alone.
+    assert!(q.admit(A, Meetings, "NoSuchOperation", t0).is_err());
+    assert!(q
+        .admit(A, Meetings, "NoSuchOperation", t0 + ms(100))
+        .is_ok());
+}
+
+#[test]
+fn an_operation_bucket_holds_its_operation_only() {
+    let q = from_json(r#"{"default": {"all_operations": {"rate": 1000, "burst": 1000}}}"#);
+    let t0 = Instant::now();
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 30), 20);
+    let refused = q.admit(A, Meetings, "GetMeeting", t0).unwrap_err();
+    assert_eq!(refused.limit, ThrottledBy::Operation("GetMeeting"));
+    assert_eq!(admitted(&q, A, Meetings, "CreateMeeting", t0, 30), 20);
+    assert_eq!(admitted(&q, A, Meetings, "GetAttendee", t0, 100), 100);
+}
+
+/// Whichever bucket refuses, the other keeps its token.
+#[test]
+fn a_refused_request_takes_no_token() {
+    // The operation refuses: the aggregate keeps its tokens.
+    let q = from_json(r#"{"default": {"all_operations": {"rate": 10, "burst": 25}}}"#);
+    let t0 = Instant::now();
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 100), 20);
+    assert_eq!(admitted(&q, A, Meetings, "GetAttendee", t0, 100), 5);
+
+    // The aggregate refuses: the operation keeps its tokens.
+    let q = from_json(
+        r#"{"default": {"all_operations": {"rate": 10, "burst": 5},
+                        "operations": {"GetMeeting": {"rate": 1, "burst": 10}}}}"#,
+    );
+    let t0 = Instant::now();
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 100), 5);
+    let refused = q.admit(A, Meetings, "GetMeeting", t0).unwrap_err();
+    assert_eq!(refused.limit, ThrottledBy::AllOperations);
+    assert_eq!(
+        admitted(&q, A, Meetings, "GetMeeting", t0 + ms(500), 100),
+        5
+    );
+    // Now the operation's bucket is empty (10 taken, 1/s): one more after a second.
+    let refused = q
+        .admit(A, Meetings, "GetMeeting", t0 + ms(600))
+        .unwrap_err();
+    assert_eq!(refused.limit, ThrottledBy::Operation("GetMeeting"));
+    assert_eq!(refused.retry_after_ms, 400);
+    assert_eq!(
+        admitted(&q, A, Meetings, "GetMeeting", t0 + ms(1000), 100),
+        1
+    );
+}
+
+#[test]
+fn when_both_refuse_the_longer_wait_is_reported() {
+    let q = from_json(
+        r#"{"default": {"all_operations": {"rate": 10, "burst": 5},
+                        "operations": {"GetMeeting": {"rate": 1, "burst": 5}}}}"#,
+    );
+    let t0 = Instant::now();
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 10), 5);
+    let refused = q.admit(A, Meetings, "GetMeeting", t0).unwrap_err();
+    assert_eq!(refused.limit, ThrottledBy::Operation("GetMeeting"));
+    assert_eq!(refused.retry_after_ms, 1000);
+    assert_eq!((refused.rate, refused.burst), (1.0, 5));
+    // Waiting that long is enough.
+    assert!(q.admit(A, Meetings, "GetMeeting", t0 + ms(1000)).is_ok());
+}
+
+#[test]
+fn accounts_are_separate_and_overrides_apply_to_their_account() {
+    let q = from_json(
+        r#"{"accounts": {"111122223333": {
+              "all_operations": {"rate": 100, "burst": 100},
+              "operations": {"GetMeeting": {"rate": 50, "burst": 50}},
+              "max_active_meetings": 3}}}"#,
+    );
+    let t0 = Instant::now();
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 100), 50);
+    // CreateMeeting keeps AWS's 20; the aggregate is the account's 100.
+    assert_eq!(admitted(&q, A, Meetings, "CreateMeeting", t0, 100), 20);
+    assert_eq!(admitted(&q, A, Meetings, "GetAttendee", t0, 100), 30);
+    assert_eq!(admitted(&q, B, Meetings, "GetMeeting", t0, 100), 20);
+    assert_eq!(q.max_active_meetings(A, Meetings), Some(3));
+    assert_eq!(q.max_active_meetings(A, Legacy), Some(250));
+    assert_eq!(q.max_active_meetings(B, Meetings), Some(250));
+}
+
+#[test]
+fn an_account_falls_back_member_by_member() {
+    let config = Quotas::from_json(
+        r#"{"default": {"all_operations": {"burst": 7},
+                        "operations": {"GetMeeting": {"rate": 2}, "GetAttendee": {"burst": 3}},
+                        "max_active_meetings": 9, "legacy_max_active_meetings": 8},
+            "accounts": {"111122223333": {"all_operations": {"rate": 0.5},
+                                          "operations": {"GetMeeting": {"burst": 4}},
+                                          "legacy_max_active_meetings": 1}}}"#,
+    )
+    .unwrap();
+    let get_meeting = operation_index("GetMeeting").unwrap();
+    let get_attendee = operation_index("GetAttendee").unwrap();
+    let create = operation_index("CreateMeeting").unwrap();
+    let stop = operation_index("StopMeetingTranscription").unwrap();
+
+    let own = &config.accounts[A];
+    assert_eq!(own.all, Rate::new(0.5, 7));
+    assert_eq!(own.operations[get_meeting], Some(Rate::new(2.0, 4)));
+    assert_eq!(own.operations[get_attendee], Some(Rate::new(10.0, 3)));
+    assert_eq!(own.operations[create], Some(Rate::new(10.0, 20)));
+    assert_eq!(own.operations[stop], None);
+    assert_eq!(own.max_active_meetings, [9, 1]);
+
+    let default = &config.default;
+    assert_eq!(default.all, Rate::new(10.0, 7));
+    assert_eq!(default.operations[get_meeting], Some(Rate::new(2.0, 20)));
+    assert_eq!(default.max_active_meetings, [9, 8]);
+}
+
+#[test]
+fn the_two_apis_count_separately() {
+    let q = from_json(r#"{"default": {"legacy_max_active_meetings": 7}}"#);
+    let t0 = Instant::now();
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 100), 20);
+    assert_eq!(admitted(&q, A, Legacy, "GetMeeting", t0, 100), 20);
+    assert_eq!(
+        admitted(&q, A, Legacy, "ListMeetings", t0 + ms(1000), 100),
+        10
+    );
+    assert_eq!(q.max_active_meetings(A, Meetings), Some(250));
+    assert_eq!(q.max_active_meetings(A, Legacy), Some(7));
+}
+
+#[test]
+fn disabled_never_throttles_and_has_no_meeting_quota() {
+    let q = Quotas::disabled();
+    assert!(!q.is_enabled());
+    let t0 = Instant::now();
+    assert_eq!(
+        admitted(&q, A, Meetings, "CreateMeeting", t0, 10_000),
+        10_000
+    );
+    assert_eq!(q.max_active_meetings(A, Meetings), None);
+    assert_eq!(q.max_active_meetings(A, Legacy), None);
+    assert!(aws_defaults().is_enabled());
+    assert_eq!(aws_defaults().max_active_meetings(A, Meetings), Some(250));
+}
+
+#[test]
+fn concurrent_callers_share_one_burst() {
+    let q = Arc::new(aws_defaults());
+    let now = Instant::now();
+    let admitted_total = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (q, total) = (Arc::clone(&q), Arc::clone(&admitted_total));
+            std::thread::spawn(move || {
+                let n = admitted(&q, A, Meetings, "CreateAttendee", now, 1000);
+                total.fetch_add(n, Ordering::Relaxed);
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(admitted_total.load(Ordering::Relaxed), 20);
+}
+
+#[test]
+fn idle_accounts_are_dropped_busy_ones_kept() {
+    let q = Quotas::with_shards(QuotaConfig::default(), 1);
+    let t0 = Instant::now();
+    // 1000 accounts call once: the size rule sweeps along the way, but nobody is idle yet.
+    for i in 0..1000 {
+        assert!(q
+            .admit(&format!("{i:012}"), Meetings, "GetMeeting", t0)
+            .is_ok());
+    }
+    assert_eq!(q.tracked_accounts(), 1000);
+
+    // Shortly before the next sweep, A empties its bucket.
+    let t1 = t0 + ms(10_500);
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t1, 100), 20);
+    // Ten seconds after the last sweep, a new account sweeps the shard: the idle accounts go, A
+    // (still refilling) stays.
+    let t2 = t0 + ms(11_000);
+    assert!(q.admit(B, Meetings, "GetMeeting", t2).is_ok());
+    assert_eq!(q.tracked_accounts(), 2);
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t2, 100), 5);
+
+    // Later still, A and B are idle and go too; a dropped account starts afresh, exactly as if
+    // it had been kept.
+    let t3 = t0 + ms(30_000);
+    assert!(q.admit("777777777777", Meetings, "GetMeeting", t3).is_ok());
+    assert_eq!(q.tracked_accounts(), 1);
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t3, 100), 20);
+}
+
+#[test]
+fn a_sweep_keeps_accounts_that_are_still_refilling() {
+    let q = Quotas::with_shards(QuotaConfig::default(), 1);
+    let t0 = Instant::now();
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 100), 20);
+    // 1.5 s later A has 15 tokens back, not 20: a sweep must not reset it.
+    let t1 = t0 + ms(1500);
+    if let Some(q) = &q.enabled {
+        q.shards[0].0.lock().unwrap().sweep(q.nanos(t1));
+    }
+    assert_eq!(q.tracked_accounts(), 1);
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t1, 100), 15);
+}
+
+#[test]
+fn many_accounts_stay_bounded_without_sweeps_by_time() {
+    let q = Quotas::with_shards(QuotaConfig::default(), 4);
+    let start = Instant::now();
+    // 100 000 accounts, one call each, 10 µs apart (one second in all): each is idle 100 ms
+    // after its call, so about 10 000 are alive at any time.
+    for i in 0..100_000u64 {
+        let now = start + Duration::from_micros(i * 10);
+        assert!(q
+            .admit(&format!("{i:012}"), Meetings, "GetMeeting", now)
+            .is_ok());
+    }
+    let tracked = q.tracked_accounts();
+    assert!((10_000..=30_000).contains(&tracked), "{tracked}");
+}
+
+// ------------------------------------------------------------------------------------------------
+// The quota file
+// ------------------------------------------------------------------------------------------------
+
+/// The example of the module documentation.
+fn documented_example() -> String {
+    let source = include_str!("../quota.rs");
+    let start = source.find("//! ```json\n").expect("a json example") + "//! ```json\n".len();
+    let end = start + source[start..].find("//! ```\n").expect("its end");
+    source[start..end]
+        .lines()
+        .map(|l| l.strip_prefix("//!").unwrap_or(l).trim_start_matches(' '))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_documented_example_parses_and_means_what_the_doc_says() {
+    let q = from_json(&documented_example());
+    let t0 = Instant::now();
+    let other = "999988887777";
+    assert_eq!(admitted(&q, A, Meetings, "CreateMeeting", t0, 100), 40);
+    assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 100), 20);
+    assert_eq!(admitted(&q, A, Meetings, "DeleteMeeting", t0, 100), 20);
+    let big = "123456789012";
+    assert_eq!(admitted(&q, big, Meetings, "GetMeeting", t0, 100), 20);
+    assert_eq!(admitted(&q, big, Meetings, "GetAttendee", t0, 100), 10);
+    assert_eq!(admitted(&q, big, Meetings, "CreateMeeting", t0, 100), 40);
+    // GetMeeting refills at 100/s: one every 10 ms (10/s would refuse it).
+    let t1 = t0 + ms(1000);
+    assert_eq!(admitted(&q, big, Meetings, "GetMeeting", t1, 100), 20);
+    assert!(q.admit(big, Meetings, "GetMeeting", t1 + ms(10)).is_ok());
+    assert_eq!(q.max_active_meetings(big, Meetings), Some(5000));
+    assert_eq!(q.max_active_meetings(big, Legacy), Some(10));
+    assert_eq!(q.max_active_meetings(other, Meetings), Some(1000));
+    assert_eq!(q.max_active_meetings(other, Legacy), Some(250));
+    // Every other account: 100 together.
+    let mut together = 0;
+    for op in [
+        "DeleteMeeting",
+        "GetMeeting",
+        "ListAttendees",
+        "GetAttendee",
+    ] {
+        together += admitted(&q, other, Meetings, op, t0, 100);
+    }
+    assert_eq!(together, 20 + 20 + 20 + 40);
+    assert!(q
+        .admit(other, Meetings, "StopMeetingTranscription", t0)
+        .is_err());
+}
+
+#[test]
+fn an_empty_file_is_aws_defaults() {
+    assert_eq!(Quotas::from_json("{}").unwrap(), QuotaConfig::default());
+    let config = QuotaConfig::default();
+    assert_eq!(config.default.all, Rate::new(10.0, 20));
+    assert_eq!(config.default.max_active_meetings, [250, 250]);
+    let limited = config.default.operations.iter().flatten().count();
+    assert_eq!(limited, AWS_RATE_LIMITED.len());
+}
+
+#[test]
+fn bad_files_are_refused_naming_the_member() {
+    let cases: &[(&str, &str)] = &[
+        ("", "quota file"),
+        ("[]", "quota file: expected a JSON object"),
+        (r#"{"defaults": {}}"#, "unknown field `defaults`"),
+        (
+            r#"{"default": {"max_meetings": 3}}"#,
+            "unknown field `max_meetings`",
+        ),
+        (
+            r#"{"default": {"max_active_meetings": -1}}"#,
+            "invalid value",
+        ),
+        (
+            r#"{"default": {"max_active_meetings": "3"}}"#,
+            "invalid type",
+        ),
+        (
+            r#"{"default": {"operations": {"GetMeting": {"rate": 1}}}}"#,
+            "default.operations: unknown operation \"GetMeting\"",
+        ),
+        (
+            r#"{"default": {"operations": {"GetMeeting": {"rate": 0}}}}"#,
+            "default.operations.GetMeeting.rate",
+        ),
+        (
+            r#"{"default": {"all_operations": {"rate": -5}}}"#,
+            "default.all_operations.rate",
+        ),
+        (
+            r#"{"default": {"all_operations": {"rate": 1e10}}}"#,
+            "default.all_operations.rate",
+        ),
+        (
+            r#"{"default": {"all_operations": {"burst": 0}}}"#,
+            "default.all_operations.burst: must be at least 1",
+        ),
+        (
+            r#"{"default": {"all_operations": {"burst": 2.5}}}"#,
+            "invalid type",
+        ),
+        (
+            r#"{"default": {"all_operations": {"rate": 1, "bust": 2}}}"#,
+            "unknown field `bust`",
+        ),
+        (
+            r#"{"accounts": {"12345": {}}}"#,
+            "\"12345\" is not a 12-digit account id",
+        ),
+        (
+            r#"{"accounts": {"12345678901a": {}}}"#,
+            "is not a 12-digit account id",
+        ),
+        (
+            r#"{"accounts": {"111122223333": {"operations": {"getmeeting": {}}}}}"#,
+            "accounts.111122223333.operations: unknown operation \"getmeeting\"",
+        ),
+        (
+            r#"{"accounts": {"111122223333": {"operations": {"GetMeeting": {"burst": 0}}}}}"#,
+            "accounts.111122223333.operations.GetMeeting.burst",
+        ),
+    ];
+    for (text, expected) in cases {
+        match Quotas::from_json(text) {
+            Ok(config) => panic!("{text} was accepted: {config:?}"),
+            Err(e) => assert!(e.contains(expected), "{text}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn fractional_rates_and_huge_bursts_are_fine() {
+    let q = from_json(r#"{"default": {"all_operations": {"rate": 0.5, "burst": 4294967295}}}"#);
+    let t0 = Instant::now();
+    assert_eq!(admitted(&q, A, Meetings, "GetAttendee", t0, 1000), 1000);
+    let q = from_json(r#"{"default": {"all_operations": {"rate": 0.5, "burst": 1}}}"#);
+    let t0 = Instant::now();
+    assert!(q.admit(A, Meetings, "GetAttendee", t0).is_ok());
+    let refused = q.admit(A, Meetings, "GetAttendee", t0).unwrap_err();
+    assert_eq!(refused.retry_after_ms, 2000);
+    assert_eq!(refused.retry_after_secs(), 2);
+    assert!(q.admit(A, Meetings, "GetAttendee", t0 + ms(2000)).is_ok());
+}
