@@ -308,3 +308,35 @@ async fn metrics_count_requests_refusals_and_store_calls() {
     // The forged request touched no operation: no store call beyond the 404 and throttled ones.
     assert!(!text.contains("operation=\"none\",status=\"200\""));
 }
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_the_request_fields() {
+    let server = Server::start(
+        Options::in_memory()
+            .arg("--log-format=json")
+            .env("RUST_LOG", "info"),
+    );
+    server
+        .signed("GET", &format!("/meetings/{}", common::unknown_guid()), "")
+        .await
+        .assert_error(404, "NotFoundException");
+    assert!(server.stop().success());
+    let log = server.stderr();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let completed = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "request completed")
+        .unwrap_or_else(|| panic!("no request line in {log}"));
+    let span = &completed["span"];
+    assert_eq!(span["operation"], "GetMeeting", "{completed}");
+    assert_eq!(span["status"], 404, "{completed}");
+    assert_eq!(span["api"], "meetings", "{completed}");
+    assert!(
+        span["request_id"].as_str().is_some_and(|id| id.len() == 36),
+        "{completed}"
+    );
+    assert!(span["latency_us"].is_u64(), "{completed}");
+}
