@@ -3,7 +3,7 @@
 //! The models' patterns are written for `java.util.regex` and are applied by the service with
 //! full-match semantics. They are translated into the syntax of the `regex` crate with Java's
 //! meaning kept: `\d`, `\w` and `\s` are ASCII-only, `.` excludes Java's line terminators,
-//! `\uXXXX` takes exactly four hex digits, and a `-` between two class members is a range even
+//! `\u` takes exactly four hex digits (`\u00C0`), and a `-` between two class members is a range even
 //! when the ends are punctuation (`+-=` is U+002B..U+003D). Patterns that need look-around or
 //! back-references are compiled with `fancy-regex`.
 
