@@ -1,20 +1,27 @@
-"""Shared code of the legacy `chime` suite: starting a server with both listeners, building
+"""Shared code of the legacy `chime` suite: building
 boto3 clients for the legacy and the current API, and sending raw SigV4-signed requests whose
 every byte and header the test controls."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import tempfile
-import threading
-import uuid
-from dataclasses import dataclass
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+
+# The server-process helpers are shared with the other Python suite (and re-exported to the
+# tests from here).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pysupport"))
+from carillon_process import (  # noqa: E402
+    EXAMPLE,
+    SECOND,
+    Account,
+    Server,
+    start_server,
+    unique,
+)
 
 import boto3
 import urllib3
@@ -23,10 +30,6 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LEGACY_READY_PATTERN = re.compile(r"carillon legacy API listening on (http://\S+)")
-READY_PATTERN = re.compile(r"carillon listening on (http://\S+)")
-STARTUP_TIMEOUT_SECONDS = 10.0
 LEGACY_SERVICE = "chime"
 CURRENT_SERVICE = "chime-sdk-meetings"
 SIGNING_NAME = "chime"
@@ -70,157 +73,6 @@ LEGACY_ERROR_CODES = {
     "VoiceConnectorGroupAssociationsExist",
     "PhoneNumberAssociationsExist",
 }
-
-
-@dataclass(frozen=True)
-class Account:
-    access_key: str
-    secret_key: str
-    account_id: str
-
-    def spec(self) -> str:
-        return f"{self.access_key}:{self.secret_key}:{self.account_id}"
-
-
-# AWS's documented example pair: the server's default account.
-EXAMPLE = Account("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "123456789012")
-SECOND = Account("AKIDSECOND", "secondsecret", "210987654321")
-
-
-def unique(prefix: str = "t") -> str:
-    """A fresh value for ClientRequestToken / ExternalMeetingId / ExternalUserId (2..64 chars)."""
-    return f"{prefix}-{uuid.uuid4().hex}"
-
-
-def carillon_bin() -> Path:
-    configured = os.environ.get("CARILLON_BIN")
-    path = Path(configured) if configured else REPO_ROOT / "target" / "debug" / "carillon"
-    if not path.is_file() or not os.access(path, os.X_OK):
-        raise RuntimeError(
-            f"carillon binary not found at {path}: build it with `cargo build --bin carillon` "
-            "or point CARILLON_BIN at it"
-        )
-    return path
-
-
-# --------------------------------------------------------------------------------------------
-# Server process
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen
-    endpoint: str
-    legacy_endpoint: str
-    stderr_path: Path
-
-    def stderr_text(self) -> str:
-        try:
-            return self.stderr_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def stop(self, timeout: float = 10.0) -> int | None:
-        """SIGTERM, then wait; SIGKILL if it does not finish. Returns the exit status."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        return self.process.returncode
-
-    def discard_log(self) -> None:
-        self.stderr_path.unlink(missing_ok=True)
-
-
-def server_env(credentials: list[Account] | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARILLON_")}
-    env["RUST_LOG"] = "warn"
-    if credentials:
-        env["CARILLON_CREDENTIALS"] = ",".join(a.spec() for a in credentials)
-    return env
-
-
-def start_server(credentials: list[Account] | None = None) -> Server:
-    """Starts `carillon serve` with both listeners on free ports and an in-memory store, and
-    waits for its two ready lines (legacy first, then the main one). Raises with the server's
-    standard error if it exits or is not ready in time."""
-    binary = carillon_bin()
-    stderr_file = tempfile.NamedTemporaryFile(prefix="carillon-legacy-stderr-", suffix=".log", delete=False)
-    stderr_path = Path(stderr_file.name)
-    command = [
-        str(binary),
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--legacy-listen",
-        "127.0.0.1:0",
-        "--quotas",
-        "off",
-        "--in-memory",
-    ]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=stderr_file,
-        stdin=subprocess.DEVNULL,
-        env=server_env(credentials),
-        text=True,
-        bufsize=1,
-    )
-    stderr_file.close()
-
-    found: dict[str, str] = {}
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def pump() -> None:
-        # Reads standard output until it closes, so the pipe never fills up.
-        assert process.stdout is not None
-        for line in process.stdout:
-            if len(lines) < 20:
-                lines.append(line.rstrip("\n"))
-            legacy = LEGACY_READY_PATTERN.search(line)
-            if legacy and "legacy" not in found:
-                found["legacy"] = legacy.group(1)
-            main = READY_PATTERN.search(line)
-            if main and "main" not in found:
-                found["main"] = main.group(1)
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, name="carillon-stdout", daemon=True).start()
-    ready.wait(STARTUP_TIMEOUT_SECONDS)
-    server = Server(
-        process=process,
-        endpoint=found.get("main", ""),
-        legacy_endpoint=found.get("legacy", ""),
-        stderr_path=stderr_path,
-    )
-    if not server.endpoint or not server.legacy_endpoint:
-        # Standard output closes a moment before the process can be reaped: give it that moment.
-        try:
-            status = process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            status = None
-        server.stop(timeout=2)
-        log = server.stderr_text()
-        server.discard_log()
-        if status is not None:
-            reason = f"exited with status {status}"
-        elif server.endpoint:
-            reason = "printed no legacy ready line before the main one"
-        else:
-            reason = f"printed no ready line within {STARTUP_TIMEOUT_SECONDS:.0f} s"
-        raise RuntimeError(
-            f"carillon ({' '.join(command)}) {reason}; standard output:\n"
-            + "\n".join(lines)
-            + f"\nstandard error:\n{log}"
-        )
-    return server
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Shared code of the boto3 suite: starting a server, building clients, and sending raw
+"""Shared code of the boto3 suite: building clients, and sending raw
 SigV4-signed requests whose every byte and header the test controls."""
 
 from __future__ import annotations
@@ -6,18 +6,26 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-import os
 import re
-import subprocess
-import tempfile
-import threading
+import sys
 import uuid
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from unittest import mock
 from urllib.parse import quote, urlencode
+
+# The server-process helpers are shared with the other Python suite (and re-exported to the
+# tests from here).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pysupport"))
+from carillon_process import (  # noqa: E402
+    EXAMPLE,
+    SECOND,
+    Account,
+    Server,
+    running_server,
+    start_server,
+    unique,
+)
 
 import boto3
 import urllib3
@@ -26,158 +34,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-READY_PATTERN = re.compile(r"carillon listening on (http://\S+)")
-STARTUP_TIMEOUT_SECONDS = 10.0
 SERVICE = "chime-sdk-meetings"
 SIGNING_NAME = "chime"
 REGION = "us-east-1"
 
 GUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-@dataclass(frozen=True)
-class Account:
-    access_key: str
-    secret_key: str
-    account_id: str
-
-    def spec(self) -> str:
-        return f"{self.access_key}:{self.secret_key}:{self.account_id}"
-
-
-# AWS's documented example pair: the server's default account.
-EXAMPLE = Account("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "123456789012")
-SECOND = Account("AKIDSECOND", "secondsecret", "210987654321")
-
-
-def unique(prefix: str = "t") -> str:
-    """A fresh value for ClientRequestToken / ExternalMeetingId / ExternalUserId (2..64 chars)."""
-    return f"{prefix}-{uuid.uuid4().hex}"
-
-
-def carillon_bin() -> Path:
-    configured = os.environ.get("CARILLON_BIN")
-    path = Path(configured) if configured else REPO_ROOT / "target" / "debug" / "carillon"
-    if not path.is_file() or not os.access(path, os.X_OK):
-        raise RuntimeError(
-            f"carillon binary not found at {path}: build it with `cargo build --bin carillon` "
-            "or point CARILLON_BIN at it"
-        )
-    return path
-
-
-# --------------------------------------------------------------------------------------------
-# Server process
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen
-    endpoint: str
-    stderr_path: Path
-
-    @property
-    def host_port(self) -> str:
-        return self.endpoint.split("://", 1)[1]
-
-    def stderr_text(self) -> str:
-        try:
-            return self.stderr_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def stop(self, timeout: float = 10.0) -> int | None:
-        """SIGTERM, then wait; SIGKILL if it does not finish. Returns the exit status."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        return self.process.returncode
-
-    def discard_log(self) -> None:
-        self.stderr_path.unlink(missing_ok=True)
-
-
-def server_env(credentials: list[Account] | None, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARILLON_")}
-    env["RUST_LOG"] = "warn"
-    if credentials:
-        env["CARILLON_CREDENTIALS"] = ",".join(a.spec() for a in credentials)
-    env.update(extra or {})
-    return env
-
-
-def start_server(
-    credentials: list[Account] | None = None,
-    args: list[str] | None = None,
-    env_extra: dict[str, str] | None = None,
-) -> Server:
-    """Starts `carillon serve` on a free port with an in-memory store and waits for its ready
-    line. Raises with the server's standard error if it exits or is not ready in time."""
-    binary = carillon_bin()
-    stderr_file = tempfile.NamedTemporaryFile(prefix="carillon-stderr-", suffix=".log", delete=False)
-    stderr_path = Path(stderr_file.name)
-    command = [str(binary), "serve", "--listen", "127.0.0.1:0", "--legacy-listen", "127.0.0.1:0", "--quotas", "off", "--in-memory", *(args or [])]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=stderr_file,
-        stdin=subprocess.DEVNULL,
-        env=server_env(credentials, env_extra),
-        text=True,
-        bufsize=1,
-    )
-    stderr_file.close()
-
-    found: dict[str, str] = {}
-    ready = threading.Event()
-
-    def pump() -> None:
-        # Reads standard output until it closes, so the pipe never fills up.
-        assert process.stdout is not None
-        for line in process.stdout:
-            match = READY_PATTERN.search(line)
-            if match and not ready.is_set():
-                found["endpoint"] = match.group(1)
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, name="carillon-stdout", daemon=True).start()
-    ready.wait(STARTUP_TIMEOUT_SECONDS)
-    server = Server(process=process, endpoint=found.get("endpoint", ""), stderr_path=stderr_path)
-    if not server.endpoint:
-        # Standard output closes a moment before the process can be reaped: give it that moment.
-        try:
-            status = process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            status = None
-        server.stop(timeout=2)
-        log = server.stderr_text()
-        server.discard_log()
-        reason = (
-            f"exited with status {status}"
-            if status is not None
-            else f"printed no ready line within {STARTUP_TIMEOUT_SECONDS:.0f} s"
-        )
-        raise RuntimeError(
-            f"carillon ({' '.join(command)}) {reason}; standard error:\n{log}"
-        )
-    return server
-
-
-@contextmanager
-def running_server(**kwargs: Any) -> Iterator[Server]:
-    server = start_server(**kwargs)
-    try:
-        yield server
-    finally:
-        server.stop()
-        server.discard_log()
 
 
 # --------------------------------------------------------------------------------------------
