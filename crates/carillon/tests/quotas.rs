@@ -296,6 +296,23 @@ async fn a_quota_file_raises_one_accounts_limits() {
 }
 
 /// Rates high enough not to matter; the meeting quota as given.
+/// A new meeting of `client`'s account is refused with LimitExceededException.
+async fn assert_meeting_quota_reached(client: &Client, what: &str) {
+    let err = client
+        .create_meeting()
+        .client_request_token(unique("tok"))
+        .media_region(REGION)
+        .external_meeting_id(unique("ext"))
+        .send()
+        .await
+        .expect_err(what)
+        .into_service_error();
+    assert!(
+        matches!(err, CreateMeetingError::LimitExceededException(_)),
+        "{what}: {err:?}"
+    );
+}
+
 fn meeting_quota_file(limits: serde_json::Value) -> String {
     let mut default = json!({
         "all_operations": {"rate": 100000, "burst": 100000},
@@ -328,19 +345,7 @@ async fn the_251st_active_meeting_is_refused() {
             ids.push(task.await.expect("task").meeting_id.expect("MeetingId"));
         }
     }
-    let err = client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
-        .send()
-        .await
-        .expect_err("the 251st meeting")
-        .into_service_error();
-    assert!(
-        matches!(err, CreateMeetingError::LimitExceededException(_)),
-        "{err:?}"
-    );
+    assert_meeting_quota_reached(&client, "the 251st meeting").await;
     client
         .delete_meeting()
         .meeting_id(&ids[0])
@@ -382,19 +387,7 @@ async fn the_meeting_quota_frees_on_delete_answers_replays_and_counts_per_scope(
         .await
         .expect("CreateMeeting (replica)");
 
-    let err = client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
-        .send()
-        .await
-        .expect_err("a fourth meeting")
-        .into_service_error();
-    assert!(
-        matches!(err, CreateMeetingError::LimitExceededException(_)),
-        "{err:?}"
-    );
+    assert_meeting_quota_reached(&client, "a fourth meeting").await;
     let err = client
         .create_meeting_with_attendees()
         .client_request_token(unique("tok"))
@@ -448,19 +441,7 @@ async fn the_meeting_quota_frees_on_delete_answers_replays_and_counts_per_scope(
         .await
         .expect("DeleteMeeting");
     create_meeting(&client).await;
-    let err = client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
-        .send()
-        .await
-        .expect_err("at the quota again")
-        .into_service_error();
-    assert!(
-        matches!(err, CreateMeetingError::LimitExceededException(_)),
-        "{err:?}"
-    );
+    assert_meeting_quota_reached(&client, "at the quota again").await;
 
     // The other account has its own three.
     let other = server.second_client();

@@ -688,7 +688,8 @@ fn parse_response(raw: &[u8]) -> RawResponse {
     }
 }
 
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
+/// The payload of a chunked body (lenient: stops at the first malformed chunk).
+pub fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
         let size_text = String::from_utf8_lossy(&data[..end]);

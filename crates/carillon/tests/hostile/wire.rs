@@ -363,7 +363,7 @@ fn parse_reply(raw: &[u8]) -> Reply {
         k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
     });
     let body = match length {
-        _ if chunked => dechunk(rest),
+        _ if chunked => crate::common::dechunk(rest),
         Some(n) => rest[..n.min(rest.len())].to_vec(),
         None => rest.to_vec(),
     };
@@ -372,22 +372,6 @@ fn parse_reply(raw: &[u8]) -> Reply {
         headers,
         body,
     }
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
-        let size_text = String::from_utf8_lossy(&data[..end]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .unwrap_or(0);
-        data = &data[end + 2..];
-        if size == 0 || data.len() < size {
-            break;
-        }
-        out.extend_from_slice(&data[..size]);
-        data = &data[(size + 2).min(data.len())..];
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
