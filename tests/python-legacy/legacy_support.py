@@ -4,16 +4,15 @@ every byte and header the test controls."""
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
 
 # The server-process helpers are shared with the other Python suite (and re-exported to the
 # tests from here).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pysupport"))
+import raw_http  # noqa: E402
 from carillon_process import (  # noqa: E402
     EXAMPLE,
     SECOND,
@@ -22,13 +21,10 @@ from carillon_process import (  # noqa: E402
     start_server,
     unique,
 )
+from raw_http import RawResponse  # noqa: E402
 
 import boto3
-import urllib3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 
 LEGACY_SERVICE = "chime"
 CURRENT_SERVICE = "chime-sdk-meetings"
@@ -109,82 +105,8 @@ def current_client(endpoint: str, account: Account = EXAMPLE, validate: bool = T
 # --------------------------------------------------------------------------------------------
 
 
-class RawResponse:
-    def __init__(self, status: int, headers: urllib3.HTTPHeaderDict, body: bytes):
-        self.status = status
-        self.headers = headers  # case-insensitive
-        self.body = body
-
-    def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8"))
-
-    @property
-    def error_type(self) -> str | None:
-        return self.headers.get("x-amzn-ErrorType")
-
-    @property
-    def request_id(self) -> str | None:
-        return self.headers.get("x-amzn-RequestId")
-
-    def __repr__(self) -> str:
-        return (
-            f"RawResponse(status={self.status}, error_type={self.error_type!r}, "
-            f"body={self.body[:400]!r})"
-        )
-
-
-def encode_query(pairs: dict[str, str] | list[tuple[str, str]]) -> str:
-    """RFC 3986 percent-encoding, as the AWS SDKs do (`:` and `/` become %3A and %2F)."""
-    return urlencode(pairs, quote_via=quote, safe="-_.~")
-
-
-_UNSET = object()
-
-
-class RawClient:
-    """Builds a request, signs it with botocore's own SigV4 signer and sends it with urllib3.
-    `sign=False` sends no Authorization header; `service` signs for another signing name."""
-
-    def __init__(self, endpoint: str):
-        self.endpoint = endpoint.rstrip("/")
-        self.pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(total=30))
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: str | dict | list | None = None,
-        json_body: Any = _UNSET,
-        body: bytes | str | None = None,
-        account: Account = EXAMPLE,
-        region: str = REGION,
-        service: str = SIGNING_NAME,
-        sign: bool = True,
-    ) -> RawResponse:
-        if json_body is not _UNSET:
-            body = json.dumps(json_body)
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        if isinstance(query, (dict, list)):
-            query = encode_query(query)
-        headers: dict[str, str] = {}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        url = self.endpoint + path + (f"?{query}" if query else "")
-        aws_request = AWSRequest(method=method, url=url, data=body or b"", headers=headers)
-        if sign:
-            SigV4Auth(Credentials(account.access_key, account.secret_key), service, region).add_auth(aws_request)
-        response = self.pool.request(
-            method,
-            url,
-            body=body,
-            headers=dict(aws_request.headers.items()),
-            retries=False,
-            redirect=False,
-            preload_content=True,
-        )
-        return RawResponse(response.status, response.headers, response.data)
+class RawClient(raw_http.RawClient):
+    """The shared raw client (`tests/pysupport/raw_http.py`) with a legacy CreateMeeting shorthand."""
 
     # Shorthands for the legacy API ------------------------------------------------------
 
