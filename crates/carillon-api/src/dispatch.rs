@@ -114,8 +114,12 @@ pub async fn dispatch(
         }
     };
     result.map_err(|err| {
-        if let ServiceError::Internal(cause) = &err {
-            tracing::error!(error = %cause, "internal error");
+        match &err {
+            ServiceError::Internal(cause) if cause.is_unavailable() => {
+                tracing::warn!(error = %cause, "store unavailable");
+            }
+            ServiceError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            _ => {}
         }
         ApiError::from_service(&err, state.namespace, operation, &state.model)
     })

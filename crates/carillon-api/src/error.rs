@@ -64,6 +64,19 @@ impl ApiError {
         )
     }
 
+    /// 503 `ServiceUnavailableException` with `Retry-After: 1`, modeled for every operation of
+    /// both APIs; the SDKs retry it.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        let mut e = Self::new("ServiceUnavailableException", 503, message);
+        e.retry_after = Some(1);
+        e
+    }
+
+    /// 503 for a store that cannot be reached or is saturated.
+    pub fn database_unavailable() -> Self {
+        Self::unavailable("The service cannot reach its database right now. Retry later.")
+    }
+
     /// A request refused by a rate quota: 429 `ThrottlingException` (current API) or 429
     /// `ThrottledClientException` (legacy), or, for the legacy operations that model neither,
     /// 503 `ServiceUnavailableException` with `Retry-After`.
@@ -100,6 +113,11 @@ impl ApiError {
         operation: &Operation,
         model: &ServiceModel,
     ) -> Self {
+        if let ServiceError::Internal(store) = e {
+            if store.is_unavailable() {
+                return Self::database_unavailable();
+            }
+        }
         let Some(name) = candidates(e, namespace)
             .iter()
             .copied()
@@ -324,6 +342,24 @@ mod tests {
                 "ServiceFailureException",
                 500,
                 "ServiceFailure",
+            ),
+            (
+                &current,
+                Namespace::Meetings,
+                "CreateAttendee",
+                ServiceError::Internal(carillon_core::StoreError::unavailable("db restarting")),
+                "ServiceUnavailableException",
+                503,
+                "ServiceUnavailable",
+            ),
+            (
+                &legacy,
+                Namespace::Legacy,
+                "TagAttendee",
+                ServiceError::Internal(carillon_core::StoreError::unavailable("db restarting")),
+                "ServiceUnavailableException",
+                503,
+                "ServiceUnavailable",
             ),
             (
                 &legacy,

@@ -15,6 +15,7 @@ use tracing::{field, Instrument};
 
 use crate::dispatch::{dispatch, Output};
 use crate::error::ApiError;
+use crate::quota::Refusal;
 use crate::ApiState;
 
 /// Sent on every response, success or error (`x-amzn-RequestId`).
@@ -151,16 +152,26 @@ async fn process<'s>(
     let operation = route.operation;
     *operation_name = operation.name.as_str();
     tracing::Span::current().record("operation", operation.name.as_str());
-    if let Err(throttled) = shared.quotas.admit(
-        &identity.account_id,
-        state.namespace,
-        &operation.name,
-        Instant::now(),
-    ) {
-        shared
-            .metrics
-            .throttled(state.namespace.as_str(), &operation.name);
-        return Err(ApiError::throttled(&throttled, state.namespace, operation));
+    match shared
+        .quotas
+        .admit_request(&identity.account_id, state.namespace, &operation.name)
+        .await
+    {
+        Ok(()) => {}
+        Err(Refusal::Throttled(throttled)) => {
+            shared
+                .metrics
+                .throttled(state.namespace.as_str(), &operation.name);
+            return Err(ApiError::throttled(&throttled, state.namespace, operation));
+        }
+        Err(Refusal::Store(e)) if e.is_unavailable() => {
+            tracing::warn!(error = %e, "shared rate quotas unavailable");
+            return Err(ApiError::database_unavailable());
+        }
+        Err(Refusal::Store(e)) => {
+            tracing::error!(error = %e, "shared rate quotas failed");
+            return Err(ApiError::service_failure());
+        }
     }
     let input = state
         .model
@@ -182,16 +193,8 @@ async fn process<'s>(
     Ok(success(operation.success_code, output))
 }
 
-/// 503 `ServiceUnavailableException` with `Retry-After`, modeled for every operation of both
-/// APIs; the SDKs retry it.
 fn overloaded() -> ApiError {
-    let mut e = ApiError::new(
-        "ServiceUnavailableException",
-        503,
-        "The service is busy: too many requests are in progress. Retry later.",
-    );
-    e.retry_after = Some(1);
-    e
+    ApiError::unavailable("The service is busy: too many requests are in progress. Retry later.")
 }
 
 /// Reads the body within the size and time limits. A declared `Content-Length` over the limit is

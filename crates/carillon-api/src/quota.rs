@@ -102,10 +102,10 @@ mod config;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use carillon_core::Namespace;
+use carillon_core::{Namespace, SharedBucket, SharedRateBuckets, StoreError};
 
 pub use config::{QuotaConfig, DEFAULT_BURST, DEFAULT_MAX_ACTIVE_MEETINGS, DEFAULT_RATE};
 
@@ -173,6 +173,19 @@ const SHARDS: usize = 64;
 const SWEEP_INTERVAL_NS: u64 = 10_000_000_000;
 /// A shard smaller than this is not swept for its size.
 const MIN_SWEEP_LEN: usize = 32;
+
+/// Why [`Quotas::admit_request`] did not admit a request.
+#[derive(Debug)]
+pub enum Refusal {
+    Throttled(Throttled),
+    /// The shared buckets could not be reached.
+    Store(StoreError),
+}
+
+/// Nanoseconds as whole microseconds (at least 1: a bucket always costs something).
+fn micros(ns: u64) -> i64 {
+    i64::try_from(ns.div_ceil(1000)).unwrap_or(i64::MAX).max(1)
+}
 
 /// A request refused by a rate quota.
 #[derive(Debug, Clone, PartialEq)]
@@ -361,6 +374,8 @@ struct Padded(Mutex<Shard>);
 
 struct Enabled {
     config: QuotaConfig,
+    /// Buckets shared by the cluster's nodes; `None`: this process's own shards.
+    shared: Option<Arc<dyn SharedRateBuckets>>,
     epoch: Instant,
     hasher: RandomState,
     shards: Box<[Padded]>,
@@ -407,10 +422,21 @@ impl Quotas {
         Self::with_shards(config, SHARDS)
     }
 
+    /// Enforces `config` with the rate buckets kept in `buckets`, shared by every node that uses
+    /// them, so that an account's rates hold across a cluster rather than per node.
+    pub fn shared(config: QuotaConfig, buckets: Arc<dyn SharedRateBuckets>) -> Self {
+        let mut quotas = Self::new(config);
+        if let Some(enabled) = &mut quotas.enabled {
+            enabled.shared = Some(buckets);
+        }
+        quotas
+    }
+
     fn with_shards(config: QuotaConfig, shards: usize) -> Self {
         Quotas {
             enabled: Some(Enabled {
                 config,
+                shared: None,
                 epoch: Instant::now(),
                 hasher: RandomState::new(),
                 shards: (0..shards.max(1))
@@ -465,6 +491,59 @@ impl Quotas {
             .entry(Box::from(account_id))
             .or_insert(Entry::NEW)
             .admit(namespace, limits, operation, now)
+    }
+
+    /// Admits a request as [`Quotas::admit`] does, from the shared buckets when there are (one
+    /// round trip to them), else from this process's own.
+    pub async fn admit_request(
+        &self,
+        account_id: &str,
+        namespace: Namespace,
+        operation: &str,
+    ) -> Result<(), Refusal> {
+        let Some(quotas) = &self.enabled else {
+            return Ok(());
+        };
+        let Some(shared) = &quotas.shared else {
+            return self
+                .admit(account_id, namespace, operation, Instant::now())
+                .map_err(Refusal::Throttled);
+        };
+        let limits = quotas.limits(account_id);
+        let prefix = format!("{account_id}/{}/", namespace.as_str());
+        let mut checked = vec![(limits.all, ThrottledBy::AllOperations)];
+        if let Some(i) = operation_index(operation) {
+            if let Some(rate) = limits.operations[i] {
+                checked.push((rate, ThrottledBy::Operation(OPERATIONS[i])));
+            }
+        }
+        let buckets: Vec<SharedBucket> = checked
+            .iter()
+            .map(|(rate, by)| SharedBucket {
+                key: match by {
+                    ThrottledBy::AllOperations => format!("{prefix}*"),
+                    ThrottledBy::Operation(name) => format!("{prefix}{name}"),
+                },
+                interval_us: micros(rate.interval_ns),
+                tolerance_us: micros(rate.tolerance_ns),
+            })
+            .collect();
+        let Some(waits) = shared.take(&buckets).await.map_err(Refusal::Store)? else {
+            return Ok(());
+        };
+        // The longest wait names the quota that refused.
+        let (wait_us, (rate, by)) = waits
+            .iter()
+            .zip(&checked)
+            .max_by_key(|(wait, _)| **wait)
+            .map(|(wait, refused)| (*wait, *refused))
+            .unwrap_or((1, checked[0]));
+        Err(Refusal::Throttled(Throttled {
+            retry_after_ms: wait_us.div_ceil(1000).max(1),
+            limit: by,
+            rate: rate.rate,
+            burst: rate.burst,
+        }))
     }
 
     /// How many active meetings the account may hold in one API; `None` when quotas are off.

@@ -9,14 +9,35 @@ use async_trait::async_trait;
 use crate::domain::{AttendeeCapabilities, AttendeeRecord, MeetingRecord, Scope, Tag};
 use crate::transcription::TranscriptionConfiguration;
 
-/// A failure of the storage backend itself (I/O, corruption, a bug). Never a client error.
+/// A failure of the storage backend itself. Never a client error.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
+#[error("{message}")]
+pub struct StoreError {
+    message: String,
+    unavailable: bool,
+}
 
 impl StoreError {
+    /// A fault (I/O, corruption, a bug): the request failed and retrying is not expected to help.
     pub fn new(e: impl std::fmt::Display) -> Self {
-        StoreError(e.to_string())
+        StoreError {
+            message: e.to_string(),
+            unavailable: false,
+        }
+    }
+
+    /// The backend cannot be reached or is saturated (a database restarting, no free pooled
+    /// connection in time): the request did nothing, or what it did is safe to retry, and a
+    /// retry later is expected to succeed. Answered 503 `ServiceUnavailableException`.
+    pub fn unavailable(e: impl std::fmt::Display) -> Self {
+        StoreError {
+            message: e.to_string(),
+            unavailable: true,
+        }
+    }
+
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable
     }
 }
 

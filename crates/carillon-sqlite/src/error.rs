@@ -9,12 +9,12 @@ pub(crate) trait Context<T> {
 
 impl<T> Context<T> for rusqlite::Result<T> {
     fn context(self, what: &str) -> Result<T, StoreError> {
-        self.map_err(|e| StoreError(format!("sqlite: {what}: {e}")))
+        self.map_err(|e| StoreError::new(format!("sqlite: {what}: {e}")))
     }
 }
 
 impl<T> Context<T> for serde_json::Result<T> {
     fn context(self, what: &str) -> Result<T, StoreError> {
-        self.map_err(|e| StoreError(format!("sqlite: {what}: {e}")))
+        self.map_err(|e| StoreError::new(format!("sqlite: {what}: {e}")))
     }
 }

@@ -358,7 +358,7 @@ impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         self.write(|conn| {
             conn.query_row("SELECT 1", [], |_| Ok(()))
-                .map_err(|e| StoreError(format!("sqlite: ping: {e}")))
+                .map_err(|e| StoreError::new(format!("sqlite: ping: {e}")))
         })
         .await
     }

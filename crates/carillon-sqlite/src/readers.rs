@@ -61,7 +61,7 @@ impl ReadPool {
             result
         })
         .await
-        .map_err(|e| StoreError(format!("sqlite: a read failed: {e}")))?
+        .map_err(|e| StoreError::new(format!("sqlite: a read failed: {e}")))?
     }
 
     fn take(&self) -> StoreResult<Connection> {

@@ -47,7 +47,7 @@ pub(crate) fn open_writer(path: &Path) -> StoreResult<Connection> {
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
         .context("setting journal_mode=WAL")?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError(format!(
+        return Err(StoreError::new(format!(
             "sqlite: {} refused WAL mode (journal_mode is {mode})",
             path.display()
         )));
@@ -93,7 +93,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<u32> {
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .context("reading user_version")?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError(format!(
+        return Err(StoreError::new(format!(
             "sqlite: the database has schema version {found}, newer than the {SCHEMA_VERSION} \
              this build knows; open it with a newer Carillon"
         )));
@@ -144,7 +144,7 @@ mod tests {
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
             .unwrap();
         let err = migrate(&mut conn).unwrap_err();
-        assert!(err.0.contains("newer"), "{err}");
+        assert!(err.to_string().contains("newer"), "{err}");
     }
 
     /// A database at version 1 takes migration 2 alone, its data kept.

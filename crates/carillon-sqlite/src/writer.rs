@@ -65,7 +65,7 @@ where
 }
 
 fn not_committed(e: &StoreError) -> StoreError {
-    StoreError(format!("sqlite: the transaction was not committed: {e}"))
+    StoreError::new(format!("sqlite: the transaction was not committed: {e}"))
 }
 
 pub(crate) struct Writer {
@@ -80,7 +80,7 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("carillon-sqlite-writer".into())
             .spawn(move || run(conn, queue, checkpoint))
-            .map_err(|e| StoreError(format!("sqlite: starting the writer thread: {e}")))?;
+            .map_err(|e| StoreError::new(format!("sqlite: starting the writer thread: {e}")))?;
         Ok(Writer {
             jobs: Some(jobs),
             thread: Some(thread),
@@ -149,10 +149,10 @@ fn run(
     if checkpoint {
         // Fold the WAL back into the database so that the file alone is complete.
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .map_err(|e| StoreError(format!("sqlite: checkpoint at shutdown: {e}")))?;
+            .map_err(|e| StoreError::new(format!("sqlite: checkpoint at shutdown: {e}")))?;
     }
     conn.close()
-        .map_err(|(_, e)| StoreError(format!("sqlite: closing the database: {e}")))
+        .map_err(|(_, e)| StoreError::new(format!("sqlite: closing the database: {e}")))
 }
 
 /// Runs jobs from the front of `batch` in one transaction and answers them. Returns with jobs
@@ -223,5 +223,5 @@ fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 }
 
 fn context(what: &str, e: rusqlite::Error) -> StoreError {
-    StoreError(format!("sqlite: {what}: {e}"))
+    StoreError::new(format!("sqlite: {what}: {e}"))
 }

@@ -47,7 +47,7 @@ fn a_newer_database_is_refused() {
         .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
         .unwrap();
     let err = SqliteStore::open(&path).err().expect("refused");
-    assert!(err.0.contains("newer"), "{err}");
+    assert!(err.to_string().contains("newer"), "{err}");
     assert_eq!(user_version(&path), SCHEMA_VERSION + 1, "left untouched");
 }
 

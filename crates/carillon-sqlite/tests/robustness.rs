@@ -33,7 +33,7 @@ async fn corrupt_columns_are_store_errors() {
     )
     .unwrap();
     let err = store.get_meeting(&scope, &m.meeting_id).await.unwrap_err();
-    assert!(err.0.contains("reading a meeting"), "{err}");
+    assert!(err.to_string().contains("reading a meeting"), "{err}");
     // The replay reads the same row: an error too, not a panic.
     assert!(store
         .create_meeting(new_meeting(m.clone()), vec![])

@@ -64,6 +64,39 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_DATA_DIR", default_value = "./carillon-data")]
     pub data_dir: PathBuf,
 
+    /// Keep everything in PostgreSQL instead of the embedded database:
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE. Several nodes may share one database; its
+    /// schema is migrated at start.
+    #[arg(
+        long,
+        env = "CARILLON_STORE_URL",
+        hide_env_values = true,
+        conflicts_with = "in_memory"
+    )]
+    pub store_url: Option<String>,
+
+    /// PostgreSQL connections this node keeps open at most.
+    #[arg(long, env = "CARILLON_STORE_MAX_CONNECTIONS", default_value_t = 16)]
+    pub store_max_connections: usize,
+
+    /// Milliseconds a request waits for a PostgreSQL connection before it is answered 503
+    /// ServiceUnavailableException.
+    #[arg(
+        long,
+        env = "CARILLON_STORE_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 2000
+    )]
+    pub store_acquire_timeout_ms: u64,
+
+    /// Seconds one PostgreSQL operation may take in all before it is answered 503
+    /// ServiceUnavailableException.
+    #[arg(
+        long,
+        env = "CARILLON_STORE_OPERATION_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub store_operation_timeout_secs: u64,
+
     /// Keep everything in memory (nothing is written to disk; for throwaway runs).
     #[arg(long, env = "CARILLON_IN_MEMORY", conflicts_with = "data_dir")]
     pub in_memory: bool,

@@ -10,7 +10,8 @@ use carillon_api::metered_store::MeteredStore;
 use carillon_api::metrics::Metrics;
 use carillon_api::quota::{QuotaConfig, Quotas};
 use carillon_api::{ApiState, Limits, Shared, DEFAULT_BODY_LIMIT, SIGNING_NAME};
-use carillon_core::{MeetingService, PublicEndpoint, ServiceConfig, Store};
+use carillon_core::{MeetingService, PublicEndpoint, ServiceConfig, SharedRateBuckets, Store};
+use carillon_postgres::{PgConfig, PgStore};
 use carillon_sigv4::Verifier;
 use carillon_sqlite::SqliteStore;
 use tokio::net::TcpListener;
@@ -41,8 +42,9 @@ fn credentials(args: &ServeArgs) -> Result<StaticCredentials, String> {
     Ok(creds)
 }
 
-/// AWS's quotas (or the quota file's), or none.
-fn quotas(args: &ServeArgs) -> Result<Quotas, String> {
+/// AWS's quotas (or the quota file's), or none. With a shared store the rate buckets are the
+/// cluster's, not this process's.
+fn quotas(args: &ServeArgs, shared: Option<Arc<dyn SharedRateBuckets>>) -> Result<Quotas, String> {
     if args.quotas == Switch::Off {
         return Ok(Quotas::disabled());
     }
@@ -54,17 +56,59 @@ fn quotas(args: &ServeArgs) -> Result<Quotas, String> {
         }
         None => QuotaConfig::default(),
     };
-    Ok(Quotas::new(config))
+    Ok(match shared {
+        Some(buckets) => Quotas::shared(config, buckets),
+        None => Quotas::new(config),
+    })
 }
 
-fn open_store(args: &ServeArgs) -> Result<SqliteStore, String> {
-    if args.in_memory {
-        return SqliteStore::open_in_memory().map_err(|e| format!("in-memory store: {e}"));
+/// The configured store, the cluster's shared rate buckets when it has them, and how to name it
+/// in the log (no password).
+struct OpenedStore {
+    store: Arc<dyn Store>,
+    rate_buckets: Option<Arc<dyn SharedRateBuckets>>,
+    description: String,
+}
+
+async fn open_store(args: &ServeArgs) -> Result<OpenedStore, String> {
+    if let Some(url) = &args.store_url {
+        let description = carillon_postgres::redacted_url(url);
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(format!(
+                "--store-url {description}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            ));
+        }
+        let mut config = PgConfig::new(url.clone());
+        config.max_connections = args.store_max_connections;
+        config.acquire_timeout = Duration::from_millis(args.store_acquire_timeout_ms);
+        config.operation_timeout = Duration::from_secs(args.store_operation_timeout_secs);
+        let store = Arc::new(
+            PgStore::connect(&config)
+                .await
+                .map_err(|e| format!("cannot open {description}: {e}"))?,
+        );
+        return Ok(OpenedStore {
+            store: store.clone(),
+            rate_buckets: Some(store),
+            description,
+        });
     }
-    std::fs::create_dir_all(&args.data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", args.data_dir.display()))?;
-    let path = args.data_dir.join("carillon.sqlite3");
-    SqliteStore::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))
+    let (store, description) = if args.in_memory {
+        let store = SqliteStore::open_in_memory().map_err(|e| format!("in-memory store: {e}"))?;
+        (store, "in-memory".to_owned())
+    } else {
+        std::fs::create_dir_all(&args.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", args.data_dir.display()))?;
+        let path = args.data_dir.join("carillon.sqlite3");
+        let store =
+            SqliteStore::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        (store, path.display().to_string())
+    };
+    Ok(OpenedStore {
+        store: Arc::new(store),
+        rate_buckets: None,
+        description,
+    })
 }
 
 async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), String> {
@@ -89,7 +133,8 @@ fn default_public_url(local: SocketAddr) -> String {
 
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let credentials = credentials(&args)?;
-    let quotas = quotas(&args)?;
+    let opened = open_store(&args).await?;
+    let quotas = quotas(&args, opened.rate_buckets)?;
     let (listener, local) = bind(args.listen).await?;
     let legacy = match args.legacy_listen.0 {
         Some(addr) => Some(bind(addr).await?),
@@ -102,10 +147,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let public_endpoint = PublicEndpoint::parse(&public_url)?;
 
     let metrics = Arc::new(Metrics::new());
-    let store: Arc<dyn Store> = Arc::new(MeteredStore::new(
-        Arc::new(open_store(&args)?),
-        metrics.clone(),
-    ));
+    let store: Arc<dyn Store> = Arc::new(MeteredStore::new(opened.store, metrics.clone()));
     let shared = Arc::new(Shared::new(
         MeetingService::new(
             store,
@@ -130,11 +172,6 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
     };
 
-    let store_kind = if args.in_memory {
-        "in-memory".to_string()
-    } else {
-        args.data_dir.display().to_string()
-    };
     let (stop, stopped) = watch::channel(false);
     let mut servers = tokio::task::JoinSet::new();
     if let Some((legacy_listener, legacy_local)) = legacy {
@@ -150,7 +187,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     let app = carillon_api::app(Arc::new(ApiState::meetings(shared.clone())));
     servers.spawn(listener::serve(listener, app, connection_limits, stopped));
-    tracing::info!(%local, %public_url, store = %store_kind, "carillon ready");
+    tracing::info!(%local, %public_url, store = %opened.description, "carillon ready");
     // Scripts and test harnesses wait for this line on standard output; it comes last.
     println!("carillon listening on http://{local}");
 

@@ -43,8 +43,10 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 /// How to start a server.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// `--data-dir`; `None` means `--in-memory`.
+    /// `--data-dir`; `None` means `--in-memory` (unless `store_url` is set).
     pub data_dir: Option<PathBuf>,
+    /// `--store-url` (PostgreSQL).
+    pub store_url: Option<String>,
     pub env: Vec<(String, String)>,
     pub args: Vec<String>,
 }
@@ -52,6 +54,14 @@ pub struct Options {
 impl Options {
     pub fn in_memory() -> Self {
         Options::default()
+    }
+
+    /// A node on this PostgreSQL database.
+    pub fn postgres(url: &str) -> Self {
+        Options {
+            store_url: Some(url.to_owned()),
+            ..Options::default()
+        }
     }
 
     pub fn data_dir(dir: &Path) -> Self {
@@ -127,6 +137,10 @@ const SERVER_ENV: &[&str] = &[
     "CARILLON_LEGACY_LISTEN",
     "CARILLON_QUOTAS",
     "CARILLON_QUOTA_FILE",
+    "CARILLON_STORE_URL",
+    "CARILLON_STORE_MAX_CONNECTIONS",
+    "CARILLON_STORE_ACQUIRE_TIMEOUT_MS",
+    "CARILLON_STORE_OPERATION_TIMEOUT_SECS",
 ];
 
 impl Server {
@@ -142,11 +156,14 @@ impl Server {
             "--quotas",
             "off",
         ]);
-        match &options.data_dir {
-            Some(dir) => {
+        match (&options.store_url, &options.data_dir) {
+            (Some(url), _) => {
+                cmd.arg("--store-url").arg(url);
+            }
+            (None, Some(dir)) => {
                 cmd.arg("--data-dir").arg(dir);
             }
-            None => {
+            (None, None) => {
                 cmd.arg("--in-memory");
             }
         }

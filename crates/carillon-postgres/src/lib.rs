@@ -1,0 +1,571 @@
+//! Carillon's PostgreSQL store: one database shared by any number of Carillon nodes.
+//!
+//! - Every write is one transaction (READ COMMITTED) that locks what its rule depends on: the
+//!   meeting's row for the attendee cap, counts, tags and ending; the scope's advisory lock for
+//!   the concurrent meeting quota; unique indexes for ClientRequestToken and ExternalUserId. So
+//!   the invariants hold across nodes exactly as in one process. See `meetings` and `attendees`.
+//! - Reads are single statements (one snapshot each), outside any transaction.
+//! - Connections come from a pool. When none is free within the acquire timeout, or the database
+//!   cannot be reached, or an operation outlasts the operation timeout, the error is
+//!   [`StoreError::unavailable`] (503 to the client); pooled connections that broke are replaced
+//!   on their next use, so a node recovers by itself when the database comes back.
+//! - The schema is migrated at connect, under an advisory lock; see `schema`.
+//! - The cluster's shared rate-quota buckets live here too; see `rate`.
+
+mod attendees;
+mod db;
+mod error;
+mod meetings;
+mod rate;
+mod rows;
+mod schema;
+mod sql;
+mod tags;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::future::Future;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use carillon_core::transcription::TranscriptionConfiguration;
+use carillon_core::{
+    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
+    CreateMeetingOutcome, MeetingPage, MeetingRecord, NewAttendee, NewMeeting, Scope, Store,
+    StoreError, StoreResult, Tag, TagOutcome,
+};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+use crate::error::Context;
+use crate::meetings::LockedMeeting;
+
+pub use schema::SCHEMA_VERSION;
+
+/// How the store reaches its database.
+#[derive(Debug, Clone)]
+pub struct PgConfig {
+    /// `postgres://user:password@host:port/database?...` (libpq's URL form, without TLS).
+    pub url: String,
+    /// Connections this node keeps open at most.
+    pub max_connections: usize,
+    /// How long a request waits for a free connection (or for a new one to be made) before it is
+    /// answered 503.
+    pub acquire_timeout: Duration,
+    /// How long one store operation may take in all before it is answered 503.
+    pub operation_timeout: Duration,
+}
+
+impl PgConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        PgConfig {
+            url: url.into(),
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(2),
+            operation_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The URL with its password (if any) masked, for logs and messages.
+pub fn redacted_url(url: &str) -> String {
+    let (Some(scheme), Some(at)) = (url.find("://"), url.rfind('@')) else {
+        return url.to_owned();
+    };
+    let user_info = url.get(scheme + 3..at).unwrap_or_default();
+    match user_info.find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme + 3],
+            &user_info[..colon],
+            &url[at..]
+        ),
+        None => url.to_owned(),
+    }
+}
+
+/// The PostgreSQL implementation of [`Store`].
+pub struct PgStore {
+    pool: Pool,
+    operation_timeout: Duration,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool.status())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects and migrates the schema (waiting for another node that is migrating).
+    pub async fn connect(config: &PgConfig) -> StoreResult<Self> {
+        let mut pg = tokio_postgres::Config::from_str(&config.url)
+            .map_err(|e| StoreError::new(format!("postgres: invalid database URL: {e}")))?;
+        if pg.get_connect_timeout().is_none() {
+            pg.connect_timeout(config.acquire_timeout);
+        }
+        if pg.get_application_name().is_none() {
+            pg.application_name("carillon");
+        }
+        // A peer that vanished without closing (a network partition) is noticed.
+        pg.keepalives(true).keepalives_idle(Duration::from_secs(30));
+        let manager = Manager::from_config(
+            pg,
+            NoTls,
+            ManagerConfig {
+                // A connection the server closed is known closed; no extra round trip per use.
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(config.max_connections.max(1))
+            .wait_timeout(Some(config.acquire_timeout))
+            .create_timeout(Some(config.acquire_timeout))
+            .recycle_timeout(Some(config.acquire_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::new(format!("postgres: connection pool: {e}")))?;
+        let store = PgStore {
+            pool,
+            operation_timeout: config.operation_timeout,
+        };
+        let mut client = store.client().await?;
+        schema::migrate(&mut client).await?;
+        drop(client);
+        Ok(store)
+    }
+
+    /// Closes every connection; operations still running fail.
+    pub fn close(&self) {
+        self.pool.close();
+    }
+
+    async fn client(&self) -> StoreResult<Object> {
+        self.pool.get().await.map_err(error::from_pool)
+    }
+
+    /// Bounds a whole operation, waiting for a connection included.
+    async fn timed<T>(&self, op: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
+        tokio::time::timeout(self.operation_timeout, op)
+            .await
+            .unwrap_or_else(|_| {
+                Err(StoreError::unavailable(format!(
+                    "postgres: no answer within {:?}",
+                    self.operation_timeout
+                )))
+            })
+    }
+}
+
+async fn begin(client: &mut Object) -> StoreResult<deadpool_postgres::Transaction<'_>> {
+    client.transaction().await.context("starting a transaction")
+}
+
+async fn commit(tx: deadpool_postgres::Transaction<'_>) -> StoreResult<()> {
+    tx.commit().await.context("committing")
+}
+
+/// Runs `$body` in a transaction on a pooled connection, within the operation timeout; `$tx`
+/// names the transaction inside `$body`. A body that fails (`?`) rolls back.
+macro_rules! transaction {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        $store
+            .timed(async {
+                let mut client = $store.client().await?;
+                let $tx = begin(&mut client).await?;
+                let value = $body;
+                commit($tx).await?;
+                Ok(value)
+            })
+            .await
+    };
+}
+
+/// Runs `$body` with `$meeting` the locked active meeting of the scope, in a transaction; the
+/// value of `$missing` when the scope has no such active meeting.
+macro_rules! with_meeting {
+    ($store:expr, $scope:expr, $meeting_id:expr, $missing:expr, |$tx:ident, $meeting:ident| $body:expr) => {
+        transaction!(
+            $store,
+            |$tx| match meetings::lock(&$tx, $scope, $meeting_id).await? {
+                Some($meeting) => $body,
+                None => $missing,
+            }
+        )
+    };
+}
+
+/// Runs `op` on the key of an attendee of the locked meeting, or says the attendee is missing.
+async fn with_attendee<T, F, Fut>(
+    tx: &deadpool_postgres::Transaction<'_>,
+    meeting: &LockedMeeting,
+    attendee_id: &str,
+    op: F,
+) -> StoreResult<AttendeeLookup<T>>
+where
+    F: FnOnce(i64) -> Fut,
+    Fut: Future<Output = StoreResult<T>>,
+{
+    match attendees::seq(tx, meeting, attendee_id).await? {
+        Some(seq) => op(seq).await.map(AttendeeLookup::Found),
+        None => Ok(AttendeeLookup::AttendeeNotFound),
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn create_meeting(
+        &self,
+        meeting: NewMeeting,
+        attendees: Vec<NewAttendee>,
+    ) -> StoreResult<CreateMeetingOutcome> {
+        let scope = meeting.record.scope.clone();
+        let token = meeting.record.client_request_token.clone();
+        let created = self
+            .timed(async {
+                let mut client = self.client().await?;
+                let tx = begin(&mut client).await?;
+                let created = meetings::create(&tx, meeting, attendees).await?;
+                // Dropping the transaction instead rolls it back.
+                if created.is_some() {
+                    commit(tx).await?;
+                }
+                Ok(created)
+            })
+            .await?;
+        if let Some(outcome) = created {
+            return Ok(outcome);
+        }
+        // Another node took the token between this one's lookup and insert: answer with the
+        // meeting it created, as a replay.
+        let meeting = self
+            .timed(async {
+                let client = self.client().await?;
+                meetings::by_token(&client, &scope, &token).await
+            })
+            .await?
+            .ok_or_else(|| StoreError::new("postgres: a ClientRequestToken raced and vanished"))?;
+        Ok(CreateMeetingOutcome::Replayed { meeting })
+    }
+
+    async fn get_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+    ) -> StoreResult<Option<MeetingRecord>> {
+        self.timed(async {
+            let client = self.client().await?;
+            meetings::get(&client, scope, meeting_id).await
+        })
+        .await
+    }
+
+    async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool> {
+        transaction!(self, |tx| meetings::end(&tx, scope, meeting_id, now_ms)
+            .await?)
+    }
+
+    async fn create_attendees(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendees: Vec<NewAttendee>,
+    ) -> StoreResult<Option<Vec<AttendeeOutcome>>> {
+        with_meeting!(self, scope, meeting_id, None, |tx, meeting| Some(
+            attendees::create_in(&tx, &meeting, attendees).await?
+        ))
+    }
+
+    async fn get_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+        self.timed(async {
+            let client = self.client().await?;
+            let row = db::query_opt(
+                &client,
+                sql::GET_ATTENDEE,
+                &[
+                    &meeting_id,
+                    &scope.account_id,
+                    &scope.namespace.as_str(),
+                    &attendee_id,
+                ],
+                "reading an attendee",
+            )
+            .await?;
+            Ok(match row {
+                None => AttendeeLookup::MeetingNotFound,
+                Some(row) => match rows::attendee(&row, meeting_id)? {
+                    Some(attendee) => AttendeeLookup::Found(attendee),
+                    None => AttendeeLookup::AttendeeNotFound,
+                },
+            })
+        })
+        .await
+    }
+
+    async fn list_attendees(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Option<AttendeePage>> {
+        // One row more than asked tells whether another page follows.
+        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let rows = self
+            .timed(async {
+                let client = self.client().await?;
+                db::query(
+                    &client,
+                    sql::LIST_ATTENDEES,
+                    &[
+                        &meeting_id,
+                        &scope.account_id,
+                        &scope.namespace.as_str(),
+                        &after.unwrap_or(0),
+                        &fetch,
+                    ],
+                    "listing attendees",
+                )
+                .await
+            })
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut attendees = Vec::with_capacity(rows.len().min(limit));
+        let mut next = None;
+        for row in rows.iter().take(limit) {
+            if let Some(attendee) = rows::attendee(row, meeting_id)? {
+                attendees.push(attendee);
+                next = row.get::<_, Option<i64>>(4);
+            }
+        }
+        Ok(Some(AttendeePage {
+            attendees,
+            next: (rows.len() > limit).then(|| next.or(after).unwrap_or(0)),
+        }))
+    }
+
+    async fn delete_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<()>> {
+        with_meeting!(
+            self,
+            scope,
+            meeting_id,
+            AttendeeLookup::MeetingNotFound,
+            |tx, meeting| attendees::delete(&tx, &meeting, attendee_id).await?
+        )
+    }
+
+    async fn update_attendee_capabilities(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        capabilities: AttendeeCapabilities,
+    ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+        with_meeting!(
+            self,
+            scope,
+            meeting_id,
+            AttendeeLookup::MeetingNotFound,
+            |tx, meeting| attendees::update_capabilities(&tx, &meeting, attendee_id, &capabilities)
+                .await?
+        )
+    }
+
+    async fn update_capabilities_except(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        excluded_attendee_ids: &[String],
+        capabilities: AttendeeCapabilities,
+    ) -> StoreResult<bool> {
+        with_meeting!(self, scope, meeting_id, false, |tx, meeting| {
+            attendees::update_capabilities_except(
+                &tx,
+                &meeting,
+                excluded_attendee_ids,
+                &capabilities,
+            )
+            .await?;
+            true
+        })
+    }
+
+    async fn set_transcription(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        configuration: Option<TranscriptionConfiguration>,
+    ) -> StoreResult<bool> {
+        self.timed(async {
+            let client = self.client().await?;
+            meetings::set_transcription(&client, scope, meeting_id, configuration.as_ref()).await
+        })
+        .await
+    }
+
+    async fn tag_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        tags: Vec<Tag>,
+        max_tags: usize,
+    ) -> StoreResult<TagOutcome> {
+        with_meeting!(
+            self,
+            scope,
+            meeting_id,
+            TagOutcome::MeetingNotFound,
+            |tx, meeting| tags::tag(&tx, &tags::MEETING, meeting.seq, &tags, max_tags).await?
+        )
+    }
+
+    async fn untag_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        keys: Vec<String>,
+    ) -> StoreResult<bool> {
+        with_meeting!(self, scope, meeting_id, false, |tx, meeting| {
+            tags::untag(&tx, &tags::MEETING, meeting.seq, &keys).await?;
+            true
+        })
+    }
+
+    async fn list_meeting_tags(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+    ) -> StoreResult<Option<Vec<Tag>>> {
+        self.timed(async {
+            let client = self.client().await?;
+            match meetings::active_seq(&client, scope, meeting_id).await? {
+                Some(seq) => Ok(Some(tags::list(&client, &tags::MEETING, seq).await?)),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn list_meetings(
+        &self,
+        scope: &Scope,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<MeetingPage> {
+        self.timed(async {
+            let client = self.client().await?;
+            meetings::list(&client, scope, after, limit).await
+        })
+        .await
+    }
+
+    async fn tag_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        tags: Vec<Tag>,
+        max_tags: usize,
+    ) -> StoreResult<AttendeeLookup<TagOutcome>> {
+        with_meeting!(
+            self,
+            scope,
+            meeting_id,
+            AttendeeLookup::MeetingNotFound,
+            |tx, meeting| with_attendee(&tx, &meeting, attendee_id, |seq| {
+                let tx = &tx;
+                let tags = &tags;
+                async move { tags::tag(tx, &tags::ATTENDEE, seq, tags, max_tags).await }
+            })
+            .await?
+        )
+    }
+
+    async fn untag_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        keys: Vec<String>,
+    ) -> StoreResult<AttendeeLookup<()>> {
+        with_meeting!(
+            self,
+            scope,
+            meeting_id,
+            AttendeeLookup::MeetingNotFound,
+            |tx, meeting| with_attendee(&tx, &meeting, attendee_id, |seq| {
+                let tx = &tx;
+                let keys = &keys;
+                async move { tags::untag(tx, &tags::ATTENDEE, seq, keys).await }
+            })
+            .await?
+        )
+    }
+
+    /// In a transaction so that the meeting, the attendee and the tags are one snapshot... and
+    /// a concurrent delete of the attendee waits for it or is seen whole.
+    async fn list_attendee_tags(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<Vec<Tag>>> {
+        with_meeting!(
+            self,
+            scope,
+            meeting_id,
+            AttendeeLookup::MeetingNotFound,
+            |tx, meeting| with_attendee(&tx, &meeting, attendee_id, |seq| {
+                let tx = &tx;
+                async move { tags::list(tx, &tags::ATTENDEE, seq).await }
+            })
+            .await?
+        )
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .simple_query("SELECT 1")
+                .await
+                .context("ping")
+                .map(drop)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::redacted_url;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redacted_url("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
+        assert_eq!(
+            redacted_url("postgres://u:p@ss@h/d"),
+            "postgres://u:***@h/d"
+        );
+        assert_eq!(redacted_url("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(redacted_url("postgres://h/d"), "postgres://h/d");
+    }
+}
