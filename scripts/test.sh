@@ -4,6 +4,11 @@
 # real server, each in a virtual environment this script creates: the current API with a recent
 # boto3 (.venv-test), and the legacy `chime` meeting API with botocore 1.35.99, the last release
 # that has those operations (.venv-legacy).
+#
+# The PostgreSQL store's tests (its conformance suite, the three-node cluster and fault tests) use
+# the local server, postgres://postgres@127.0.0.1:5432 with trust authentication (or
+# CARILLON_TEST_POSTGRES_URL), each in a database of its own that is dropped afterwards. Without
+# a reachable server they are skipped with a loud message, except with CI=true, where that fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +18,12 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== cargo test"
-cargo test --workspace --locked
-
+# The server binary, for the load generator's end-to-end test and the Python suites.
 cargo build --locked --bin carillon
 export CARILLON_BIN="$PWD/target/debug/carillon"
+
+echo "== cargo test"
+cargo test --workspace --locked
 
 # python_suite VENV DIR: installs DIR/requirements.txt into VENV, then runs pytest on DIR.
 python_suite() {

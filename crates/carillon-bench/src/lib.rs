@@ -1,0 +1,32 @@
+//! `carillon-bench`: the load generator of Carillon.
+//!
+//! It speaks the real Chime SDK Meetings API (AWS rest-json, SigV4-signed for the signing name
+//! `chime`) over HTTP/1.1 keep-alive, one tokio task and one hyper connection per connection,
+//! spread round-robin over one or more endpoints, closed loop or at a fixed aggregate rate. See
+//! the crate README for usage and for what is measured.
+//!
+//! The crate is a library with a thin binary (`src/main.rs`) so that tests drive [`run()`] and
+//! the [reference](mod@reference) server in-process.
+//!
+//! - [`sign`]: the SigV4 signer (key derived once per UTC day).
+//! - [`workload`]: routes and bodies of each operation, the workloads and the `mixed` mix.
+//! - [`driver`]: per-connection state (next operation, meeting rotation under the 250 cap).
+//! - [`client`]: connections and the request loop (closed and open loop, latency origin).
+//! - [`report`]: per-connection results, HDR percentiles, the table and the JSON document.
+//! - [`run`](mod@run): a whole run (setup pool, connections, progress line, merge).
+//! - [`reference`](mod@reference): the bare-hyper reference server, for ratios to the machine's HTTP ceiling.
+//!   It answers fixed ids; the generator uses whatever ids it is given and never requires them
+//!   to be distinct, so every workload runs against it unchanged.
+
+pub mod client;
+pub mod driver;
+pub mod reference;
+pub mod report;
+pub mod run;
+pub mod sign;
+pub mod workload;
+
+pub use report::Report;
+pub use run::{run, BenchError, RunConfig};
+pub use sign::Credentials;
+pub use workload::Workload;

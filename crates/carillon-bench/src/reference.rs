@@ -1,0 +1,180 @@
+//! The reference server: bare hyper HTTP/1.1 answering the routes the workloads hit with fixed
+//! JSON bodies of the size Carillon sends, and nothing else: no authentication, no body parsing,
+//! no storage. Benchmark figures divided by its figures are ratios to this machine's HTTP ceiling.
+//!
+//! Design: every answer is fixed, so every meeting is `REF_MEETING_ID` and every attendee one of
+//! the ids built at start. The load generator never requires ids to be distinct: its setup reads
+//! MeetingId and AttendeeIds from answers and uses whatever it got, so all workloads run
+//! unchanged against this server. The BatchCreateAttendee answer lists 100 attendees without
+//! `Errors`, so batch-create counts 100 attendees per call here, as on a healthy Carillon.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// The MeetingId of every meeting of the reference server.
+pub const REF_MEETING_ID: &str = "0f9c072e-0b4d-4c9e-bb1d-ef434fbb546b";
+
+/// The fixed answers, built once.
+#[derive(Debug, Clone)]
+pub struct Bodies {
+    meeting: Bytes,
+    attendee: Bytes,
+    batch: Bytes,
+    list: Bytes,
+}
+
+impl Bodies {
+    /// Answers shaped and sized like Carillon's (CreateMeeting ~870 bytes, an attendee ~290,
+    /// a batch of 100 ~27 KB, a page of 10 ~2.8 KB), with MediaPlacement URLs on `host`.
+    pub fn new(host: &str) -> Bodies {
+        let m = REF_MEETING_ID;
+        let meeting = format!(
+            r#"{{"Meeting":{{"MeetingId":"{m}","ExternalMeetingId":"bench-0-1","MediaRegion":"us-east-1","MediaPlacement":{{"AudioHostUrl":"{host}","AudioFallbackUrl":"ws://{host}/calls/{m}","SignalingUrl":"ws://{host}/control/{m}","TurnControlUrl":"http://{host}/v2/turn_sessions","ScreenDataUrl":"ws://{host}/v2/screen/{m}","ScreenViewingUrl":"ws://{host}/ws/connect?passcode=null&viewer_uuid=null&X-BitHub-Call-Id={m}","ScreenSharingUrl":"ws://{host}/v2/screen/{m}","EventIngestionUrl":"http://{host}/v1/client-events"}},"MeetingArn":"arn:aws:chime:us-east-1:123456789012:meeting/{m}"}}}}"#
+        );
+        let attendees: Vec<String> = (0..100).map(attendee_json).collect();
+        Bodies {
+            meeting: Bytes::from(meeting),
+            attendee: Bytes::from(format!(r#"{{"Attendee":{}}}"#, attendees[0])),
+            batch: Bytes::from(format!(r#"{{"Attendees":[{}]}}"#, attendees.join(","))),
+            list: Bytes::from(format!(
+                r#"{{"Attendees":[{}],"NextToken":"MTowZjljMDcyZS0wYjRkLTRjOWUtYmIxZC1lZjQzNGZiYjU0NmI6MTA"}}"#,
+                attendees[..10].join(",")
+            )),
+        }
+    }
+
+    /// The answer to a request, by route only.
+    fn route(&self, method: &Method, path: &str, query: Option<&str>) -> (StatusCode, Bytes) {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let body = match (method, segments.as_slice()) {
+            (&Method::POST, ["meetings"]) => &self.meeting,
+            (&Method::POST, ["meetings", _, "attendees"]) => {
+                if query.is_some_and(|q| q.contains("operation=batch-create")) {
+                    &self.batch
+                } else {
+                    &self.attendee
+                }
+            }
+            (&Method::GET, ["meetings", _, "attendees"]) => &self.list,
+            (&Method::GET, ["meetings", _, "attendees", _]) => &self.attendee,
+            _ => {
+                let body = r#"{"Code":"NotFound","Message":"no such route"}"#;
+                return (StatusCode::NOT_FOUND, Bytes::from_static(body.as_bytes()));
+            }
+        };
+        (StatusCode::OK, body.clone())
+    }
+}
+
+fn attendee_json(i: usize) -> String {
+    // An AttendeeId is a UUID; the JoinToken is base64 of two UUIDs, as Carillon's.
+    let id = format!("9714e14c-1414-49f1-9e6f-{i:012}");
+    format!(
+        r#"{{"ExternalUserId":"u0-{i}","AttendeeId":"{id}","JoinToken":"OTcxNGUxNGMtMTQxNC00OWYxLTllNmYtNDg2Nzg2YWM4NTJkOjZlNDcyNGQ1LWRlNDAtNDhjNi1hOTVkLTY4MWJkZGQyMTEyZQ","Capabilities":{{"Audio":"SendReceive","Video":"SendReceive","Content":"SendReceive"}}}}"#
+    )
+}
+
+/// Binds `addr` and answers its address; [`serve`] then runs the server.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
+}
+
+/// Accepts connections forever, one task each (HTTP/1.1 keep-alive, `TCP_NODELAY`).
+pub async fn serve(listener: TcpListener) -> std::io::Result<()> {
+    let local = listener.local_addr()?;
+    let bodies = Arc::new(Bodies::new(&local.to_string()));
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(s) => s,
+            Err(_) => {
+                // Out of file descriptors and the like: wait rather than spin.
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let bodies = Arc::clone(&bodies);
+        tokio::spawn(async move {
+            let service = service_fn(move |req: Request<Incoming>| {
+                let (status, body) =
+                    bodies.route(req.method(), req.uri().path(), req.uri().query());
+                async move {
+                    // The request body is dropped unread; hyper discards it before the next request.
+                    let response = Response::builder()
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .header("x-amzn-requestid", "f90b0fd5-bbf7-4a71-a582-6c5797233c96")
+                        .body(Full::new(body))
+                        .expect("static response parts are valid");
+                    Ok::<_, Infallible>(response)
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_have_realistic_sizes_and_parse() {
+        let b = Bodies::new("127.0.0.1:9090");
+        assert!(
+            (800..1000).contains(&b.meeting.len()),
+            "{}",
+            b.meeting.len()
+        );
+        assert!(
+            (250..350).contains(&b.attendee.len()),
+            "{}",
+            b.attendee.len()
+        );
+        assert!(
+            (25_000..30_000).contains(&b.batch.len()),
+            "{}",
+            b.batch.len()
+        );
+        assert!((2_500..3_200).contains(&b.list.len()), "{}", b.list.len());
+        for body in [&b.meeting, &b.attendee, &b.batch, &b.list] {
+            serde_json::from_slice::<serde_json::Value>(body).unwrap();
+        }
+    }
+
+    #[test]
+    fn routes() {
+        let b = Bodies::new("h");
+        let m = "/meetings/x/attendees";
+        assert_eq!(b.route(&Method::POST, "/meetings", None).1, b.meeting);
+        assert_eq!(b.route(&Method::POST, m, None).1, b.attendee);
+        let batch = b.route(&Method::POST, m, Some("operation=batch-create"));
+        assert_eq!(batch.1, b.batch);
+        assert_eq!(b.route(&Method::GET, m, Some("max-results=10")).1, b.list);
+        assert_eq!(
+            b.route(&Method::GET, "/meetings/x/attendees/y", None).1,
+            b.attendee
+        );
+        assert_eq!(
+            b.route(&Method::DELETE, "/meetings", None).0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            b.route(&Method::GET, "/nope", None).0,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! Every workload against a real `carillon` server, and one against the reference server.
+//!
+//! `CARGO_BIN_EXE_carillon` exists only in the `carillon` package's own tests, so this test finds
+//! the binary beside its own executable: `<target>/<profile>/deps/end_to_end-…` → the server is
+//! `<target>/<profile>/carillon`, which honours `CARGO_TARGET_DIR` without reading it. Before
+//! using it, the test runs `cargo build -p carillon --bin carillon` into that same target
+//! directory (a no-op of about a second when it is up to date; cargo has released its build lock
+//! by the time tests run), so the server under test is never stale. Only when cargo cannot be
+//! started at all (the test executable run by hand without cargo) is an existing binary used
+//! as it is. `CARILLON_BIN`, when set, names the binary to use instead (the test command builds
+//! it first and sets it).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use carillon_bench::{reference, run, Credentials, Report, RunConfig, Workload};
+
+const READY_PREFIX: &str = "carillon listening on http://";
+
+/// The `carillon` binary of this test's target directory and profile, built first.
+fn carillon_binary() -> PathBuf {
+    if let Some(binary) = std::env::var_os("CARILLON_BIN") {
+        return PathBuf::from(binary);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test executable is in <target>/<profile>/deps");
+    let binary = profile_dir.join(format!("carillon{}", std::env::consts::EXE_SUFFIX));
+    let target_dir = profile_dir.parent().expect("<target>/<profile>");
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(&workspace)
+        .args(["build", "-p", "carillon", "--bin", "carillon"])
+        .env("CARGO_TARGET_DIR", target_dir);
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    match build.status() {
+        Ok(status) => assert!(status.success(), "cargo build -p carillon failed"),
+        Err(e) => assert!(binary.exists(), "cannot run cargo ({e}) and no {binary:?}"),
+    }
+    binary
+}
+
+/// A `carillon` process, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut cmd = Command::new(carillon_binary());
+        cmd.args([
+            "--in-memory",
+            "--legacy-listen",
+            "off",
+            "--quotas",
+            "off",
+            "--listen",
+            "127.0.0.1:0",
+        ]);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CARILLON_") {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("cannot start carillon");
+        let mut stderr = child.stderr.take().expect("piped");
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = stderr.read_to_end(&mut sink);
+        });
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix(READY_PREFIX) {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("carillon printed no ready line");
+        Server {
+            child,
+            url: format!("http://{addr}"),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config(url: &str, workload: Workload) -> RunConfig {
+    RunConfig {
+        endpoints: vec![url.to_owned()],
+        workload,
+        connections: 4,
+        duration: Duration::from_secs(1),
+        warmup: Duration::from_millis(100),
+        rate: None,
+        credentials: Credentials::default(),
+        progress: false,
+    }
+}
+
+fn assert_clean(report: &Report) {
+    let name = &report.workload;
+    assert!(report.requests > 0, "{name}: no successful request");
+    assert!(
+        report.statuses.keys().all(|s| s.starts_with('2')),
+        "{name}: {:?}, first error {:?}",
+        report.statuses,
+        report.first_error
+    );
+    assert_eq!(report.statuses.values().sum::<u64>(), report.requests);
+    assert_eq!(
+        report.transport_errors, 0,
+        "{name}: {:?}",
+        report.first_error
+    );
+    assert_eq!(report.setup_errors, 0, "{name}: {:?}", report.first_error);
+    assert!(report.latency_us.p50 > 0 && report.latency_us.max >= report.latency_us.p99);
+}
+
+#[test]
+fn every_workload_runs_cleanly_against_carillon() {
+    let server = Server::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for workload in [
+        Workload::CreateMeeting,
+        Workload::CreateAttendee,
+        Workload::BatchCreate,
+        Workload::GetAttendee,
+        Workload::ListAttendees,
+        Workload::Mixed,
+    ] {
+        let report = rt
+            .block_on(run(&config(&server.url, workload)))
+            .unwrap_or_else(|e| panic!("{}: {e}", workload.name()));
+        assert_clean(&report);
+        match workload {
+            Workload::BatchCreate => assert_eq!(report.attendees, 100 * report.requests),
+            Workload::CreateAttendee => assert_eq!(report.attendees, report.requests),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn open_loop_against_the_reference_server() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (listener, addr) = reference::bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let server = tokio::spawn(reference::serve(listener));
+        let url = format!("http://{addr}");
+        for (workload, rate) in [
+            (Workload::Mixed, None),
+            (Workload::GetAttendee, Some(400.0)),
+        ] {
+            let report = run(&RunConfig {
+                rate,
+                ..config(&url, workload)
+            })
+            .await
+            .unwrap();
+            assert_clean(&report);
+            if rate.is_some() {
+                // Open loop sends on schedule: 400 req/s for 1 s, give or take the edges.
+                assert!(
+                    (380..=420).contains(&report.requests),
+                    "{}",
+                    report.requests
+                );
+                assert_eq!(report.latency_from, "intended-send-when-late");
+            }
+        }
+        server.abort();
+    });
+}
+
+#[test]
+fn a_server_that_is_down_is_reported_not_counted() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Port 1 on loopback: nothing listens there.
+    let mut cfg = config("http://127.0.0.1:1", Workload::CreateMeeting);
+    cfg.duration = Duration::from_millis(300);
+    let report = rt.block_on(run(&cfg)).unwrap();
+    assert_eq!(report.requests, 0);
+    assert!(report.transport_errors > 0);
+    let setup = rt.block_on(run(&config("http://127.0.0.1:1", Workload::GetAttendee)));
+    assert!(matches!(setup, Err(carillon_bench::BenchError::Setup(_))));
+}
