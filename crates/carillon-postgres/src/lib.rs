@@ -15,6 +15,7 @@
 mod attendees;
 mod db;
 mod error;
+mod lease;
 mod meetings;
 mod rate;
 mod rows;
@@ -39,6 +40,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio_postgres::NoTls;
 
 use crate::error::Context;
+use crate::lease::Lease;
 use crate::meetings::LockedMeeting;
 
 pub use schema::SCHEMA_VERSION;
@@ -147,9 +149,17 @@ impl PgStore {
         self.pool.get().await.map_err(error::from_pool)
     }
 
-    /// Bounds a whole operation, waiting for a connection included.
-    async fn timed<T>(&self, op: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
-        tokio::time::timeout(self.operation_timeout, op)
+    /// Runs `op` on a pooled connection, bounding the whole operation (waiting for the
+    /// connection included) by the operation timeout. A connection whose operation did not
+    /// finish is not pooled again; see [`Lease`].
+    async fn run<T>(&self, op: impl AsyncFnOnce(&mut Object) -> StoreResult<T>) -> StoreResult<T> {
+        let work = async {
+            let mut lease = Lease::new(self.client().await?);
+            let result = op(lease.client()).await;
+            lease.finish();
+            result
+        };
+        tokio::time::timeout(self.operation_timeout, work)
             .await
             .unwrap_or_else(|_| {
                 Err(StoreError::unavailable(format!(
@@ -173,9 +183,8 @@ async fn commit(tx: deadpool_postgres::Transaction<'_>) -> StoreResult<()> {
 macro_rules! transaction {
     ($store:expr, |$tx:ident| $body:expr) => {
         $store
-            .timed(async {
-                let mut client = $store.client().await?;
-                let $tx = begin(&mut client).await?;
+            .run(async |client| {
+                let $tx = begin(client).await?;
                 let value = $body;
                 commit($tx).await?;
                 Ok(value)
@@ -225,9 +234,8 @@ impl Store for PgStore {
         let scope = meeting.record.scope.clone();
         let token = meeting.record.client_request_token.clone();
         let created = self
-            .timed(async {
-                let mut client = self.client().await?;
-                let tx = begin(&mut client).await?;
+            .run(async |client| {
+                let tx = begin(client).await?;
                 let created = meetings::create(&tx, meeting, attendees).await?;
                 // Dropping the transaction instead rolls it back.
                 if created.is_some() {
@@ -242,10 +250,7 @@ impl Store for PgStore {
         // Another node took the token between this one's lookup and insert: answer with the
         // meeting it created, as a replay.
         let meeting = self
-            .timed(async {
-                let client = self.client().await?;
-                meetings::by_token(&client, &scope, &token).await
-            })
+            .run(async |client| meetings::by_token(&*client, &scope, &token).await)
             .await?
             .ok_or_else(|| StoreError::new("postgres: a ClientRequestToken raced and vanished"))?;
         Ok(CreateMeetingOutcome::Replayed { meeting })
@@ -256,11 +261,8 @@ impl Store for PgStore {
         scope: &Scope,
         meeting_id: &str,
     ) -> StoreResult<Option<MeetingRecord>> {
-        self.timed(async {
-            let client = self.client().await?;
-            meetings::get(&client, scope, meeting_id).await
-        })
-        .await
+        self.run(async |client| meetings::get(&*client, scope, meeting_id).await)
+            .await
     }
 
     async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool> {
@@ -285,10 +287,9 @@ impl Store for PgStore {
         meeting_id: &str,
         attendee_id: &str,
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-        self.timed(async {
-            let client = self.client().await?;
+        self.run(async |client| {
             let row = db::query_opt(
-                &client,
+                &*client,
                 sql::GET_ATTENDEE,
                 &[
                     &meeting_id,
@@ -320,10 +321,9 @@ impl Store for PgStore {
         // One row more than asked tells whether another page follows.
         let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
         let rows = self
-            .timed(async {
-                let client = self.client().await?;
+            .run(async |client| {
                 db::query(
-                    &client,
+                    &*client,
                     sql::LIST_ATTENDEES,
                     &[
                         &meeting_id,
@@ -411,9 +411,8 @@ impl Store for PgStore {
         meeting_id: &str,
         configuration: Option<TranscriptionConfiguration>,
     ) -> StoreResult<bool> {
-        self.timed(async {
-            let client = self.client().await?;
-            meetings::set_transcription(&client, scope, meeting_id, configuration.as_ref()).await
+        self.run(async |client| {
+            meetings::set_transcription(&*client, scope, meeting_id, configuration.as_ref()).await
         })
         .await
     }
@@ -451,13 +450,12 @@ impl Store for PgStore {
         scope: &Scope,
         meeting_id: &str,
     ) -> StoreResult<Option<Vec<Tag>>> {
-        self.timed(async {
-            let client = self.client().await?;
-            match meetings::active_seq(&client, scope, meeting_id).await? {
-                Some(seq) => Ok(Some(tags::list(&client, &tags::MEETING, seq).await?)),
+        self.run(
+            async |client| match meetings::active_seq(&*client, scope, meeting_id).await? {
+                Some(seq) => Ok(Some(tags::list(&*client, &tags::MEETING, seq).await?)),
                 None => Ok(None),
-            }
-        })
+            },
+        )
         .await
     }
 
@@ -467,11 +465,8 @@ impl Store for PgStore {
         after: Option<i64>,
         limit: usize,
     ) -> StoreResult<MeetingPage> {
-        self.timed(async {
-            let client = self.client().await?;
-            meetings::list(&client, scope, after, limit).await
-        })
-        .await
+        self.run(async |client| meetings::list(&*client, scope, after, limit).await)
+            .await
     }
 
     async fn tag_attendee(
@@ -539,8 +534,7 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        self.timed(async {
-            let client = self.client().await?;
+        self.run(async |client| {
             client
                 .simple_query("SELECT 1")
                 .await

@@ -13,10 +13,9 @@ impl SharedRateBuckets for PgStore {
         let keys: Vec<&str> = buckets.iter().map(|b| b.key.as_str()).collect();
         let intervals: Vec<i64> = buckets.iter().map(|b| b.interval_us).collect();
         let tolerances: Vec<i64> = buckets.iter().map(|b| b.tolerance_us).collect();
-        self.timed(async {
-            let client = self.client().await?;
+        self.run(async |client| {
             let row = query_opt(
-                &client,
+                &*client,
                 sql::TAKE_RATE,
                 &[&keys, &intervals, &tolerances],
                 "taking from rate buckets",
