@@ -9,8 +9,21 @@
 # the local server, postgres://postgres@127.0.0.1:5432 with trust authentication (or
 # CARILLON_TEST_POSTGRES_URL), each in a database of its own that is dropped afterwards. Without
 # a reachable server they are skipped with a loud message, except with CI=true, where that fails.
+#
+# The load balancer test puts nginx, with the deployment guide's configuration, in front of three
+# nodes; nginx is installed from Debian's packages when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  echo "== installing nginx (Debian package nginx-light)"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -q --no-install-recommends nginx-light \
+    || { $sudo apt-get update -q && $sudo apt-get install -y -q --no-install-recommends nginx-light; } \
+    || echo "*** could not install nginx: the load balancer test will say so ***"
+fi
 
 echo "== cargo fmt"
 cargo fmt --all -- --check

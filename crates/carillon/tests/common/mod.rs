@@ -103,6 +103,18 @@ pub enum Api {
     Legacy,
 }
 
+/// An SDK client for `endpoint` (a server, or a load balancer in front of several), retries off.
+pub fn sdk_client(endpoint: &str, access_key_id: &str, secret: &str, region: &str) -> Client {
+    let config = aws_sdk_chimesdkmeetings::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new(access_key_id, secret, None, None, "test"))
+        .endpoint_url(endpoint)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
+}
+
 /// A running `carillon` process. Killed when dropped.
 pub struct Server {
     child: Mutex<Option<Child>>,
@@ -333,14 +345,7 @@ impl Server {
     /// A client with the given credentials and signing region. Retries are off so that errors
     /// are seen exactly once (the SDK retries `LimitExceededException`).
     pub fn client_as(&self, access_key_id: &str, secret: &str, region: &str) -> Client {
-        let config = aws_sdk_chimesdkmeetings::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
-            .credentials_provider(Credentials::new(access_key_id, secret, None, None, "test"))
-            .endpoint_url(self.endpoint())
-            .retry_config(RetryConfig::disabled())
-            .build();
-        Client::from_conf(config)
+        sdk_client(&self.endpoint(), access_key_id, secret, region)
     }
 
     /// Sends a request signed with the first account's key for us-east-1.
