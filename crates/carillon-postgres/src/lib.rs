@@ -17,6 +17,8 @@ mod db;
 mod error;
 mod lease;
 mod meetings;
+#[cfg(all(test, feature = "testing"))]
+mod plans;
 mod rate;
 mod rows;
 mod schema;

@@ -18,6 +18,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "rate_buckets",
         include_str!("../migrations/0002_rate_buckets.sql"),
     ),
+    (
+        "lookup_indexes",
+        include_str!("../migrations/0003_lookup_indexes.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -57,19 +57,30 @@ pub const INSERT_MEETING: &str = concat!(
      RETURNING seq"
 );
 
+/// The scope of a meeting as the partial index `meetings_active_by_scope` has it (migration
+/// 0003): `$1` account, `$2` namespace. Neither contains a `/`.
+macro_rules! active_in_scope {
+    () => {
+        "account_id || '/' || namespace = $1 || '/' || $2 AND ended_at_ms IS NULL"
+    };
+}
+
 /// `$1` account, `$2` namespace, `$3` list after this position, `$4` row limit. The position is
 /// the last column.
 pub const LIST_MEETINGS: &str = concat!(
     "SELECT ",
     meeting_columns!(),
-    ", seq FROM meetings \
-     WHERE account_id = $1 AND namespace = $2 AND ended_at_ms IS NULL AND seq > $3 \
-     ORDER BY seq LIMIT $4"
+    ", seq FROM meetings WHERE ",
+    active_in_scope!(),
+    " AND seq > $3 ORDER BY seq LIMIT $4"
 );
 
 /// `$1` account, `$2` namespace, `$3` the quota. At most `$3` steps through the partial index.
-pub const COUNT_ACTIVE_UP_TO: &str = "SELECT count(*) FROM (SELECT 1 FROM meetings \
-     WHERE account_id = $1 AND namespace = $2 AND ended_at_ms IS NULL LIMIT $3) AS active";
+pub const COUNT_ACTIVE_UP_TO: &str = concat!(
+    "SELECT count(*) FROM (SELECT 1 FROM meetings WHERE ",
+    active_in_scope!(),
+    " LIMIT $3) AS active"
+);
 
 /// `$1` primary meeting id. Locks the replicas' rows.
 pub const LOCK_ACTIVE_REPLICAS: &str = "SELECT seq FROM meetings \

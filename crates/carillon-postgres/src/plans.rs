@@ -1,0 +1,111 @@
+//! The plans PostgreSQL makes for the statements that find meetings: a lookup by meeting id is
+//! one probe of `meetings_by_id`, whatever the planner knows (or does not know) about the data,
+//! and a lookup by scope or token takes the index made for it. No operation walks through every
+//! meeting of an account.
+
+use tokio_postgres::types::Type;
+use tokio_postgres::{Client, NoTls};
+
+use crate::testing::TestDatabase;
+use crate::{sql, PgConfig, PgStore};
+
+/// A literal for a parameter of this type.
+fn sample(ty: &Type) -> &'static str {
+    match *ty {
+        Type::INT8 | Type::INT4 => "1",
+        Type::TEXT | Type::VARCHAR => "'00000000-0000-0000-0000-000000000000'",
+        Type::TEXT_ARRAY => "'{}'",
+        Type::INT8_ARRAY => "'{}'",
+        _ => panic!("no sample value for a parameter of type {ty}"),
+    }
+}
+
+/// The plan of `statement`, with the plan cache mode given (custom: planned for the values;
+/// generic: the plan reused for any values, which a prepared statement settles on).
+async fn plan(client: &Client, statement: &str, mode: &str) -> String {
+    let prepared = client.prepare(statement).await.expect("preparing");
+    let values: Vec<&str> = prepared.params().iter().map(sample).collect();
+    client
+        .batch_execute(&format!(
+            "SET plan_cache_mode = {mode}; PREPARE checked AS {statement}"
+        ))
+        .await
+        .expect("PREPARE");
+    let rows = client
+        .query(
+            &format!("EXPLAIN EXECUTE checked({})", values.join(", ")),
+            &[],
+        )
+        .await
+        .expect("EXPLAIN");
+    client
+        .batch_execute("DEALLOCATE checked")
+        .await
+        .expect("DEALLOCATE");
+    rows.iter()
+        .map(|row| row.get::<_, String>(0))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Many meetings in one scope and no statistics (never analyzed, as with autovacuum off or
+/// right after they were written): when the planner once took a scope index for lookups by id.
+#[tokio::test]
+async fn lookups_take_the_index_made_for_them() {
+    let Some(db) = TestDatabase::create("plans") else {
+        return;
+    };
+    let store = PgStore::connect(&PgConfig::new(db.url.clone()))
+        .await
+        .expect("connect and migrate");
+    store.close();
+    let (client, connection) = tokio_postgres::connect(&db.url, NoTls)
+        .await
+        .expect("connect");
+    let driver = tokio::spawn(connection);
+    client
+        .batch_execute(
+            "INSERT INTO meetings (meeting_id, account_id, namespace, control_region, \
+             client_request_token, media_region, tenant_ids, created_at_ms, max_attendees) \
+             SELECT gen_random_uuid()::text, '123456789012', 'meetings', 'us-east-1', \
+             'token-' || i, 'us-east-1', '[]', 0, 250 FROM generate_series(1, 5000) AS i",
+        )
+        .await
+        .expect("inserting meetings");
+
+    let by_id = "meetings_by_id";
+    let cases = [
+        ("LOCK_ACTIVE_MEETING", sql::LOCK_ACTIVE_MEETING, by_id),
+        ("ACTIVE_MEETING", sql::ACTIVE_MEETING, by_id),
+        ("GET_MEETING", sql::GET_MEETING, by_id),
+        ("SET_TRANSCRIPTION", sql::SET_TRANSCRIPTION, by_id),
+        ("GET_ATTENDEE", sql::GET_ATTENDEE, by_id),
+        ("LIST_ATTENDEES", sql::LIST_ATTENDEES, by_id),
+        (
+            "MEETING_BY_TOKEN",
+            sql::MEETING_BY_TOKEN,
+            "meetings_by_token",
+        ),
+        (
+            "LIST_MEETINGS",
+            sql::LIST_MEETINGS,
+            "meetings_active_by_scope",
+        ),
+        (
+            "COUNT_ACTIVE_UP_TO",
+            sql::COUNT_ACTIVE_UP_TO,
+            "meetings_active_by_scope",
+        ),
+    ];
+    for mode in ["force_custom_plan", "force_generic_plan"] {
+        for (name, statement, index) in cases {
+            let plan = plan(&client, statement, mode).await;
+            assert!(
+                plan.contains(&format!(" using {index} on meetings")),
+                "{name} ({mode}) does not probe {index}:\n{plan}"
+            );
+        }
+    }
+    drop(client);
+    let _ = driver.await;
+}
