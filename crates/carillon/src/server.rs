@@ -172,6 +172,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
     };
 
+    let shutdown = shutdown_signal()?;
     let (stop, stopped) = watch::channel(false);
     let mut servers = tokio::task::JoinSet::new();
     if let Some((legacy_listener, legacy_local)) = legacy {
@@ -191,7 +192,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     // Scripts and test harnesses wait for this line on standard output; it comes last.
     println!("carillon listening on http://{local}");
 
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutdown requested: no new connections; finishing requests in flight");
     shared.start_draining();
     let _ = stop.send(true);
@@ -204,23 +205,28 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+/// Resolves at SIGINT or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal sent as soon as the ready line is out is never missed
+/// (nor does it kill the process unhandled).
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let listen = |kind: SignalKind, name: &str| {
+        signal(kind).map_err(|e| format!("cannot handle {name}: {e}"))
     };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut terminate = listen(SignalKind::terminate(), "SIGTERM")?;
+    let mut interrupt = listen(SignalKind::interrupt(), "SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

@@ -223,6 +223,21 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_connections() {
     assert!(exit.success(), "exit status {exit}");
 }
 
+/// Scripts send SIGTERM as soon as the ready line is out: the handler is in place by then, so
+/// the server drains and exits 0 rather than being killed by the signal.
+#[test]
+fn sigterm_right_after_the_ready_line_is_a_clean_shutdown() {
+    for round in 0..10 {
+        let server = Server::start(Options::in_memory());
+        let exit = server.stop();
+        assert!(
+            exit.success(),
+            "round {round}: exit status {exit}; stderr:\n{}",
+            server.stderr()
+        );
+    }
+}
+
 #[tokio::test]
 async fn shutdown_does_not_wait_past_its_bound() {
     let server = Server::start(
