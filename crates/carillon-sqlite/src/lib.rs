@@ -35,7 +35,8 @@ use crate::writer::Writer;
 
 pub use schema::SCHEMA_VERSION;
 
-/// Read-only connections of a file database. Reads are short, so a few cover many cores.
+/// Read-only connections of a file database opened at start (more are opened if every one is in
+/// use at once, which takes more runtime threads than that).
 const READERS: usize = 4;
 
 /// The SQLite implementation of [`Store`]. Dropping it (or [`SqliteStore::close`]) lets the writer
@@ -94,7 +95,7 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         match &self.reads {
-            Reads::Pool(pool) => pool.run(read).await,
+            Reads::Pool(pool) => pool.run(read),
             Reads::Writer => self.writer.run(read).await,
         }
     }
