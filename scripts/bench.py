@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Every figure of BENCHMARKS.md, in one run: python3 scripts/bench.py
+
+Builds the release binaries, then measures with carillon-bench (see crates/carillon-bench):
+
+1. every workload on the embedded store and on the reference server (bare hyper, fixed answers),
+   with the ratio between the two, and the server's CPU time per request and memory;
+2. CreateAttendee at a fixed 5,000 requests/s (open loop), for the p99 below saturation;
+3. GetAttendee and CreateAttendee at 1, 16, 64, 256 and 1,024 connections;
+4. a store of 1,000,000 attendees: time from start to ready, memory, and the latency of every
+   read and write workload against it, next to the same on an empty store;
+5. the in-memory store's memory per stored attendee;
+6. CreateAttendee, BatchCreateAttendee and GetAttendee on PostgreSQL with one node and with three
+   nodes on one database (skipped, with a message, when no PostgreSQL is reachable).
+
+Results go to standard output as Markdown tables, and to target/bench/ as JSON. Environment:
+DURATION (default 10s), WARMUP (2s), CONNECTIONS (64), SECTIONS (e.g. "1,3"; default all),
+CARILLON_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "target" / "bench"
+SERVER = ROOT / "target" / "release" / "carillon"
+BENCH = ROOT / "target" / "release" / "carillon-bench"
+DURATION = os.environ.get("DURATION", "10s")
+WARMUP = os.environ.get("WARMUP", "2s")
+CONNECTIONS = int(os.environ.get("CONNECTIONS", "64"))
+SECTIONS = {int(s) for s in os.environ.get("SECTIONS", "1,2,3,4,5,6").split(",")}
+ADMIN_URL = os.environ.get(
+    "CARILLON_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+WORKLOADS = ["create-meeting", "create-attendee", "batch-create", "get-attendee",
+             "list-attendees", "mixed"]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    """A server process: carillon, or the reference server."""
+
+    def __init__(self, args, ready_path):
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        started = time.monotonic()
+        self.proc = subprocess.Popen(
+            [str(a).replace("{port}", str(self.port)) for a in args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "RUST_LOG": "warn"})
+        deadline = started + 120
+        while True:
+            try:
+                if ready_path is None:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                    break
+                with urllib.request.urlopen(self.endpoint + ready_path, timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{args[0]} did not become ready")
+            time.sleep(0.005)
+        self.ready_after = time.monotonic() - started
+
+    def cpu_seconds(self):
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def memory_mb(self):
+        status = Path(f"/proc/{self.proc.pid}/status").read_text().splitlines()
+        kib = {line.split(":")[0]: int(line.split()[1]) for line in status
+               if line.startswith(("VmRSS", "VmHWM"))}
+        return kib["VmRSS"] / 1024, kib["VmHWM"] / 1024
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def carillon(*store_args):
+    return Process([SERVER, "--listen", "127.0.0.1:{port}", "--legacy-listen", "off",
+                    "--quotas", "off", *store_args], "/ready")
+
+
+def reference():
+    # It has no health route: listening is ready.
+    return Process([BENCH, "reference-server", "--listen", "127.0.0.1:{port}"], None)
+
+
+def run(servers, workload, label, connections=CONNECTIONS, duration=DURATION, warmup=WARMUP,
+        rate=None):
+    """One load run; its report, with the servers' CPU time per request."""
+    servers = servers if isinstance(servers, list) else [servers]
+    path = OUT / f"{label}-{workload}-{connections}{'-rate' + str(rate) if rate else ''}.json"
+    args = [BENCH, "run", "--workload", workload, "--connections", str(connections),
+            "--duration", duration, "--warmup", warmup, "--quiet", "--json", path]
+    for s in servers:
+        args += ["--endpoint", s.endpoint]
+    if rate:
+        args += ["--rate", str(rate)]
+    cpu_before = sum(s.cpu_seconds() for s in servers)
+    subprocess.run([str(a) for a in args], check=True, stdout=subprocess.DEVNULL)
+    cpu = sum(s.cpu_seconds() for s in servers) - cpu_before
+    report = json.loads(path.read_text())
+    # CPU time of setup and warm-up included: an upper bound per request.
+    report["cpu_us_per_request"] = cpu * 1e6 / max(report["requests"], 1)
+    return report
+
+
+def ms(us):
+    return f"{us / 1000:.2f}"
+
+
+def errors(r):
+    return sum(v for k, v in r["statuses"].items() if k != "200") + r["transport_errors"]
+
+
+def row(*cells):
+    print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+def header(*cells):
+    row(*cells)
+    row(*["---"] * len(cells))
+
+
+def rate_cell(r):
+    if r["attendees"] and r["workload"] == "batch-create":
+        return f"{r['rps']:,.0f} ({r['attendees_per_sec']:,.0f} attendees/s)"
+    return f"{r['rps']:,.0f}"
+
+
+def section_workloads():
+    print(f"\n### Every workload, embedded store and reference server ({CONNECTIONS} connections)\n")
+    header("workload", "carillon req/s", "reference req/s", "ratio", "p50 ms", "p99 ms",
+           "p99.9 ms", "server CPU µs/req (≤)", "errors")
+    data = tempfile.mkdtemp(prefix="carillon-bench-")
+    server = carillon("--data-dir", data)
+    try:
+        ref = reference()
+    except Exception:
+        server.stop()
+        raise
+    try:
+        for w in WORKLOADS:
+            c, r = run(server, w, "embedded"), run(ref, w, "reference")
+            lat = c["latency_us"]
+            row(w, rate_cell(c), rate_cell(r), f"{c['rps'] / r['rps']:.2f}", ms(lat["p50"]),
+                ms(lat["p99"]), ms(lat["p999"]), f"{c['cpu_us_per_request']:.0f}", errors(c))
+        rss, hwm = server.memory_mb()
+        print(f"\nServer memory after these runs: RSS {rss:.0f} MB, peak {hwm:.0f} MB; "
+              f"reference server RSS {ref.memory_mb()[0]:.0f} MB.")
+    finally:
+        server.stop()
+        ref.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def section_open_loop():
+    print("\n### CreateAttendee at 5,000 requests/s (open loop, 64 connections)\n")
+    header("store", "sent req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors")
+    data = tempfile.mkdtemp(prefix="carillon-bench-")
+    server = carillon("--data-dir", data)
+    try:
+        r = run(server, "create-attendee", "embedded-open", connections=64, rate=5000)
+        lat = r["latency_us"]
+        row("embedded", f"{r['rps']:,.0f}", ms(lat["p50"]), ms(lat["p90"]), ms(lat["p99"]),
+            ms(lat["p999"]), ms(lat["max"]), errors(r))
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def section_scaling():
+    print("\n### Connections (embedded store, --max-in-flight 2048)\n")
+    header("workload", "connections", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "errors")
+    data = tempfile.mkdtemp(prefix="carillon-bench-")
+    # The default of 512 requests in progress would answer the excess of 1,024 connections 503.
+    server = carillon("--data-dir", data, "--max-in-flight", "2048")
+    try:
+        for w in ["get-attendee", "create-attendee"]:
+            for n in [1, 16, 64, 256, 1024]:
+                r = run(server, w, "scaling", connections=n)
+                lat = r["latency_us"]
+                row(w, n, f"{r['rps']:,.0f}", ms(lat["p50"]), ms(lat["p99"]), ms(lat["p999"]),
+                    errors(r))
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def fill(server, label, attendees):
+    """Stores at least `attendees` attendees with batch-create runs; how many it stored."""
+    stored = 0
+    while stored < attendees:
+        r = run(server, "batch-create", label, duration="10s", warmup="0s")
+        stored += r["attendees"]
+    return stored
+
+
+def section_large_store():
+    print("\n### A store of 1,000,000 attendees (embedded)\n")
+    data = tempfile.mkdtemp(prefix="carillon-bench-")
+    server = carillon("--data-dir", data)
+    reads = ["get-attendee", "list-attendees", "create-attendee", "create-meeting"]
+    try:
+        empty = {w: run(server, w, "empty") for w in reads}
+        started = time.monotonic()
+        stored = fill(server, "fill", 1_000_000)
+        took = time.monotonic() - started
+        server.stop()
+        size = sum(f.stat().st_size for f in Path(data).iterdir()) / 2**20
+        server = carillon("--data-dir", data)
+        start_to_ready = server.ready_after
+        rss_idle = server.memory_mb()[0]
+        full = {w: run(server, w, "full") for w in reads}
+        rss, hwm = server.memory_mb()
+        print(f"Stored {stored:,} attendees (and {stored // 200:,} meetings) in {took:.0f} s; "
+              f"database {size:.0f} MB. After a restart: start to ready {start_to_ready * 1000:.0f}"
+              f" ms, RSS {rss_idle:.0f} MB idle, {rss:.0f} MB after the runs below "
+              f"(peak {hwm:.0f} MB).\n")
+        header("workload", "empty store req/s", "p99 ms", "1M attendees req/s", "p99 ms")
+        for w in reads:
+            e, f = empty[w], full[w]
+            row(w, f"{e['rps']:,.0f}", ms(e["latency_us"]["p99"]), f"{f['rps']:,.0f}",
+                ms(f["latency_us"]["p99"]))
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def section_in_memory():
+    print("\n### Memory per attendee, in-memory store\n")
+    server = carillon("--in-memory")
+    try:
+        before = server.memory_mb()[0]
+        stored = fill(server, "in-memory", 500_000)
+        after = server.memory_mb()[0]
+        print(f"RSS {before:.0f} MB empty, {after:.0f} MB with {stored:,} attendees (in "
+              f"{stored // 200:,} meetings): {(after - before) * 2**20 / stored:.0f} bytes per "
+              "stored attendee, its meeting's share included.")
+    finally:
+        server.stop()
+
+
+def psql(sql):
+    return subprocess.run(["psql", "-q", ADMIN_URL, "-c", sql], capture_output=True, text=True)
+
+
+def section_postgres():
+    print(f"\n### PostgreSQL, one node and three nodes ({CONNECTIONS} connections)\n")
+    db = f"carillon_bench_{os.getpid()}"
+    created = psql(f"CREATE DATABASE {db}")
+    if created.returncode != 0:
+        print(f"*** No PostgreSQL at {ADMIN_URL}: skipped ({created.stderr.strip()}) ***")
+        return
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + db
+    header("store", "workload", "req/s", "p50 ms", "p99 ms", "p99.9 ms",
+           "server CPU µs/req (≤)", "errors")
+    try:
+        for n in [1, 3]:
+            nodes = [carillon("--store-url", url) for _ in range(n)]
+            try:
+                for w in ["create-attendee", "batch-create", "get-attendee"]:
+                    r = run(nodes, w, f"postgres-{n}")
+                    lat = r["latency_us"]
+                    row(f"PostgreSQL, {n} node{'s' if n > 1 else ''}", w, rate_cell(r),
+                        ms(lat["p50"]), ms(lat["p99"]), ms(lat["p999"]),
+                        f"{r['cpu_us_per_request']:.0f}", errors(r))
+            finally:
+                for node in nodes:
+                    node.stop()
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {db}")
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "--locked", "-p", "carillon", "-p",
+                    "carillon-bench"], cwd=ROOT, check=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"Carillon benchmarks, {time.strftime('%Y-%m-%d')}: {os.cpu_count()} cores, "
+          f"{DURATION} per run after {WARMUP} of warm-up, durable writes, quotas off.")
+    sections = [section_workloads, section_open_loop, section_scaling, section_large_store,
+                section_in_memory, section_postgres]
+    for number, section in enumerate(sections, start=1):
+        if number in SECTIONS:
+            section()
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
