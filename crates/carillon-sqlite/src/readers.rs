@@ -48,9 +48,11 @@ impl ReadPool {
     {
         let conn = self.take()?;
         let result = execute_cached(&conn, "BEGIN").and_then(|()| {
-            let result = read(&conn);
-            // Nothing to commit: this ends the transaction and lets go of its snapshot.
-            execute_cached(&conn, "COMMIT").and(result)
+            let read = read(&conn);
+            // Nothing to commit: this ends the transaction and lets go of its snapshot. A failed
+            // read reports its own error first.
+            let ended = execute_cached(&conn, "COMMIT");
+            read.and_then(|value| ended.map(|()| value))
         });
         if conn.is_autocommit() {
             self.give_back(conn);
