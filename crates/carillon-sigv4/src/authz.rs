@@ -122,6 +122,9 @@ pub(crate) fn check_algorithm(algorithm: &str) -> Result<(), AuthError> {
 /// `keyid/date/region/service/aws4_request`, split but not yet checked.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct CredentialScope<'a> {
+    /// The whole value, trailing slashes removed: it names everything the signing key is
+    /// derived from.
+    pub credential: &'a str,
     pub access_key_id: &'a str,
     pub date: &'a str,
     pub region: &'a str,
@@ -134,9 +137,14 @@ impl<'a> CredentialScope<'a> {
     pub(crate) fn parse(credential: &'a str) -> Result<Self, AuthError> {
         // AWS was observed to ignore trailing slashes here.
         let trimmed = credential.trim_end_matches('/');
-        let parts: Vec<&str> = trimmed.split('/').collect();
-        match parts[..] {
-            [access_key_id, date, region, service, terminator] => Ok(CredentialScope {
+        let mut parts = trimmed.split('/');
+        let five = [(); 5].map(|()| parts.next());
+        match (five, parts.next()) {
+            (
+                [Some(access_key_id), Some(date), Some(region), Some(service), Some(terminator)],
+                None,
+            ) => Ok(CredentialScope {
+                credential: trimmed,
                 access_key_id,
                 date,
                 region,

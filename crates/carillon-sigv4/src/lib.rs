@@ -61,6 +61,7 @@ mod authz;
 mod canonical;
 mod credentials;
 mod error;
+mod key_cache;
 mod signing;
 mod time;
 mod verify;

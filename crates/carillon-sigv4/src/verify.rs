@@ -11,7 +11,8 @@ use crate::authz::{
 use crate::canonical::canonical_request;
 use crate::credentials::CredentialLookup;
 use crate::error::{AuthError, MSG_CONTENT_SHA256_MISMATCH};
-use crate::signing::{sha256_hex, signature, signatures_match, signing_key, string_to_sign};
+use crate::key_cache::KeyCache;
+use crate::signing::{sha256_hex, signature, signatures_match, string_to_sign};
 use crate::time::{format_amz_date, parse_amz_date, parse_http_date};
 use crate::{Identity, SignedRequest};
 
@@ -24,6 +25,7 @@ const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 pub struct Verifier {
     service: String,
     max_skew: Duration,
+    keys: KeyCache,
 }
 
 impl Verifier {
@@ -33,6 +35,7 @@ impl Verifier {
         Verifier {
             service: service.to_owned(),
             max_skew: Duration::from_secs(15 * 60),
+            keys: KeyCache::default(),
         }
     }
 
@@ -104,14 +107,12 @@ impl Verifier {
         )
         .map_err(|_| AuthError::mismatch())?;
         let sts = string_to_sign(&timestamp, &scope.scope_string(), &creq);
-        let key = signing_key(
-            &credential.secret_key,
-            scope.date,
-            scope.region,
-            scope.service,
-        );
+        let (key, cached) = self.keys.key(&scope, &credential);
         if !signatures_match(&signature(&key, &sts), auth.signature) {
             return Err(AuthError::mismatch());
+        }
+        if !cached {
+            self.keys.remember(&scope, &credential, key);
         }
 
         Ok(Identity {
@@ -266,10 +267,10 @@ mod tests {
         keys
     }
 
-    /// A client that sends `Date` instead of `X-Amz-Date` signs `date`, and
-    /// the string to sign still carries the ISO 8601 basic timestamp.
-    #[test]
-    fn date_header_is_accepted_in_place_of_x_amz_date() {
+    const NOW_2015: u64 = 1_440_938_160 + 60;
+
+    /// Headers of `GET /` sent with `Date` (not `X-Amz-Date`), signed with `secret`.
+    fn date_signed_headers(secret: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_static("example.amazonaws.com"));
         headers.insert(
@@ -282,7 +283,7 @@ mod tests {
         );
         let scope = "20150830/us-east-1/service/aws4_request";
         let sts = string_to_sign("20150830T123600Z", scope, creq.as_bytes());
-        let key = signing_key(&SecretKey::new(SECRET), "20150830", "us-east-1", "service");
+        let key = signing_key(&SecretKey::new(secret), "20150830", "us-east-1", "service");
         headers.insert(
             AUTHORIZATION,
             HeaderValue::from_str(&format!(
@@ -292,16 +293,88 @@ mod tests {
             ))
             .unwrap(),
         );
-        let req = SignedRequest {
+        headers
+    }
+
+    fn get_root(headers: &HeaderMap) -> SignedRequest<'_> {
+        SignedRequest {
             method: "GET",
             path: "/",
             query: "",
-            headers: &headers,
+            headers,
             body: b"",
-        };
-        let now = UNIX_EPOCH + Duration::from_secs(1_440_938_160 + 60);
-        let identity = Verifier::new("service").verify(&req, &keys(), now).unwrap();
+        }
+    }
+
+    /// A client that sends `Date` instead of `X-Amz-Date` signs `date`, and
+    /// the string to sign still carries the ISO 8601 basic timestamp.
+    #[test]
+    fn date_header_is_accepted_in_place_of_x_amz_date() {
+        let headers = date_signed_headers(SECRET);
+        let now = UNIX_EPOCH + Duration::from_secs(NOW_2015);
+        let identity = Verifier::new("service")
+            .verify(&get_root(&headers), &keys(), now)
+            .unwrap();
         assert_eq!(identity.account_id, "111122223333");
+    }
+
+    #[test]
+    fn signing_keys_are_cached_only_once_a_signature_verified() {
+        let verifier = Verifier::new("service");
+        let now = UNIX_EPOCH + Duration::from_secs(NOW_2015);
+        let forged = date_signed_headers("not the secret");
+        let err = verifier
+            .verify(&get_root(&forged), &keys(), now)
+            .unwrap_err();
+        assert_eq!(err.code(), "InvalidSignatureException");
+        assert_eq!(verifier.keys.len(), 0, "a forged signature fills no entry");
+
+        let creds = keys();
+        let scope =
+            CredentialScope::parse("AKIDEXAMPLE/20150830/us-east-1/service/aws4_request").unwrap();
+        let genuine = date_signed_headers(SECRET);
+        verifier.verify(&get_root(&genuine), &creds, now).unwrap();
+        let (_, cached) = verifier.keys.key(&scope, &creds["AKIDEXAMPLE"]);
+        assert!(cached, "the verified key is served from the cache");
+        // A clone (every request path holds one) shares the cache.
+        verifier
+            .clone()
+            .verify(&get_root(&genuine), &creds, now)
+            .unwrap();
+        assert_eq!(verifier.keys.len(), 1);
+        // The cached key does not make a forged signature pass.
+        let err = verifier
+            .verify(&get_root(&forged), &keys(), now)
+            .unwrap_err();
+        assert_eq!(err.code(), "InvalidSignatureException");
+    }
+
+    #[test]
+    fn a_replaced_secret_is_never_verified_with_the_old_key() {
+        let verifier = Verifier::new("service");
+        let now = UNIX_EPOCH + Duration::from_secs(NOW_2015);
+        let old = keys();
+        let signed_with_old = date_signed_headers(SECRET);
+        verifier
+            .verify(&get_root(&signed_with_old), &old, now)
+            .unwrap();
+
+        let mut new = HashMap::new();
+        new.insert(
+            "AKIDEXAMPLE".to_string(),
+            Arc::new(Credential {
+                secret_key: SecretKey::new("a new secret"),
+                account_id: "111122223333".to_string(),
+            }),
+        );
+        let err = verifier
+            .verify(&get_root(&signed_with_old), &new, now)
+            .unwrap_err();
+        assert_eq!(err.code(), "InvalidSignatureException");
+        let signed_with_new = date_signed_headers("a new secret");
+        verifier
+            .verify(&get_root(&signed_with_new), &new, now)
+            .unwrap();
     }
 
     #[test]
