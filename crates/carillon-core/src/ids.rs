@@ -15,8 +15,34 @@ pub fn new_id() -> String {
 /// 6-bit group of those bytes reaches 62 (checked by a test over many tokens), and `=` padding is
 /// left out.
 pub fn new_join_token(attendee_id: &str) -> String {
-    let raw = format!("{attendee_id}:{}", Uuid::new_v4());
+    join_token(attendee_id, Uuid::new_v4().as_bytes())
+}
+
+/// The JoinToken of `attendee_id` whose random half is the GUID of these 16 bytes.
+pub fn join_token(attendee_id: &str, random: &[u8; 16]) -> String {
+    let mut raw = Vec::with_capacity(attendee_id.len() + 1 + 36);
+    raw.extend_from_slice(attendee_id.as_bytes());
+    raw.push(b':');
+    let mut guid = Uuid::encode_buffer();
+    raw.extend_from_slice(
+        Uuid::from_bytes(*random)
+            .hyphenated()
+            .encode_lower(&mut guid)
+            .as_bytes(),
+    );
     STANDARD_NO_PAD.encode(raw)
+}
+
+/// The random half of `token` when `token` is exactly what [`join_token`] makes of
+/// `attendee_id` and that half, so that a store can keep these 16 bytes in place of the 98
+/// characters and give back the same token; `None` for any other token.
+pub fn join_token_random_half(attendee_id: &str, token: &str) -> Option<[u8; 16]> {
+    let raw = STANDARD_NO_PAD.decode(token).ok()?;
+    let random = raw
+        .strip_prefix(attendee_id.as_bytes())?
+        .strip_prefix(b":")?;
+    let random = *Uuid::try_parse_ascii(random).ok()?.as_bytes();
+    (join_token(attendee_id, &random) == token).then_some(random)
 }
 
 /// Lower-cases a GUID taken from a request, so that `ABC…` and `abc…` name the same meeting.
@@ -45,6 +71,40 @@ mod tests {
         let (id, random) = raw.split_once(':').unwrap();
         assert_eq!(id, attendee);
         assert!(Uuid::parse_str(random).is_ok());
+    }
+
+    #[test]
+    fn a_join_token_is_rebuilt_from_its_random_half() {
+        for _ in 0..1_000 {
+            let attendee = new_id();
+            let token = new_join_token(&attendee);
+            let random = join_token_random_half(&attendee, &token).unwrap();
+            assert_eq!(join_token(&attendee, &random), token);
+        }
+    }
+
+    #[test]
+    fn only_canonical_join_tokens_have_a_random_half() {
+        let attendee = new_id();
+        let other = new_id();
+        let uuid = Uuid::new_v4();
+        let random = *uuid.as_bytes();
+        let upper =
+            STANDARD_NO_PAD.encode(format!("{attendee}:{}", uuid.hyphenated()).to_uppercase());
+        let simple = STANDARD_NO_PAD.encode(format!("{attendee}:{}", uuid.simple()));
+        let padded = format!("{}=", join_token(&attendee, &random));
+        for token in [
+            join_token(&other, &random),
+            upper,
+            simple,
+            padded,
+            "not base64!".to_string(),
+            String::new(),
+        ] {
+            assert_eq!(join_token_random_half(&attendee, &token), None, "{token}");
+        }
+        let short = join_token("short", &random);
+        assert_eq!(join_token_random_half("short", &short), Some(random));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Context;
 use crate::meetings::ActiveMeeting;
-use crate::rows::{self, to_json, to_optional_json};
+use crate::rows::{self, to_json};
 use crate::{sql, tags};
 
 /// Creates attendees in order: an undeleted one with the same ExternalUserId is returned instead
@@ -56,7 +56,6 @@ pub(crate) fn create_in(
 /// The new attendee's key; `None` when the meeting already has an attendee with this
 /// ExternalUserId.
 fn insert(conn: &Connection, meeting_seq: i64, a: &AttendeeRecord) -> StoreResult<Option<i64>> {
-    let capabilities = to_optional_json(a.capabilities.as_ref(), "encoding capabilities")?;
     let inserted = conn
         .prepare_cached(sql::INSERT_ATTENDEE)
         .and_then(|mut stmt| {
@@ -64,8 +63,8 @@ fn insert(conn: &Connection, meeting_seq: i64, a: &AttendeeRecord) -> StoreResul
                 meeting_seq,
                 a.attendee_id,
                 a.external_user_id,
-                a.join_token,
-                capabilities
+                rows::join_token_value(&a.attendee_id, &a.join_token),
+                rows::optional_capabilities_code(a.capabilities.as_ref()),
             ])
         })
         .context("inserting an attendee")?;
@@ -188,11 +187,11 @@ pub(crate) fn update_capabilities(
     attendee_id: &str,
     capabilities: &AttendeeCapabilities,
 ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-    let json = to_json(capabilities, "encoding capabilities")?;
+    let code = rows::capabilities_code(capabilities);
     let updated = conn
         .prepare_cached(sql::UPDATE_CAPABILITIES)
         .and_then(|mut stmt| {
-            stmt.query_row(params![meeting.seq, attendee_id, json], |row| {
+            stmt.query_row(params![meeting.seq, attendee_id, code], |row| {
                 rows::attendee(row, &meeting.meeting_id)
             })
             .optional()
@@ -207,10 +206,10 @@ pub(crate) fn update_capabilities_except(
     excluded_attendee_ids: &[String],
     capabilities: &AttendeeCapabilities,
 ) -> StoreResult<()> {
-    let json = to_json(capabilities, "encoding capabilities")?;
+    let code = rows::capabilities_code(capabilities);
     let excluded = to_json(&excluded_attendee_ids, "encoding excluded attendee ids")?;
     conn.prepare_cached(sql::UPDATE_CAPABILITIES_EXCEPT)
-        .and_then(|mut stmt| stmt.execute(params![meeting.seq, json, excluded]))
+        .and_then(|mut stmt| stmt.execute(params![meeting.seq, code, excluded]))
         .context("updating attendee capabilities")?;
     Ok(())
 }

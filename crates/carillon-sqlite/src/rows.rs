@@ -1,8 +1,11 @@
 //! Mapping between rows and records. A value that does not decode (bad JSON, an unknown
 //! namespace) is reported as a conversion error of its column, never a panic.
 
-use carillon_core::{AttendeeCapabilities, AttendeeRecord, MeetingRecord, Namespace, Scope, Tag};
-use rusqlite::types::{ToSqlOutput, Type, Value};
+use carillon_core::ids::join_token;
+use carillon_core::{
+    AttendeeCapabilities, AttendeeRecord, MediaCapability, MeetingRecord, Namespace, Scope, Tag,
+};
+use rusqlite::types::{ToSqlOutput, Type, Value, ValueRef};
 use rusqlite::Row;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -38,13 +41,83 @@ pub(crate) fn meeting(row: &Row<'_>) -> rusqlite::Result<MeetingRecord> {
 
 /// Reads a row of the attendee columns; the meeting id is the one the caller looked under.
 pub(crate) fn attendee(row: &Row<'_>, meeting_id: &str) -> rusqlite::Result<AttendeeRecord> {
+    let attendee_id: String = row.get(0)?;
     Ok(AttendeeRecord {
         meeting_id: meeting_id.to_owned(),
-        attendee_id: row.get(0)?,
         external_user_id: row.get(1)?,
-        join_token: row.get(2)?,
-        capabilities: optional_json::<AttendeeCapabilities>(row, 3)?,
+        join_token: stored_join_token(row, 2, &attendee_id)?,
+        capabilities: row
+            .get_ref(3)?
+            .as_str_or_null()?
+            .map(|code| {
+                capabilities(code).ok_or_else(|| {
+                    conversion_error(3, format!("unknown capabilities {code:?}").into())
+                })
+            })
+            .transpose()?,
+        attendee_id,
     })
+}
+
+/// How a JoinToken is stored: the 16 bytes of its random half (a BLOB) when it has the form of
+/// every token this server issues (`carillon_core::ids::join_token_random_half`), which gives
+/// back the same token from the attendee id; otherwise the token itself. Rows written before
+/// schema version 3 hold the token itself.
+pub(crate) fn join_token_value<'a>(attendee_id: &str, token: &'a str) -> ToSqlOutput<'a> {
+    match carillon_core::ids::join_token_random_half(attendee_id, token) {
+        Some(random) => ToSqlOutput::Owned(Value::Blob(random.to_vec())),
+        None => ToSqlOutput::Borrowed(ValueRef::Text(token.as_bytes())),
+    }
+}
+
+fn stored_join_token(row: &Row<'_>, idx: usize, attendee_id: &str) -> rusqlite::Result<String> {
+    match row.get_ref(idx)? {
+        ValueRef::Blob(bytes) => {
+            let random: &[u8; 16] = bytes.try_into().map_err(|_| {
+                conversion_error(idx, format!("a {}-byte JoinToken", bytes.len()).into())
+            })?;
+            Ok(join_token(attendee_id, random))
+        }
+        _ => row.get(idx),
+    }
+}
+
+/// Attendee capabilities as stored: one letter per medium, audio, video and content in that
+/// order: `B` SendReceive (both ways), `S` Send, `R` Receive, `N` None. Migration 3 turned the
+/// JSON of earlier versions into these (and must agree with this function).
+pub(crate) fn capabilities_code(c: &AttendeeCapabilities) -> String {
+    [c.audio, c.video, c.content]
+        .into_iter()
+        .map(|m| match m {
+            MediaCapability::SendReceive => 'B',
+            MediaCapability::Send => 'S',
+            MediaCapability::Receive => 'R',
+            MediaCapability::None => 'N',
+        })
+        .collect()
+}
+
+fn capabilities(code: &str) -> Option<AttendeeCapabilities> {
+    let medium = |letter| match letter {
+        b'B' => Some(MediaCapability::SendReceive),
+        b'S' => Some(MediaCapability::Send),
+        b'R' => Some(MediaCapability::Receive),
+        b'N' => Some(MediaCapability::None),
+        _ => None,
+    };
+    match code.as_bytes() {
+        &[audio, video, content] => Some(AttendeeCapabilities {
+            audio: medium(audio)?,
+            video: medium(video)?,
+            content: medium(content)?,
+        }),
+        _ => None,
+    }
+}
+
+/// Optional capabilities as stored, or NULL.
+pub(crate) fn optional_capabilities_code(c: Option<&AttendeeCapabilities>) -> Option<String> {
+    c.map(capabilities_code)
 }
 
 pub(crate) fn tag(row: &Row<'_>) -> rusqlite::Result<Tag> {

@@ -25,10 +25,15 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0002_attendee_tags.sql",
         include_str!("../migrations/0002_attendee_tags.sql"),
     ),
+    (
+        3,
+        "0003_compact_attendees.sql",
+        include_str!("../migrations/0003_compact_attendees.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// How long a connection waits for a lock held by another connection (another process, or the
 /// checkpoint) before failing.
@@ -185,6 +190,96 @@ mod tests {
             )
             .unwrap();
         assert_eq!((meetings, tags), (1, 0));
+    }
+
+    /// Migration 3 turns every JSON capabilities value into the letters `rows` reads, keeps
+    /// NULL (legacy) as NULL and leaves JoinTokens stored as text readable.
+    #[test]
+    fn migration_3_keeps_every_attendee_as_it_was() {
+        use carillon_core::{AttendeeCapabilities, MediaCapability};
+        let media = [
+            MediaCapability::SendReceive,
+            MediaCapability::Send,
+            MediaCapability::Receive,
+            MediaCapability::None,
+        ];
+        let mut all = Vec::new();
+        for audio in media {
+            for video in media {
+                for content in media {
+                    all.push(AttendeeCapabilities {
+                        audio,
+                        video,
+                        content,
+                    });
+                }
+            }
+        }
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (_, _, sql) in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO meetings (meeting_id, account_id, namespace, control_region, \
+             client_request_token, media_region, tenant_ids, max_attendees, created_at_ms) \
+             VALUES ('m', '111122223333', 'meetings', 'us-east-1', 't', 'us-east-1', '[]', \
+             500, 1)",
+            [],
+        )
+        .unwrap();
+        let mut before = Vec::new();
+        for (i, capabilities) in all.iter().map(Some).chain([None]).enumerate() {
+            let attendee_id = carillon_core::ids::new_id();
+            let record = carillon_core::AttendeeRecord {
+                meeting_id: "m".into(),
+                join_token: carillon_core::ids::new_join_token(&attendee_id),
+                attendee_id,
+                external_user_id: format!("user-{i}"),
+                capabilities: capabilities.copied(),
+            };
+            let json = capabilities.map(|c| serde_json::to_string(c).unwrap());
+            conn.execute(
+                "INSERT INTO attendees (meeting_seq, attendee_id, external_user_id, join_token, \
+                 capabilities) VALUES (1, ?1, ?2, ?3, ?4)",
+                rusqlite::params![
+                    record.attendee_id,
+                    record.external_user_id,
+                    record.join_token,
+                    json
+                ],
+            )
+            .unwrap();
+            before.push(record);
+        }
+        assert_eq!(migrate(&mut conn).unwrap(), 2);
+        let mut stmt = conn
+            .prepare(
+                "SELECT attendee_id, external_user_id, join_token, capabilities FROM attendees \
+                 ORDER BY seq",
+            )
+            .unwrap();
+        let after: Vec<carillon_core::AttendeeRecord> = stmt
+            .query_map([], |row| crate::rows::attendee(row, "m"))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(after.len(), 65);
+        for (a, b) in after.iter().zip(&before) {
+            assert_eq!(a.attendee_id, b.attendee_id);
+            assert_eq!(a.join_token, b.join_token);
+            assert_eq!(a.capabilities, b.capabilities, "{:?}", b.capabilities);
+        }
+        let codes: Vec<Option<String>> = conn
+            .prepare("SELECT capabilities FROM attendees ORDER BY seq")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(codes[0].as_deref(), Some("BBB"));
+        assert_eq!(codes[63].as_deref(), Some("NNN"));
+        assert_eq!(codes[64], None);
     }
 
     /// A failing later migration rolls back alone: the database stays at the version before.

@@ -79,7 +79,8 @@ pub const SET_ATTENDEE_COUNT: &str = "UPDATE meetings SET attendee_count = ?2 WH
 
 // Attendees. `?1` meeting seq unless noted.
 
-/// `?2` AttendeeId, `?3` ExternalUserId, `?4` JoinToken, `?5` capabilities JSON or NULL. Does
+/// `?2` AttendeeId, `?3` ExternalUserId, `?4` JoinToken (`rows::join_token_value`), `?5`
+/// capabilities (`rows::capabilities_code`) or NULL. Does
 /// nothing when the meeting already has an attendee with this ExternalUserId.
 pub const INSERT_ATTENDEE: &str = "INSERT INTO attendees \
      (meeting_seq, attendee_id, external_user_id, join_token, capabilities) \
@@ -118,14 +119,14 @@ pub const DELETE_ATTENDEE: &str =
 /// Their tags go with them (ON DELETE CASCADE), as with [`DELETE_ATTENDEE`].
 pub const DELETE_MEETING_ATTENDEES: &str = "DELETE FROM attendees WHERE meeting_seq = ?1";
 
-/// `?2` AttendeeId, `?3` capabilities JSON.
+/// `?2` AttendeeId, `?3` capabilities (`rows::capabilities_code`).
 pub const UPDATE_CAPABILITIES: &str = concat!(
     "UPDATE attendees SET capabilities = ?3 WHERE attendee_id = ?2 AND meeting_seq = ?1 \
      RETURNING ",
     attendee_columns!()
 );
 
-/// `?2` capabilities JSON, `?3` JSON array of the excluded AttendeeIds.
+/// `?2` capabilities (`rows::capabilities_code`), `?3` JSON array of the excluded AttendeeIds.
 pub const UPDATE_CAPABILITIES_EXCEPT: &str = "UPDATE attendees SET capabilities = ?2 \
      WHERE meeting_seq = ?1 AND attendee_id NOT IN (SELECT value FROM json_each(?3))";
 

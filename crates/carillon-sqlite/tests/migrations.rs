@@ -64,3 +64,45 @@ fn in_memory_stores_are_separate() {
     let _a = SqliteStore::open_in_memory().unwrap();
     let _b = SqliteStore::open_in_memory().unwrap();
 }
+
+/// What the current version writes for an attendee: capabilities as three letters, a JoinToken
+/// as the 16 bytes of its random half; both read back as they were given.
+#[tokio::test]
+async fn attendees_are_stored_compactly() {
+    use carillon_core::conformance::{attendee, with_tags};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("carillon.db");
+    let scope = new_scope();
+    let m = meeting_record(&scope);
+    let a = attendee(&m, "compact");
+    let store = SqliteStore::open(&path).unwrap();
+    store
+        .create_meeting(new_meeting(m.clone()), vec![])
+        .await
+        .unwrap();
+    store
+        .create_attendees(&scope, &m.meeting_id, vec![with_tags(a.clone(), vec![])])
+        .await
+        .unwrap();
+    store.close().unwrap();
+
+    let (token_type, token_len, capabilities): (String, i64, String) =
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row(
+                "SELECT typeof(join_token), length(join_token), capabilities FROM attendees",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .unwrap();
+    assert_eq!((token_type.as_str(), token_len), ("blob", 16));
+    assert_eq!(capabilities, "BBB");
+
+    let store = SqliteStore::open(&path).unwrap();
+    let found = store
+        .get_attendee(&scope, &m.meeting_id, &a.attendee_id)
+        .await
+        .unwrap();
+    assert!(found == carillon_core::AttendeeLookup::Found(a.clone()));
+    store.close().unwrap();
+}
