@@ -30,10 +30,15 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0003_compact_attendees.sql",
         include_str!("../migrations/0003_compact_attendees.sql"),
     ),
+    (
+        4,
+        "0004_attendees_by_meeting.sql",
+        include_str!("../migrations/0004_attendees_by_meeting.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// How long a connection waits for a lock held by another connection (another process, or the
 /// checkpoint) before failing.
@@ -129,6 +134,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::OptionalExtension;
 
     #[test]
     fn migrations_are_numbered_in_order_and_all_compiled_in() {
@@ -280,6 +286,96 @@ mod tests {
         assert_eq!(codes[0].as_deref(), Some("BBB"));
         assert_eq!(codes[63].as_deref(), Some("NNN"));
         assert_eq!(codes[64], None);
+    }
+
+    /// After migration 4 (from a version 3 database holding attendees), every statement that
+    /// finds one attendee by id searches the index that leads with the meeting, the one index
+    /// that replaced the index on AttendeeId alone, and the attendees are all still found.
+    #[test]
+    fn migration_4_finds_attendees_under_their_meeting() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (_, _, sql) in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        for meeting in ["m1", "m2"] {
+            conn.execute(
+                "INSERT INTO meetings (meeting_id, account_id, namespace, control_region, \
+                 client_request_token, media_region, tenant_ids, max_attendees, created_at_ms) \
+                 VALUES (?1, '111122223333', 'meetings', 'us-east-1', ?1, 'us-east-1', '[]', \
+                 250, 1)",
+                [meeting],
+            )
+            .unwrap();
+        }
+        let mut ids = Vec::new();
+        for i in 0..10 {
+            let id = carillon_core::ids::new_id();
+            conn.execute(
+                "INSERT INTO attendees (meeting_seq, attendee_id, external_user_id, join_token) \
+                 VALUES (?1, ?2, ?3, 'token')",
+                rusqlite::params![1 + i % 2, id, format!("user-{i}")],
+            )
+            .unwrap();
+            ids.push((1 + i % 2, id));
+        }
+        assert_eq!(migrate(&mut conn).unwrap(), 3);
+
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'attendees' ORDER BY name")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            indexes,
+            [
+                "attendees_by_meeting_and_id",
+                "attendees_by_position",
+                "attendees_by_user"
+            ]
+        );
+        for statement in [
+            crate::sql::ATTENDEE_SEQ,
+            crate::sql::GET_ATTENDEE,
+            crate::sql::DELETE_ATTENDEE,
+            crate::sql::UPDATE_CAPABILITIES,
+        ] {
+            let mut explain = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {statement}"))
+                .unwrap();
+            let unbound = vec![rusqlite::types::Null; explain.parameter_count()];
+            let plan: Vec<String> = explain
+                .query_map(rusqlite::params_from_iter(unbound), |row| row.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                plan.iter()
+                    .any(|step| step.contains("INDEX attendees_by_meeting_and_id (")),
+                "{statement}: {plan:?}"
+            );
+        }
+        for (meeting_seq, id) in &ids {
+            let found: i64 = conn
+                .query_row(
+                    crate::sql::ATTENDEE_SEQ,
+                    rusqlite::params![meeting_seq, id],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            assert!(found > 0);
+            let elsewhere = conn
+                .query_row(
+                    crate::sql::ATTENDEE_SEQ,
+                    rusqlite::params![3 - meeting_seq, id],
+                    |row| row.get::<_, i64>(0),
+                )
+                .optional()
+                .unwrap();
+            assert_eq!(elsewhere, None, "found under the other meeting");
+        }
     }
 
     /// A failing later migration rolls back alone: the database stays at the version before.
