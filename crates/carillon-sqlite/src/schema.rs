@@ -44,8 +44,11 @@ pub const SCHEMA_VERSION: u32 = 4;
 /// checkpoint) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The writer's page cache, in KiB (SQLite's negative `cache_size`).
-const WRITER_CACHE_KIB: i64 = -32 * 1024;
+/// The writer's page cache, in KiB (SQLite's negative `cache_size`). 8 MiB: 32 MiB made
+/// CreateAttendee about 7% slower (SQLite walks the cache's hash table when a transaction ends,
+/// `pcache1TruncateUnsafe` in a profile) and BatchCreateAttendee no faster, on an empty store and
+/// on one of a million attendees alike (BENCHMARKS.md).
+const WRITER_CACHE_KIB: i64 = -8 * 1024;
 
 /// Enough for every statement in [`crate::sql`], so that none is ever prepared twice.
 const STATEMENT_CACHE: usize = 64;
@@ -67,9 +70,10 @@ pub(crate) fn open_writer(path: &Path) -> StoreResult<Connection> {
     }
     conn.pragma_update(None, "synchronous", "FULL")
         .context("setting synchronous=FULL")?;
-    // A batch of jobs touches more pages than the default 2 MiB cache holds: pages were spilled
-    // to the WAL in the middle of the transaction and read back (a profile of
-    // BatchCreateAttendee had a quarter of the writer's time there).
+    // A batch of jobs can touch more pages than the default 2 MiB cache holds: pages were
+    // spilled to the WAL in the middle of the transaction and read back (a profile of
+    // BatchCreateAttendee had a quarter of the writer's time there before attendees were indexed
+    // by meeting first).
     conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
         .context("setting cache_size")?;
     configure(&conn)?;
