@@ -8,6 +8,12 @@ use std::io::IsTerminal;
 
 use clap::Parser;
 
+/// mimalloc rather than the system allocator: a request allocates and frees many small buffers
+/// on two threads, and glibc's malloc and free were 12% of GetAttendee's CPU time
+/// (BENCHMARKS.md). SQLite's own allocations stay with the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = config::Cli::parse();
     let args = cli.serve_args();
