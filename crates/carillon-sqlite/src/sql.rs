@@ -279,6 +279,28 @@ mod tests {
         assert!(!opcodes.iter().any(|op| op == "Column"), "{opcodes:?}");
     }
 
+    /// Every statement that finds one attendee searches the index that leads with its meeting
+    /// (migration 0004), whatever the number of attendees stored.
+    #[test]
+    fn attendee_lookups_search_the_meeting_index() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        for statement in [
+            ATTENDEE_SEQ,
+            GET_ATTENDEE,
+            DELETE_ATTENDEE,
+            UPDATE_CAPABILITIES,
+        ] {
+            let details = plan(&conn, statement);
+            assert!(
+                details
+                    .iter()
+                    .any(|d| d.contains("INDEX attendees_by_meeting_and_id (")),
+                "{statement}: {details:?}"
+            );
+        }
+    }
+
     #[test]
     fn active_replicas_use_the_partial_index() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
