@@ -64,7 +64,7 @@ fn insert(conn: &Connection, meeting_seq: i64, a: &AttendeeRecord) -> StoreResul
                 a.attendee_id,
                 a.external_user_id,
                 rows::join_token_value(&a.attendee_id, &a.join_token),
-                rows::optional_capabilities_code(a.capabilities.as_ref()),
+                a.capabilities.as_ref().map(rows::capabilities_code),
             ])
         })
         .context("inserting an attendee")?;

@@ -46,15 +46,7 @@ pub(crate) fn attendee(row: &Row<'_>, meeting_id: &str) -> rusqlite::Result<Atte
         meeting_id: meeting_id.to_owned(),
         external_user_id: row.get(1)?,
         join_token: stored_join_token(row, 2, &attendee_id)?,
-        capabilities: row
-            .get_ref(3)?
-            .as_str_or_null()?
-            .map(|code| {
-                capabilities(code).ok_or_else(|| {
-                    conversion_error(3, format!("unknown capabilities {code:?}").into())
-                })
-            })
-            .transpose()?,
+        capabilities: stored_capabilities(row, 3)?,
         attendee_id,
     })
 }
@@ -97,6 +89,20 @@ pub(crate) fn capabilities_code(c: &AttendeeCapabilities) -> String {
         .collect()
 }
 
+fn stored_capabilities(
+    row: &Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<AttendeeCapabilities>> {
+    row.get_ref(idx)?
+        .as_str_or_null()?
+        .map(|code| {
+            capabilities(code).ok_or_else(|| {
+                conversion_error(idx, format!("unknown capabilities {code:?}").into())
+            })
+        })
+        .transpose()
+}
+
 fn capabilities(code: &str) -> Option<AttendeeCapabilities> {
     let medium = |letter| match letter {
         b'B' => Some(MediaCapability::SendReceive),
@@ -113,11 +119,6 @@ fn capabilities(code: &str) -> Option<AttendeeCapabilities> {
         }),
         _ => None,
     }
-}
-
-/// Optional capabilities as stored, or NULL.
-pub(crate) fn optional_capabilities_code(c: Option<&AttendeeCapabilities>) -> Option<String> {
-    c.map(capabilities_code)
 }
 
 pub(crate) fn tag(row: &Row<'_>) -> rusqlite::Result<Tag> {

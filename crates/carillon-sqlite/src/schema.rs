@@ -140,6 +140,27 @@ mod tests {
     use super::*;
     use rusqlite::OptionalExtension;
 
+    /// An in-memory database as a build of schema `version` left it.
+    fn database_at(version: u32) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        for (_, _, sql) in &MIGRATIONS[..version as usize] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", version).unwrap();
+        conn
+    }
+
+    /// A meeting row with the columns every schema version has; its ClientRequestToken is its id.
+    fn insert_meeting(conn: &Connection, meeting_id: &str, namespace: &str, max_attendees: i64) {
+        conn.execute(
+            "INSERT INTO meetings (meeting_id, account_id, namespace, control_region, \
+             client_request_token, media_region, tenant_ids, max_attendees, created_at_ms) \
+             VALUES (?1, '111122223333', ?2, 'us-east-1', ?1, 'us-east-1', '[]', ?3, 1)",
+            rusqlite::params![meeting_id, namespace, max_attendees],
+        )
+        .unwrap();
+    }
+
     #[test]
     fn migrations_are_numbered_in_order_and_all_compiled_in() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
@@ -177,16 +198,8 @@ mod tests {
     /// A database at version 1 takes migration 2 alone, its data kept.
     #[test]
     fn an_older_database_takes_only_the_newer_migrations() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(MIGRATIONS[0].2).unwrap();
-        conn.pragma_update(None, "user_version", 1).unwrap();
-        conn.execute(
-            "INSERT INTO meetings (meeting_id, account_id, namespace, control_region, \
-             client_request_token, media_region, tenant_ids, max_attendees, created_at_ms) \
-             VALUES ('m', '111122223333', 'legacy', 'us-east-1', 't', 'us-east-1', '[]', 250, 1)",
-            [],
-        )
-        .unwrap();
+        let mut conn = database_at(1);
+        insert_meeting(&conn, "m", "legacy", 250);
         assert_eq!(migrate(&mut conn).unwrap(), 1);
         let version: u32 = conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
@@ -225,19 +238,8 @@ mod tests {
                 }
             }
         }
-        let mut conn = Connection::open_in_memory().unwrap();
-        for (_, _, sql) in &MIGRATIONS[..2] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.pragma_update(None, "user_version", 2).unwrap();
-        conn.execute(
-            "INSERT INTO meetings (meeting_id, account_id, namespace, control_region, \
-             client_request_token, media_region, tenant_ids, max_attendees, created_at_ms) \
-             VALUES ('m', '111122223333', 'meetings', 'us-east-1', 't', 'us-east-1', '[]', \
-             500, 1)",
-            [],
-        )
-        .unwrap();
+        let mut conn = database_at(2);
+        insert_meeting(&conn, "m", "meetings", 500);
         let mut before = Vec::new();
         for (i, capabilities) in all.iter().map(Some).chain([None]).enumerate() {
             let attendee_id = carillon_core::ids::new_id();
@@ -297,20 +299,9 @@ mod tests {
     /// attendee is still found under its meeting, and only there.
     #[test]
     fn migration_4_finds_attendees_under_their_meeting() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        for (_, _, sql) in &MIGRATIONS[..3] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.pragma_update(None, "user_version", 3).unwrap();
+        let mut conn = database_at(3);
         for meeting in ["m1", "m2"] {
-            conn.execute(
-                "INSERT INTO meetings (meeting_id, account_id, namespace, control_region, \
-                 client_request_token, media_region, tenant_ids, max_attendees, created_at_ms) \
-                 VALUES (?1, '111122223333', 'meetings', 'us-east-1', ?1, 'us-east-1', '[]', \
-                 250, 1)",
-                [meeting],
-            )
-            .unwrap();
+            insert_meeting(&conn, meeting, "meetings", 250);
         }
         let mut ids = Vec::new();
         for i in 0..10 {
@@ -364,9 +355,7 @@ mod tests {
     /// A failing later migration rolls back alone: the database stays at the version before.
     #[test]
     fn a_failed_later_migration_keeps_the_earlier_version() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(MIGRATIONS[0].2).unwrap();
-        conn.pragma_update(None, "user_version", 1).unwrap();
+        let mut conn = database_at(1);
         // A table migration 2 would create makes it fail.
         conn.execute_batch("CREATE TABLE attendee_tags (x)")
             .unwrap();

@@ -80,8 +80,8 @@ pub const SET_ATTENDEE_COUNT: &str = "UPDATE meetings SET attendee_count = ?2 WH
 // Attendees. `?1` meeting seq unless noted.
 
 /// `?2` AttendeeId, `?3` ExternalUserId, `?4` JoinToken (`rows::join_token_value`), `?5`
-/// capabilities (`rows::capabilities_code`) or NULL. Does
-/// nothing when the meeting already has an attendee with this ExternalUserId.
+/// capabilities (`rows::capabilities_code`) or NULL. Does nothing when the meeting already has
+/// an attendee with this ExternalUserId.
 pub const INSERT_ATTENDEE: &str = "INSERT INTO attendees \
      (meeting_seq, attendee_id, external_user_id, join_token, capabilities) \
      VALUES (?1, ?2, ?3, ?4, ?5) \
