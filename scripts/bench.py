@@ -99,7 +99,7 @@ class Process:
 
 def carillon(*store_args):
     return Process([SERVER, "--listen", "127.0.0.1:{port}", "--legacy-listen", "off",
-                    "--quotas", "off", *store_args], "/ready")
+                    "--media-listen", "127.0.0.1:0", "--quotas", "off", *store_args], "/ready")
 
 
 def reference():

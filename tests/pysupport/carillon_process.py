@@ -110,6 +110,8 @@ def start_server(
         "127.0.0.1:0",
         "--legacy-listen",
         "127.0.0.1:0",
+        "--media-listen",
+        "127.0.0.1:0",
         "--quotas",
         "off",
         "--in-memory",

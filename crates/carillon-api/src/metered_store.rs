@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
-    CreateMeetingOutcome, MeetingPage, MeetingRecord, NewAttendee, NewMeeting, Scope, Store,
-    StoreResult, Tag, TagOutcome,
+    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, NewAttendee,
+    NewMeeting, Scope, Store, StoreResult, Tag, TagOutcome,
 };
 
 use crate::metrics::Metrics;
@@ -228,6 +228,15 @@ impl Store for MeteredStore {
         self.timed("list_attendee_tags", call).await
     }
 
+    async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup> {
+        let call = self.inner.join_lookup(meeting_id, attendee_id);
+        self.timed("join_lookup", call).await
+    }
+
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
+        self.inner.changes()
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         self.timed("ping", self.inner.ping()).await
     }
@@ -242,7 +251,7 @@ mod tests {
     use super::*;
 
     /// Every method of [`Store`], as labelled.
-    const METHODS: [&str; 18] = [
+    const METHODS: [&str; 19] = [
         "create_meeting",
         "get_meeting",
         "end_meeting",
@@ -260,6 +269,7 @@ mod tests {
         "tag_attendee",
         "untag_attendee",
         "list_attendee_tags",
+        "join_lookup",
         "ping",
     ];
 

@@ -88,6 +88,12 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
+        Self::new_with(|_| {})
+    }
+
+    /// The front end's metrics, and whatever `register` adds to the same registry (the
+    /// signaling plane's), all rendered by [`Metrics::render`].
+    pub fn new_with(register: impl FnOnce(&mut Registry)) -> Self {
         let requests = Family::<RequestLabels, Counter>::default();
         let request_duration: HistogramFamily<OperationLabels> =
             Family::new_with_constructor(latency_histogram);
@@ -138,6 +144,7 @@ impl Metrics {
             "Store calls that failed in the storage backend, by store method",
             store_errors.clone(),
         );
+        register(&mut registry);
 
         Metrics {
             registry,

@@ -62,6 +62,8 @@ impl Server {
             "--in-memory",
             "--legacy-listen",
             "off",
+            "--media-listen",
+            "127.0.0.1:0",
             "--quotas",
             "off",
             "--listen",

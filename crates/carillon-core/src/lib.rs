@@ -3,7 +3,8 @@
 //!
 //! Nothing here knows HTTP, SigV4 or SQL. The protocol front end (`carillon-api`) decodes and
 //! validates the wire shapes, then calls [`MeetingService`]; storage backends implement [`Store`].
-//! A future signaling plane uses the same service and store to admit attendees by JoinToken.
+//! The signaling plane uses the same store to admit attendees by JoinToken ([`Store::join_lookup`])
+//! and learns from it what ended ([`live`]).
 
 pub mod capabilities;
 #[cfg(feature = "conformance")]
@@ -11,6 +12,7 @@ pub mod conformance;
 pub mod domain;
 pub mod error;
 pub mod ids;
+pub mod live;
 pub mod media_placement;
 pub mod operations;
 pub mod rate;
@@ -20,6 +22,7 @@ pub mod transcription;
 
 pub use domain::*;
 pub use error::ServiceError;
+pub use live::{ChangeBus, LiveChange};
 pub use media_placement::PublicEndpoint;
 pub use rate::{SharedBucket, SharedRateBuckets};
 pub use service::{MeetingService, RequestContext, ServiceConfig, MAX_TAGS_PER_RESOURCE};

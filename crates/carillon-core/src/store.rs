@@ -7,6 +7,7 @@
 use async_trait::async_trait;
 
 use crate::domain::{AttendeeCapabilities, AttendeeRecord, MeetingRecord, Scope, Tag};
+use crate::live::LiveChange;
 use crate::transcription::TranscriptionConfiguration;
 
 /// A failure of the storage backend itself. Never a client error.
@@ -108,6 +109,19 @@ pub enum AttendeeLookup<T> {
     Found(T),
     MeetingNotFound,
     AttendeeNotFound,
+}
+
+/// What the store knows of a meeting and one of its attendees, whatever the scope: a client
+/// joining by JoinToken names only these two ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinLookup {
+    /// No meeting ever had this id.
+    MeetingNotFound,
+    /// The meeting has ended.
+    MeetingEnded(MeetingRecord),
+    /// The meeting is active but has no such attendee (never created, or deleted).
+    AttendeeNotFound(MeetingRecord),
+    Found(MeetingRecord, AttendeeRecord),
 }
 
 #[derive(Debug, Clone)]
@@ -285,6 +299,14 @@ pub trait Store: Send + Sync + 'static {
         meeting_id: &str,
         attendee_id: &str,
     ) -> StoreResult<AttendeeLookup<Vec<Tag>>>;
+
+    /// The meeting with this id in whichever scope holds it, and its attendee with this id: how
+    /// the signaling plane admits a JoinToken, which carries no scope.
+    async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup>;
+
+    /// Meetings ended and attendees deleted from now on, each announced once durable, on every
+    /// node that shares the data.
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange>;
 
     /// True when the backend can serve requests (used by the readiness check).
     async fn ping(&self) -> StoreResult<()>;

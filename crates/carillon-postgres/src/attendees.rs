@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 
 use carillon_core::{
-    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeeRecord, NewAttendee, StoreResult,
+    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeeRecord, LiveChange, NewAttendee,
+    StoreResult,
 };
 use deadpool_postgres::Transaction;
 
 use crate::db::{execute, query, query_opt};
+use crate::live;
 use crate::meetings::LockedMeeting;
 use crate::rows::{self, to_json, to_optional_json};
 use crate::{sql, tags};
@@ -183,6 +185,11 @@ pub(crate) async fn delete(
         "counting attendees",
     )
     .await?;
+    let change = LiveChange::AttendeeDeleted {
+        meeting_id: meeting.meeting_id.clone(),
+        attendee_id: attendee_id.to_owned(),
+    };
+    live::notify(tx, &change).await?;
     Ok(AttendeeLookup::Found(()))
 }
 

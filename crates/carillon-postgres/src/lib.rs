@@ -16,6 +16,7 @@ mod attendees;
 mod db;
 mod error;
 mod lease;
+mod live;
 mod meetings;
 #[cfg(all(test, feature = "testing"))]
 mod plans;
@@ -34,9 +35,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
-    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
-    CreateMeetingOutcome, MeetingPage, MeetingRecord, NewAttendee, NewMeeting, Scope, Store,
-    StoreError, StoreResult, Tag, TagOutcome,
+    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord, ChangeBus,
+    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, NewAttendee,
+    NewMeeting, Scope, Store, StoreError, StoreResult, Tag, TagOutcome,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
@@ -93,6 +94,15 @@ pub fn redacted_url(url: &str) -> String {
 pub struct PgStore {
     pool: Pool,
     operation_timeout: Duration,
+    changes: ChangeBus,
+    /// The task that listens for other nodes' (and this one's) announcements of changes.
+    listener: tokio::task::AbortHandle,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
 }
 
 impl std::fmt::Debug for PgStore {
@@ -116,6 +126,9 @@ impl PgStore {
         }
         // A peer that vanished without closing (a network partition) is noticed.
         pg.keepalives(true).keepalives_idle(Duration::from_secs(30));
+        let changes = ChangeBus::default();
+        let mut listening = changes.subscribe();
+        let listener = tokio::spawn(live::listen(pg.clone(), changes.clone())).abort_handle();
         let manager = Manager::from_config(
             pg,
             NoTls,
@@ -135,15 +148,28 @@ impl PgStore {
         let store = PgStore {
             pool,
             operation_timeout: config.operation_timeout,
+            changes,
+            listener,
         };
         let mut client = store.client().await?;
         schema::migrate(&mut client).await?;
         drop(client);
+        // Changes are announced from the moment this returns: the listener's first resync says
+        // it is listening.
+        if tokio::time::timeout(config.operation_timeout, listening.recv())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "postgres: not yet listening for live changes; retrying in the background"
+            );
+        }
         Ok(store)
     }
 
     /// Closes every connection; operations still running fail.
     pub fn close(&self) {
+        self.listener.abort();
         self.pool.close();
     }
 
@@ -533,6 +559,15 @@ impl Store for PgStore {
             })
             .await?
         )
+    }
+
+    async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup> {
+        self.run(async |client| meetings::join_lookup(&*client, meeting_id, attendee_id).await)
+            .await
+    }
+
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
+        self.changes.subscribe()
     }
 
     async fn ping(&self) -> StoreResult<()> {

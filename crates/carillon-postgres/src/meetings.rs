@@ -4,14 +4,14 @@
 
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
-    CreateMeetingOutcome, MeetingPage, MeetingRecord, Namespace, NewAttendee, NewMeeting, Scope,
-    StoreResult,
+    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, Namespace,
+    NewAttendee, NewMeeting, Scope, StoreResult,
 };
 use deadpool_postgres::{GenericClient, Transaction};
 
 use crate::db::{execute, query, query_opt};
 use crate::rows::{self, to_json, to_optional_json};
-use crate::{attendees, sql, tags};
+use crate::{attendees, live, sql, tags};
 
 /// What the writes need to know about an active meeting, whose row the transaction has locked.
 pub(crate) struct LockedMeeting {
@@ -199,7 +199,11 @@ async fn insert(tx: &Transaction<'_>, r: &MeetingRecord) -> StoreResult<Option<i
 }
 
 /// The keys of the primary's active replicas, locked.
-async fn active_replicas(tx: &Transaction<'_>, primary_meeting_id: &str) -> StoreResult<Vec<i64>> {
+/// The seq and id of each active replica, locked.
+async fn active_replicas(
+    tx: &Transaction<'_>,
+    primary_meeting_id: &str,
+) -> StoreResult<Vec<(i64, String)>> {
     let rows = query(
         tx,
         sql::LOCK_ACTIVE_REPLICAS,
@@ -207,7 +211,34 @@ async fn active_replicas(tx: &Transaction<'_>, primary_meeting_id: &str) -> Stor
         "listing active replicas",
     )
     .await?;
-    Ok(rows.iter().map(|row| row.get(0)).collect())
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+}
+
+/// The meeting with this id in any scope, and its attendee with this id: one statement, one
+/// snapshot.
+pub(crate) async fn join_lookup<C: GenericClient>(
+    c: &C,
+    meeting_id: &str,
+    attendee_id: &str,
+) -> StoreResult<JoinLookup> {
+    let row = query_opt(
+        c,
+        sql::JOIN_LOOKUP,
+        &[&meeting_id, &attendee_id],
+        "looking up a joining attendee",
+    )
+    .await?;
+    let Some(row) = row else {
+        return Ok(JoinLookup::MeetingNotFound);
+    };
+    let meeting = rows::meeting(&row)?;
+    if !meeting.is_active() {
+        return Ok(JoinLookup::MeetingEnded(meeting));
+    }
+    Ok(match rows::attendee_from(&row, 16, meeting_id)? {
+        Some(attendee) => JoinLookup::Found(meeting, attendee),
+        None => JoinLookup::AttendeeNotFound(meeting),
+    })
 }
 
 /// The scope's active meetings in creation order, after position `after`.
@@ -245,6 +276,8 @@ pub(crate) async fn list<C: GenericClient>(
 
 /// Ends the meeting and, for a primary, its active replicas. Deleting the attendee rows deletes
 /// their tags too.
+/// Ends the meeting and, for a primary, its active replicas, announcing each end on commit.
+/// False when the scope has no such active meeting.
 pub(crate) async fn end(
     tx: &Transaction<'_>,
     scope: &Scope,
@@ -254,14 +287,15 @@ pub(crate) async fn end(
     let Some(meeting) = lock(tx, scope, meeting_id).await? else {
         return Ok(false);
     };
-    let mut ending = vec![meeting.seq];
+    let mut ending = vec![(meeting.seq, meeting.meeting_id)];
     if meeting.primary_meeting_id.is_none() {
         ending.extend(active_replicas(tx, meeting_id).await?);
     }
-    for seq in ending {
+    for (seq, meeting_id) in ending {
         execute(tx, sql::END_MEETING, &[&seq, &now_ms], "ending a meeting").await?;
         attendees::delete_all(tx, seq).await?;
         tags::delete_all(tx, seq).await?;
+        live::notify(tx, &LiveChange::MeetingEnded { meeting_id }).await?;
     }
     Ok(true)
 }

@@ -78,6 +78,7 @@ async fn lookups_take_the_index_made_for_them() {
         ("LOCK_ACTIVE_MEETING", sql::LOCK_ACTIVE_MEETING, by_id),
         ("ACTIVE_MEETING", sql::ACTIVE_MEETING, by_id),
         ("GET_MEETING", sql::GET_MEETING, by_id),
+        ("JOIN_LOOKUP", sql::JOIN_LOOKUP, by_id),
         ("SET_TRANSCRIPTION", sql::SET_TRANSCRIPTION, by_id),
         ("GET_ATTENDEE", sql::GET_ATTENDEE, by_id),
         ("LIST_ATTENDEES", sql::LIST_ATTENDEES, by_id),

@@ -46,15 +46,24 @@ pub(crate) fn meeting(row: &Row) -> StoreResult<MeetingRecord> {
 /// Reads the attendee columns starting at column 0, or `None` when they are NULL (an outer
 /// join that found no attendee). The meeting id is the one the caller looked under.
 pub(crate) fn attendee(row: &Row, meeting_id: &str) -> StoreResult<Option<AttendeeRecord>> {
-    let Some(attendee_id) = get::<Option<String>>(row, 0)? else {
+    attendee_from(row, 0, meeting_id)
+}
+
+/// As [`attendee`], with the attendee columns starting at column `first`.
+pub(crate) fn attendee_from(
+    row: &Row,
+    first: usize,
+    meeting_id: &str,
+) -> StoreResult<Option<AttendeeRecord>> {
+    let Some(attendee_id) = get::<Option<String>>(row, first)? else {
         return Ok(None);
     };
     Ok(Some(AttendeeRecord {
         meeting_id: meeting_id.to_owned(),
         attendee_id,
-        external_user_id: get(row, 1)?,
-        join_token: get(row, 2)?,
-        capabilities: optional_json::<AttendeeCapabilities>(get(row, 3)?)?,
+        external_user_id: get(row, first + 1)?,
+        join_token: get(row, first + 2)?,
+        capabilities: optional_json::<AttendeeCapabilities>(get(row, first + 3)?)?,
     }))
 }
 

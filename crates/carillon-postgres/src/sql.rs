@@ -83,7 +83,7 @@ pub const COUNT_ACTIVE_UP_TO: &str = concat!(
 );
 
 /// `$1` primary meeting id. Locks the replicas' rows.
-pub const LOCK_ACTIVE_REPLICAS: &str = "SELECT seq FROM meetings \
+pub const LOCK_ACTIVE_REPLICAS: &str = "SELECT seq, meeting_id FROM meetings \
      WHERE primary_meeting_id = $1 AND ended_at_ms IS NULL ORDER BY seq FOR UPDATE";
 
 /// `$1` meeting seq, `$2` end time.
@@ -135,6 +135,16 @@ pub const ATTENDEE_BY_USER: &str = concat!(
 /// `$2` AttendeeId. The attendee's key, which its tags reference.
 pub const ATTENDEE_SEQ: &str =
     "SELECT seq FROM attendees WHERE attendee_id = $2 AND meeting_seq = $1";
+
+/// `$1` meeting id, `$2` AttendeeId: the meeting in any scope, active or ended, with its
+/// attendee's columns after its own (NULL when it has no such attendee).
+pub const JOIN_LOOKUP: &str = concat!(
+    "SELECT ",
+    meeting_columns!(),
+    ", a.attendee_id, a.external_user_id, a.join_token, a.capabilities \
+     FROM meetings m LEFT JOIN attendees a ON a.meeting_seq = m.seq AND a.attendee_id = $2 \
+     WHERE m.meeting_id = $1"
+);
 
 /// Meeting as in GET_MEETING, `$4` AttendeeId: one row when the meeting is active, with the
 /// attendee's columns NULL when it has no such attendee. One round trip, one snapshot.

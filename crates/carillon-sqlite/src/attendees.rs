@@ -112,16 +112,25 @@ pub(crate) fn get(
     meeting: &ActiveMeeting,
     attendee_id: &str,
 ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-    let found = conn
-        .prepare_cached(sql::GET_ATTENDEE)
+    let found = find(conn, meeting.seq, &meeting.meeting_id, attendee_id)?;
+    Ok(found.map_or(AttendeeLookup::AttendeeNotFound, AttendeeLookup::Found))
+}
+
+/// The attendee with this id of the meeting with this seq (and id).
+pub(crate) fn find(
+    conn: &Connection,
+    meeting_seq: i64,
+    meeting_id: &str,
+    attendee_id: &str,
+) -> StoreResult<Option<AttendeeRecord>> {
+    conn.prepare_cached(sql::GET_ATTENDEE)
         .and_then(|mut stmt| {
-            stmt.query_row(params![meeting.seq, attendee_id], |row| {
-                rows::attendee(row, &meeting.meeting_id)
+            stmt.query_row(params![meeting_seq, attendee_id], |row| {
+                rows::attendee(row, meeting_id)
             })
             .optional()
         })
-        .context("reading an attendee")?;
-    Ok(found.map_or(AttendeeLookup::AttendeeNotFound, AttendeeLookup::Found))
+        .context("reading an attendee")
 }
 
 pub(crate) fn list(

@@ -24,9 +24,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
-    AttendeeCapabilities, AttendeeLookup, AttendeePage, AttendeeRecord, CreateMeetingOutcome,
-    MeetingPage, MeetingRecord, NewAttendee, NewMeeting, Scope, Store, StoreError, StoreResult,
-    Tag, TagOutcome,
+    AttendeeCapabilities, AttendeeLookup, AttendeePage, AttendeeRecord, ChangeBus,
+    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, NewAttendee,
+    NewMeeting, Scope, Store, StoreError, StoreResult, Tag, TagOutcome,
 };
 use rusqlite::Connection;
 
@@ -45,6 +45,7 @@ pub struct SqliteStore {
     // Dropped before the writer, so that the shutdown checkpoint is not held back by readers.
     reads: Reads,
     writer: Writer,
+    changes: ChangeBus,
 }
 
 enum Reads {
@@ -62,6 +63,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             reads,
             writer: Writer::spawn(conn, true)?,
+            changes: ChangeBus::default(),
         })
     }
 
@@ -71,6 +73,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             reads: Reads::Writer,
             writer: Writer::spawn(conn, false)?,
+            changes: ChangeBus::default(),
         })
     }
 
@@ -124,8 +127,21 @@ impl Store for SqliteStore {
 
     async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.write(move |conn| meetings::end(conn, &scope, &meeting_id, now_ms))
-            .await
+        let changes = self.changes.clone();
+        let ended = self
+            .writer
+            .run_then(
+                move |conn| meetings::end(conn, &scope, &meeting_id, now_ms),
+                Some(Box::new(move |ended: &Option<Vec<String>>| {
+                    for meeting_id in ended.iter().flatten() {
+                        changes.publish(LiveChange::MeetingEnded {
+                            meeting_id: meeting_id.clone(),
+                        });
+                    }
+                })),
+            )
+            .await?;
+        Ok(ended.is_some())
     }
 
     async fn create_attendees(
@@ -184,13 +200,24 @@ impl Store for SqliteStore {
     ) -> StoreResult<AttendeeLookup<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let attendee_id = attendee_id.to_owned();
-        self.write(
-            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
-                Some(meeting) => attendees::delete(conn, &meeting, &attendee_id),
-                None => Ok(AttendeeLookup::MeetingNotFound),
-            },
-        )
-        .await
+        let change = LiveChange::AttendeeDeleted {
+            meeting_id: meeting_id.clone(),
+            attendee_id: attendee_id.clone(),
+        };
+        let changes = self.changes.clone();
+        self.writer
+            .run_then(
+                move |conn| match meetings::active(conn, &scope, &meeting_id)? {
+                    Some(meeting) => attendees::delete(conn, &meeting, &attendee_id),
+                    None => Ok(AttendeeLookup::MeetingNotFound),
+                },
+                Some(Box::new(move |deleted: &AttendeeLookup<()>| {
+                    if *deleted == AttendeeLookup::Found(()) {
+                        changes.publish(change);
+                    }
+                })),
+            )
+            .await
     }
 
     async fn update_attendee_capabilities(
@@ -356,6 +383,16 @@ impl Store for SqliteStore {
     }
 
     /// Goes through the writer: it is the part that can stop (a full disk, a lost file).
+    async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup> {
+        let (meeting_id, attendee_id) = (meeting_id.to_owned(), attendee_id.to_owned());
+        self.read(move |conn| meetings::join_lookup(conn, &meeting_id, &attendee_id))
+            .await
+    }
+
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
+        self.changes.subscribe()
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         self.write(|conn| {
             conn.query_row("SELECT 1", [], |_| Ok(()))

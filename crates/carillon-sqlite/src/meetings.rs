@@ -2,7 +2,8 @@
 
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
-    CreateMeetingOutcome, MeetingPage, MeetingRecord, NewAttendee, NewMeeting, Scope, StoreResult,
+    CreateMeetingOutcome, JoinLookup, MeetingPage, MeetingRecord, NewAttendee, NewMeeting, Scope,
+    StoreResult,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -72,13 +73,27 @@ fn by_token(conn: &Connection, scope: &Scope, token: &str) -> StoreResult<Option
         .context("looking up a ClientRequestToken")
 }
 
-fn active_replicas(conn: &Connection, primary_meeting_id: &str) -> StoreResult<Vec<i64>> {
+/// The seq and id of each active replica.
+fn active_replicas(conn: &Connection, primary_meeting_id: &str) -> StoreResult<Vec<(i64, String)>> {
     conn.prepare_cached(sql::ACTIVE_REPLICAS)
         .and_then(|mut stmt| {
-            stmt.query_map([primary_meeting_id], |row| row.get(0))?
+            stmt.query_map([primary_meeting_id], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect()
         })
         .context("listing active replicas")
+}
+
+/// The meeting with this id whatever its scope, active or ended, and its seq.
+pub(crate) fn any_by_id(
+    conn: &Connection,
+    meeting_id: &str,
+) -> StoreResult<Option<(MeetingRecord, i64)>> {
+    conn.prepare_cached(sql::MEETING_BY_ID)
+        .and_then(|mut stmt| {
+            stmt.query_row([meeting_id], |row| Ok((rows::meeting(row)?, row.get(16)?)))
+                .optional()
+        })
+        .context("looking up a meeting by id")
 }
 
 /// True when the scope holds at least `quota` active meetings. Costs at most `quota` steps
@@ -217,29 +232,32 @@ pub(crate) fn list(
     })
 }
 
-/// Ends the meeting and, for a primary, its active replicas. Deleting the attendee rows deletes
+/// Ends the meeting and, for a primary, its active replicas, and returns the ids of the meetings
+/// ended (`None`: the scope has no such active meeting). Deleting the attendee rows deletes
 /// their tags too.
 pub(crate) fn end(
     conn: &Connection,
     scope: &Scope,
     meeting_id: &str,
     now_ms: i64,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<Vec<String>>> {
     let Some(meeting) = active(conn, scope, meeting_id)? else {
-        return Ok(false);
+        return Ok(None);
     };
-    let mut ending = vec![meeting.seq];
+    let mut ending = vec![(meeting.seq, meeting.meeting_id)];
     if meeting.primary_meeting_id.is_none() {
         ending.extend(active_replicas(conn, meeting_id)?);
     }
-    for seq in ending {
+    let mut ended = Vec::with_capacity(ending.len());
+    for (seq, id) in ending {
+        ended.push(id);
         conn.prepare_cached(sql::END_MEETING)
             .and_then(|mut stmt| stmt.execute(params![seq, now_ms]))
             .context("ending a meeting")?;
         attendees::delete_all(conn, seq)?;
         tags::delete_all(conn, seq)?;
     }
-    Ok(true)
+    Ok(Some(ended))
 }
 
 pub(crate) fn set_transcription(
@@ -261,4 +279,24 @@ pub(crate) fn set_transcription(
         })
         .context("setting transcription")?;
     Ok(changed > 0)
+}
+
+/// The meeting with this id in any scope, and its attendee with this id.
+pub(crate) fn join_lookup(
+    conn: &Connection,
+    meeting_id: &str,
+    attendee_id: &str,
+) -> StoreResult<JoinLookup> {
+    let Some((meeting, seq)) = any_by_id(conn, meeting_id)? else {
+        return Ok(JoinLookup::MeetingNotFound);
+    };
+    if !meeting.is_active() {
+        return Ok(JoinLookup::MeetingEnded(meeting));
+    }
+    Ok(
+        match attendees::find(conn, seq, &meeting.meeting_id, attendee_id)? {
+            Some(attendee) => JoinLookup::Found(meeting, attendee),
+            None => JoinLookup::AttendeeNotFound(meeting),
+        },
+    )
 }

@@ -62,8 +62,15 @@ pub const NTH_ACTIVE_MEETING: &str = "SELECT seq FROM meetings \
      WHERE account_id = ?1 AND namespace = ?2 AND ended_at_ms IS NULL \
      LIMIT 1 OFFSET ?3";
 
+/// `?1` meeting id, in any scope, active or ended. The seq is the last column.
+pub const MEETING_BY_ID: &str = concat!(
+    "SELECT ",
+    meeting_columns!(),
+    ", seq FROM meetings WHERE meeting_id = ?1"
+);
+
 /// `?1` primary meeting id.
-pub const ACTIVE_REPLICAS: &str = "SELECT seq FROM meetings \
+pub const ACTIVE_REPLICAS: &str = "SELECT seq, meeting_id FROM meetings \
      WHERE primary_meeting_id = ?1 AND ended_at_ms IS NULL";
 
 /// `?1` meeting seq, `?2` end time.
@@ -170,6 +177,7 @@ mod tests {
     const ALL: &[&str] = &[
         ACTIVE_MEETING,
         GET_MEETING,
+        MEETING_BY_ID,
         MEETING_BY_TOKEN,
         INSERT_MEETING,
         LIST_MEETINGS,

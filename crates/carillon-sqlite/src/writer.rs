@@ -34,8 +34,12 @@ trait Job: Send {
     fn fail(self: Box<Self>, error: &StoreError);
 }
 
+/// Told of a job's result once it is committed, whether or not its caller still waits.
+type OnCommit<T> = Box<dyn FnOnce(&T) + Send>;
+
 struct Work<T, F> {
     work: F,
+    on_commit: Option<OnCommit<T>>,
     answer: oneshot::Sender<StoreResult<T>>,
 }
 
@@ -45,7 +49,11 @@ where
     F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
 {
     fn run(self: Box<Self>, conn: &Connection) -> (bool, Reply) {
-        let Work { work, answer } = *self;
+        let Work {
+            work,
+            on_commit,
+            answer,
+        } = *self;
         let result = work(conn);
         let ok = result.is_ok();
         let reply: Reply = Box::new(move |failed| {
@@ -53,6 +61,9 @@ where
                 (Some(e), Ok(_)) => Err(not_committed(e)),
                 (_, result) => result,
             };
+            if let (Ok(value), Some(on_commit)) = (&result, on_commit) {
+                on_commit(value);
+            }
             // The caller may have gone away; the write stands regardless.
             let _ = answer.send(result);
         });
@@ -94,8 +105,27 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        self.run_then(work, None).await
+    }
+
+    /// As [`Writer::run`], and `on_commit` sees the result once committed, on the writer thread,
+    /// even when the caller has stopped waiting: what must follow every committed write (telling
+    /// live sessions) cannot be skipped by a client that went away.
+    pub(crate) async fn run_then<T, F>(
+        &self,
+        work: F,
+        on_commit: Option<OnCommit<T>>,
+    ) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
         let (answer, answered) = oneshot::channel();
-        let job: Box<dyn Job> = Box::new(Work { work, answer });
+        let job: Box<dyn Job> = Box::new(Work {
+            work,
+            on_commit,
+            answer,
+        });
         let jobs = self
             .jobs
             .as_ref()

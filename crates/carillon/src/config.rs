@@ -1,6 +1,6 @@
 //! Command line and environment.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -149,6 +149,27 @@ pub struct ServeArgs {
     /// Seconds requests in flight get to finish after SIGTERM/SIGINT before the server exits.
     #[arg(long, env = "CARILLON_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
     pub shutdown_timeout_secs: u64,
+
+    /// UDP address of the media port (ICE), which the SDP answers point browsers at (port 0
+    /// picks a free port).
+    #[arg(long, env = "CARILLON_MEDIA_LISTEN", default_value = "127.0.0.1:3478")]
+    pub media_listen: SocketAddr,
+
+    /// IP address put in the SDP answers' ICE candidate: the address browsers reach the media
+    /// port at. Default: the --media-listen address, or 127.0.0.1 when that is unspecified
+    /// (0.0.0.0).
+    #[arg(long, env = "CARILLON_MEDIA_ADVERTISE")]
+    pub media_advertise: Option<IpAddr>,
+
+    /// Signaling sessions (WebSockets of joined clients) open at once; beyond it joins are
+    /// answered 503 and the SDK retries.
+    #[arg(long, env = "CARILLON_MAX_SESSIONS", default_value_t = 20_000)]
+    pub max_sessions: usize,
+
+    /// Seconds a joined client may stay silent before its session is closed (the SDK pings every
+    /// 10 s).
+    #[arg(long, env = "CARILLON_SESSION_IDLE_TIMEOUT_SECS", default_value_t = 45)]
+    pub session_idle_timeout_secs: u64,
 
     /// Log format (logs go to standard error; RUST_LOG sets the level).
     #[arg(long, env = "CARILLON_LOG_FORMAT", value_enum, default_value = "text")]

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
@@ -24,7 +23,8 @@ pub struct ConnectionLimits {
 }
 
 /// Accepts and serves connections until `stop` turns true, then stops accepting, lets requests
-/// in flight finish (at most `shutdown_timeout`), and returns.
+/// in flight finish (at most `shutdown_timeout`), and returns. A connection upgraded to a
+/// WebSocket leaves this listener's count and drain: the signaling plane bounds and ends those.
 pub async fn serve(
     listener: TcpListener,
     app: axum::Router,
@@ -35,7 +35,6 @@ pub async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
-    let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     loop {
         let slot = tokio::select! {
@@ -58,18 +57,30 @@ pub async fn serve(
             () = stopped(&mut stop) => break,
         };
         let _ = stream.set_nodelay(true);
-        let connection =
-            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let connection = graceful.watch(connection);
+        // With upgrades: the signaling plane's WebSockets start as requests here.
+        let connection = http
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()))
+            .with_upgrades();
+        let mut stop = stop.clone();
         tokio::spawn(async move {
+            let mut connection = std::pin::pin!(connection);
             // Errors here are clients going away or timing out: nothing to report.
-            let _ = connection.await;
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                () = stopped(&mut stop) => {
+                    // Finish the request in progress, if any, then close.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
             drop(slot);
         });
     }
     drop(listener);
+    // Every connection's slot back means every connection has closed.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
     tokio::select! {
-        () = graceful.shutdown() => {}
+        _ = slots.acquire_many(all) => {}
         () = tokio::time::sleep(limits.shutdown_timeout) => {
             tracing::warn!(
                 timeout_secs = limits.shutdown_timeout.as_secs(),

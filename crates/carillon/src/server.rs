@@ -1,7 +1,7 @@
 //! Assembles the store, the service and the two HTTP front ends (the current API and the legacy
 //! one, each on its own listener), and serves until SIGINT/SIGTERM.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +12,8 @@ use carillon_api::quota::{QuotaConfig, Quotas};
 use carillon_api::{ApiState, Limits, Shared, DEFAULT_BODY_LIMIT, SIGNING_NAME};
 use carillon_core::{MeetingService, PublicEndpoint, ServiceConfig, SharedRateBuckets, Store};
 use carillon_postgres::{PgConfig, PgStore};
+use carillon_signaling::ice::IceResponder;
+use carillon_signaling::{Plane, SignalingConfig, SignalingMetrics};
 use carillon_sigv4::Verifier;
 use carillon_sqlite::SqliteStore;
 use tokio::net::TcpListener;
@@ -121,14 +123,22 @@ async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), String> {
     Ok((listener, local))
 }
 
-/// `http://<address>`, with an unspecified address (0.0.0.0) shown as the loopback address.
-fn default_public_url(local: SocketAddr) -> String {
-    let host = if local.ip().is_unspecified() {
-        std::net::IpAddr::from([127, 0, 0, 1])
+/// The address, or the loopback address when it is unspecified (0.0.0.0): what a client on this
+/// machine can reach.
+fn reachable(ip: IpAddr) -> IpAddr {
+    if ip.is_unspecified() {
+        IpAddr::from([127, 0, 0, 1])
     } else {
-        local.ip()
-    };
-    format!("http://{}", SocketAddr::new(host, local.port()))
+        ip
+    }
+}
+
+/// `http://<address>`, with an unspecified address shown as the loopback address.
+fn default_public_url(local: SocketAddr) -> String {
+    format!(
+        "http://{}",
+        SocketAddr::new(reachable(local.ip()), local.port())
+    )
 }
 
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
@@ -146,8 +156,20 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .unwrap_or_else(|| default_public_url(local));
     let public_endpoint = PublicEndpoint::parse(&public_url)?;
 
-    let metrics = Arc::new(Metrics::new());
+    let media_socket = std::net::UdpSocket::bind(args.media_listen)
+        .map_err(|e| format!("cannot listen on udp {}: {e}", args.media_listen))?;
+    let mut signaling = None;
+    let metrics = Arc::new(Metrics::new_with(|registry| {
+        signaling = Some((
+            IceResponder::from_std(media_socket, registry),
+            SignalingMetrics::register(registry),
+        ));
+    }));
+    let (ice, signaling_metrics) = signaling.expect("the registration closure ran");
+    let ice = ice.map_err(|e| format!("cannot use udp {}: {e}", args.media_listen))?;
+    let media_local = ice.local_addr();
     let store: Arc<dyn Store> = Arc::new(MeteredStore::new(opened.store, metrics.clone()));
+    let store_for_signaling = store.clone();
     let shared = Arc::new(Shared::new(
         MeetingService::new(
             store,
@@ -174,6 +196,20 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let shutdown = shutdown_signal()?;
     let (stop, stopped) = watch::channel(false);
+    let plane = Plane::start(
+        store_for_signaling,
+        ice,
+        SignalingConfig {
+            media_advertise: args
+                .media_advertise
+                .unwrap_or_else(|| reachable(media_local.ip())),
+            max_sessions: args.max_sessions,
+            idle_timeout: Duration::from_secs(args.session_idle_timeout_secs.max(1)),
+            ..SignalingConfig::default()
+        },
+        signaling_metrics,
+        stopped.clone(),
+    );
     let mut servers = tokio::task::JoinSet::new();
     if let Some((legacy_listener, legacy_local)) = legacy {
         let app = carillon_api::app(Arc::new(ApiState::legacy(shared.clone())));
@@ -186,20 +222,36 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         tracing::info!(local = %legacy_local, "legacy chime meeting API ready");
         println!("carillon legacy API listening on http://{legacy_local}");
     }
-    let app = carillon_api::app(Arc::new(ApiState::meetings(shared.clone())));
-    servers.spawn(listener::serve(listener, app, connection_limits, stopped));
-    tracing::info!(%local, %public_url, store = %opened.description, "carillon ready");
+    // The meetings' SignalingUrl points at this listener, whichever API created them.
+    let app = carillon_api::app(Arc::new(ApiState::meetings(shared.clone()))).merge(plane.router());
+    servers.spawn(listener::serve(
+        listener,
+        app,
+        connection_limits.clone(),
+        stopped,
+    ));
+    println!("carillon media listening on udp://{media_local}");
+    tracing::info!(%local, %public_url, media = %media_local, store = %opened.description, "carillon ready");
     // Scripts and test harnesses wait for this line on standard output; it comes last.
     println!("carillon listening on http://{local}");
 
     shutdown.await;
     tracing::info!("shutdown requested: no new connections; finishing requests in flight");
     shared.start_draining();
+    // Joined clients are told to reconnect (to another node behind a load balancer).
+    plane
+        .shutdown(
+            connection_limits
+                .shutdown_timeout
+                .min(Duration::from_secs(2)),
+        )
+        .await;
     let _ = stop.send(true);
     while let Some(result) = servers.join_next().await {
         result.map_err(|e| format!("server task failed: {e}"))?;
     }
     // Dropping the last handle on the store lets its writer commit what is queued and close.
+    drop(plane);
     drop(shared);
     tracing::info!("carillon stopped");
     Ok(())

@@ -23,6 +23,7 @@ mod attendees;
 mod builders;
 mod concurrency;
 mod legacy;
+mod live;
 mod meeting_state;
 mod meetings;
 mod quota;
@@ -31,6 +32,7 @@ pub use attendees::*;
 pub use builders::*;
 pub use concurrency::*;
 pub use legacy::*;
+pub use live::*;
 pub use meeting_state::*;
 pub use meetings::*;
 pub use quota::*;
@@ -78,6 +80,7 @@ macro_rules! store_conformance_tests {
             meeting_quota,
             meeting_quota_scopes,
             concurrent_meeting_quota,
+            join_lookup_and_changes,
         }
     };
     (@tests ($make:expr) $($case:ident),* $(,)?) => {

@@ -37,6 +37,8 @@ pub const SIGNING_NAME: &str = "chime";
 const READY_PREFIX: &str = "carillon listening on http://";
 /// Printed before [`READY_PREFIX`] when the legacy listener is on.
 const LEGACY_READY_PREFIX: &str = "carillon legacy API listening on http://";
+/// Printed before [`READY_PREFIX`]: the signaling plane's UDP port.
+const MEDIA_READY_PREFIX: &str = "carillon media listening on udp://";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -122,6 +124,8 @@ pub struct Server {
     pub addr: SocketAddr,
     /// The legacy API's address (`None` if the server did not open that listener).
     pub legacy_addr: Option<SocketAddr>,
+    /// The UDP address of the signaling plane's ICE responder.
+    pub media_addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -135,26 +139,6 @@ fn parse_ready_addr(line: &str, prefix: &str) -> SocketAddr {
     addr
 }
 
-/// The environment variables the server reads; cleared so the caller's environment cannot change
-/// what a test starts.
-const SERVER_ENV: &[&str] = &[
-    "CARILLON_LISTEN",
-    "CARILLON_DATA_DIR",
-    "CARILLON_IN_MEMORY",
-    "CARILLON_PUBLIC_URL",
-    "CARILLON_CREDENTIALS",
-    "CARILLON_CREDENTIALS_FILE",
-    "CARILLON_MAX_REPLICAS_PER_PRIMARY",
-    "CARILLON_LOG_FORMAT",
-    "CARILLON_LEGACY_LISTEN",
-    "CARILLON_QUOTAS",
-    "CARILLON_QUOTA_FILE",
-    "CARILLON_STORE_URL",
-    "CARILLON_STORE_MAX_CONNECTIONS",
-    "CARILLON_STORE_ACQUIRE_TIMEOUT_MS",
-    "CARILLON_STORE_OPERATION_TIMEOUT_SECS",
-];
-
 impl Server {
     /// Starts the binary and waits for its ready line.
     pub fn start(options: Options) -> Server {
@@ -164,6 +148,8 @@ impl Server {
             "--listen",
             "127.0.0.1:0",
             "--legacy-listen",
+            "127.0.0.1:0",
+            "--media-listen",
             "127.0.0.1:0",
             "--quotas",
             "off",
@@ -180,8 +166,11 @@ impl Server {
             }
         }
         cmd.args(&options.args);
-        for key in SERVER_ENV {
-            cmd.env_remove(key);
+        // The caller's environment must not change what a test starts.
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CARILLON_") {
+                cmd.env_remove(key);
+            }
         }
         cmd.env("RUST_LOG", "warn");
         for (k, v) in &options.env {
@@ -214,7 +203,10 @@ impl Server {
             // Keep draining stdout after the ready line so the server never blocks on it.
             for line in BufReader::new(out_pipe).lines() {
                 let Ok(line) = line else { break };
-                if line.starts_with(READY_PREFIX) || line.starts_with(LEGACY_READY_PREFIX) {
+                if line.starts_with(READY_PREFIX)
+                    || line.starts_with(LEGACY_READY_PREFIX)
+                    || line.starts_with(MEDIA_READY_PREFIX)
+                {
                     let _ = tx.send(line);
                 }
             }
@@ -223,11 +215,15 @@ impl Server {
         // The legacy line, if any, comes before the main one.
         let deadline = Instant::now() + START_TIMEOUT;
         let mut legacy_addr = None;
+        let mut media_addr = None;
         let addr = loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(remaining) {
                 Ok(line) if line.starts_with(LEGACY_READY_PREFIX) => {
                     legacy_addr = Some(parse_ready_addr(&line, LEGACY_READY_PREFIX));
+                }
+                Ok(line) if line.starts_with(MEDIA_READY_PREFIX) => {
+                    media_addr = Some(parse_ready_addr(&line, MEDIA_READY_PREFIX));
                 }
                 Ok(line) => break parse_ready_addr(&line, READY_PREFIX),
                 Err(e) => {
@@ -248,6 +244,7 @@ impl Server {
             child: Mutex::new(Some(child)),
             addr,
             legacy_addr,
+            media_addr: media_addr.expect("the media line comes before the ready line"),
             stderr,
         }
     }

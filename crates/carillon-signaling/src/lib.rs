@@ -1,0 +1,208 @@
+//! The signaling plane: what the Amazon Chime SDK for JavaScript connects to once it has a
+//! meeting and an attendee. One WebSocket per session at the meeting's `SignalingUrl`
+//! (`/control/<MeetingId>`), speaking the SDK's protobuf frames ([`frames`]); ICE-lite on one UDP
+//! port so the browser's peer connection comes up ([`ice`]); the sessions of each meeting in a
+//! [`room::Room`], kept by the [`hub::Hub`], which also applies what the store announces (a
+//! meeting ended, an attendee deleted).
+//!
+//! Path of a join: [`ws::upgrade`] reads the JoinToken and admits it ([`admission`]) → the
+//! upgrade is accepted either way (the SDK understands a refusal only as a close during its
+//! join) → [`session::serve`] answers JOIN with JOIN_ACK and INDEX, SUBSCRIBE with an SDP answer
+//! ([`sdp`]) and enters the roster, then relays presence, mute state and data messages ([`data`])
+//! through the room until the session ends ([`ending`]).
+
+pub mod admission;
+pub mod data;
+pub mod ending;
+pub mod frames;
+pub mod hub;
+pub mod ice;
+mod metrics;
+pub mod room;
+pub mod sdp;
+mod session;
+mod ws;
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use carillon_core::{JoinLookup, LiveChange, Store};
+use tokio::sync::{broadcast, watch};
+
+pub use crate::data::DataLimits;
+use crate::ending::Ending;
+use crate::hub::Hub;
+use crate::ice::IceResponder;
+pub use crate::metrics::SignalingMetrics;
+
+/// How the plane is set up.
+#[derive(Debug, Clone)]
+pub struct SignalingConfig {
+    /// The address put in the SDP answer's host candidate: where browsers reach the UDP port.
+    pub media_advertise: IpAddr,
+    /// Sessions open at once on this node; more are answered 503 at the upgrade.
+    pub max_sessions: usize,
+    /// A session that sends nothing for this long is closed. The SDK pings every 10 s and gives
+    /// up after four missed pongs.
+    pub idle_timeout: Duration,
+    pub data_limits: DataLimits,
+}
+
+impl Default for SignalingConfig {
+    fn default() -> Self {
+        SignalingConfig {
+            media_advertise: IpAddr::from([127, 0, 0, 1]),
+            max_sessions: 20_000,
+            idle_timeout: Duration::from_secs(45),
+            data_limits: DataLimits::default(),
+        }
+    }
+}
+
+pub struct Plane {
+    store: Arc<dyn Store>,
+    hub: Hub,
+    ice: Arc<IceResponder>,
+    config: SignalingConfig,
+    metrics: SignalingMetrics,
+    /// The DTLS fingerprint the answers carry. No DTLS is spoken yet, so it is random.
+    fingerprint: String,
+    next_session: AtomicU64,
+    open_sessions: AtomicUsize,
+}
+
+impl Plane {
+    /// Builds the plane around an ICE responder already bound, and starts applying the store's
+    /// changes until `stop` turns true.
+    pub fn start(
+        store: Arc<dyn Store>,
+        ice: Arc<IceResponder>,
+        config: SignalingConfig,
+        metrics: SignalingMetrics,
+        stop: watch::Receiver<bool>,
+    ) -> Arc<Plane> {
+        let changes = store.changes();
+        let plane = Arc::new(Plane {
+            store,
+            hub: Hub::new(config.data_limits),
+            ice: ice.clone(),
+            config,
+            metrics,
+            fingerprint: random_fingerprint(),
+            next_session: AtomicU64::new(1),
+            open_sessions: AtomicUsize::new(0),
+        });
+        tokio::spawn(ice.run(stop.clone()));
+        tokio::spawn(apply_changes(Arc::downgrade(&plane), changes, stop));
+        plane
+    }
+
+    /// The routes of the plane, to merge into the server's router.
+    pub fn router(self: &Arc<Self>) -> axum::Router {
+        ws::router(self.clone())
+    }
+
+    /// The UDP address of the ICE responder.
+    pub fn media_addr(&self) -> SocketAddr {
+        self.ice.local_addr()
+    }
+
+    fn media_candidate(&self) -> SocketAddr {
+        SocketAddr::new(self.config.media_advertise, self.ice.local_addr().port())
+    }
+
+    fn next_session_id(&self) -> u64 {
+        self.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Sessions open now.
+    pub fn open_sessions(&self) -> usize {
+        self.open_sessions.load(Ordering::Relaxed)
+    }
+
+    /// Ends every session (their clients reconnect, to another node behind a load balancer)
+    /// and waits, at most `within`, for them to close.
+    pub async fn shutdown(&self, within: Duration) {
+        for room in self.hub.rooms() {
+            room.end_all(Ending::GOING_AWAY);
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        while self.open_sessions() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Checks every session here against the store, ending those whose meeting ended or whose
+    /// attendee was deleted (after announcements may have been missed).
+    async fn resync(&self) {
+        for room in self.hub.rooms() {
+            for attendee_id in room.attendee_ids() {
+                let base = attendee_id.strip_suffix("#content").unwrap_or(&attendee_id);
+                let change = match self.store.join_lookup(&room.meeting_id, base).await {
+                    Ok(JoinLookup::Found(..)) => continue,
+                    Ok(JoinLookup::MeetingEnded(_) | JoinLookup::MeetingNotFound) => {
+                        LiveChange::MeetingEnded {
+                            meeting_id: room.meeting_id.to_string(),
+                        }
+                    }
+                    Ok(JoinLookup::AttendeeNotFound(_)) => LiveChange::AttendeeDeleted {
+                        meeting_id: room.meeting_id.to_string(),
+                        attendee_id: base.to_owned(),
+                    },
+                    Err(e) => {
+                        tracing::warn!(error = %e, "resync: the store did not answer; sessions kept");
+                        return;
+                    }
+                };
+                self.hub.apply(&change);
+            }
+        }
+    }
+}
+
+/// Applies the store's announcements to the rooms until `stop` (or the plane is gone).
+async fn apply_changes(
+    plane: std::sync::Weak<Plane>,
+    mut changes: broadcast::Receiver<LiveChange>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let change = tokio::select! {
+            change = changes.recv() => change,
+            _ = stop.wait_for(|stop| *stop) => return,
+        };
+        let Some(plane) = plane.upgrade() else {
+            return;
+        };
+        match change {
+            Ok(LiveChange::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                plane.resync().await
+            }
+            Ok(change) => plane.hub.apply(&change),
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// A `sha-256` fingerprint of 32 random bytes, as SDP writes it.
+fn random_fingerprint() -> String {
+    let bytes: [u8; 32] = rand::random();
+    let mut text = String::with_capacity(32 * 3);
+    for (i, byte) in bytes.iter().enumerate() {
+        if i > 0 {
+            text.push(':');
+        }
+        let _ = write!(text, "{byte:02X}");
+    }
+    text
+}
+
+/// The frame clock: milliseconds since the epoch.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

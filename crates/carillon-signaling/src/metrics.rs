@@ -1,0 +1,115 @@
+//! The signaling plane's metrics.
+//!
+//! | family | labels | what |
+//! |---|---|---|
+//! | `carillon_signaling_sessions` | — | WebSocket sessions open now |
+//! | `carillon_signaling_joins_total` | — | sessions that joined a meeting |
+//! | `carillon_signaling_refusals_total` | `reason` | sessions refused at the door |
+//! | `carillon_signaling_departures_total` | `how` | joined sessions gone: `left`, `dropped`, or the server's ending |
+//! | `carillon_signaling_frames_received_total` | `type` | frames received, by frame type (`invalid` for undecodable ones) |
+//! | `carillon_signaling_data_messages_total` | `result` | data messages `relayed` or `bounced` |
+//!
+//! Label values are static strings, never from the client.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Reason {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct How {
+    how: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Type {
+    r#type: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Outcome {
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SignalingMetrics {
+    sessions: Gauge,
+    joins: Counter,
+    refusals: Family<Reason, Counter>,
+    departures: Family<How, Counter>,
+    frames: Family<Type, Counter>,
+    data_messages: Family<Outcome, Counter>,
+}
+
+impl SignalingMetrics {
+    pub fn register(registry: &mut Registry) -> Self {
+        let metrics = SignalingMetrics::default();
+        registry.register(
+            "carillon_signaling_sessions",
+            "Signaling WebSocket sessions open",
+            metrics.sessions.clone(),
+        );
+        registry.register(
+            "carillon_signaling_joins",
+            "Signaling sessions that joined a meeting",
+            metrics.joins.clone(),
+        );
+        registry.register(
+            "carillon_signaling_refusals",
+            "Signaling sessions refused at the door, by reason",
+            metrics.refusals.clone(),
+        );
+        registry.register(
+            "carillon_signaling_departures",
+            "Joined signaling sessions gone, by how",
+            metrics.departures.clone(),
+        );
+        registry.register(
+            "carillon_signaling_frames_received",
+            "Signaling frames received, by frame type",
+            metrics.frames.clone(),
+        );
+        registry.register(
+            "carillon_signaling_data_messages",
+            "Data messages relayed or bounced to their sender",
+            metrics.data_messages.clone(),
+        );
+        metrics
+    }
+
+    pub(crate) fn session_opened(&self) {
+        self.sessions.inc();
+    }
+
+    pub(crate) fn session_closed(&self) {
+        self.sessions.dec();
+    }
+
+    pub(crate) fn joined(&self) {
+        self.joins.inc();
+    }
+
+    pub(crate) fn refused(&self, reason: &'static str) {
+        self.refusals.get_or_create(&Reason { reason }).inc();
+    }
+
+    pub(crate) fn departed(&self, how: &'static str) {
+        self.departures.get_or_create(&How { how }).inc();
+    }
+
+    pub(crate) fn frame(&self, kind: &'static str) {
+        self.frames.get_or_create(&Type { r#type: kind }).inc();
+    }
+
+    pub(crate) fn data_messages(&self, result: &'static str, count: u64) {
+        self.data_messages
+            .get_or_create(&Outcome { result })
+            .inc_by(count);
+    }
+}

@@ -1,0 +1,125 @@
+//! The HTTP side of the plane: the WebSocket upgrade at `/control/<MeetingId>`, and the sink the
+//! SDK posts its client events to (`EventIngestionUrl`).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+
+use crate::admission::{self, SUBPROTOCOL};
+use crate::session;
+use crate::Plane;
+
+/// Largest WebSocket message accepted: an SDP offer with many video sections is a few tens of
+/// KiB; nothing the SDK sends comes near this.
+const MAX_MESSAGE: usize = 256 * 1024;
+
+pub(crate) fn router(plane: Arc<Plane>) -> Router {
+    Router::new()
+        .route("/control/{meeting_id}", get(upgrade))
+        .route("/v1/client-events", any(client_events))
+        .with_state(plane)
+}
+
+/// Admits the session (or not), then upgrades either way: the SDK treats a refused upgrade as a
+/// passing failure and retries for two minutes, but a close during its join as final.
+async fn upgrade(
+    State(plane): State<Arc<Plane>>,
+    Path(meeting_id): Path<String>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Some(token) = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(admission::token_from_protocols)
+    else {
+        plane.metrics.refused("no_token");
+        return (
+            StatusCode::FORBIDDEN,
+            "expected the subprotocols _aws_wt_session and a JoinToken",
+        )
+            .into_response();
+    };
+    if plane.open_sessions.load(Ordering::Relaxed) >= plane.config.max_sessions {
+        plane.metrics.refused("overloaded");
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many sessions").into_response();
+    }
+    let decision = match admission::admit(&*plane.store, &meeting_id, token).await {
+        Ok(decision) => decision,
+        Err(e) => {
+            tracing::warn!(error = %e, "signaling: the store did not answer a join");
+            plane.metrics.refused("store_unavailable");
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
+        }
+    };
+    let ws = ws
+        .protocols([SUBPROTOCOL])
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        // Small buffers: thousands of mostly idle sessions.
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let open = SessionCount::open(plane.clone());
+    ws.on_upgrade(move |socket| async move {
+        let _open = open;
+        match decision {
+            Ok(admitted) => session::serve(socket, plane, admitted).await,
+            Err(ending) => {
+                tracing::info!(meeting_id = %meeting_id.to_ascii_lowercase(), reason = ending.name, "join refused");
+                plane.metrics.refused(ending.name);
+                session::refuse(socket, ending).await
+            }
+        }
+    })
+}
+
+/// Counts a session from its upgrade to its end.
+struct SessionCount(Arc<Plane>);
+
+impl SessionCount {
+    fn open(plane: Arc<Plane>) -> Self {
+        plane.open_sessions.fetch_add(1, Ordering::Relaxed);
+        plane.metrics.session_opened();
+        SessionCount(plane)
+    }
+}
+
+impl Drop for SessionCount {
+    fn drop(&mut self) {
+        self.0.open_sessions.fetch_sub(1, Ordering::Relaxed);
+        self.0.metrics.session_closed();
+    }
+}
+
+/// The SDK posts batches of client events here (with `Authorization: Bearer <JoinToken>`) from
+/// the app's own origin, so the browser asks first (CORS preflight). They are accepted and
+/// dropped: what they say (join timings, device errors) has no use here yet, and a failing sink
+/// would only fill the app's console.
+async fn client_events(method: axum::http::Method) -> Response {
+    let mut response =
+        if method == axum::http::Method::OPTIONS || method == axum::http::Method::POST {
+            StatusCode::NO_CONTENT.into_response()
+        } else {
+            StatusCode::METHOD_NOT_ALLOWED.into_response()
+        };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("authorization, content-type"),
+    );
+    response
+}
