@@ -7,6 +7,7 @@
 //! and learns from it what ended ([`live`]).
 
 pub mod capabilities;
+pub mod cluster;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod domain;
@@ -20,6 +21,7 @@ pub mod service;
 pub mod store;
 pub mod transcription;
 
+pub use cluster::{NodeInfo, NodeRegistry};
 pub use domain::*;
 pub use error::ServiceError;
 pub use live::{ChangeBus, LiveChange};

@@ -18,6 +18,7 @@ mod error;
 mod lease;
 mod live;
 mod meetings;
+mod nodes;
 #[cfg(all(test, feature = "testing"))]
 mod plans;
 mod rate;

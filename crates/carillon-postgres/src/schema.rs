@@ -22,6 +22,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "lookup_indexes",
         include_str!("../migrations/0003_lookup_indexes.sql"),
     ),
+    ("nodes", include_str!("../migrations/0004_nodes.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -12,12 +12,14 @@
 //! through the room until the session ends ([`ending`]).
 
 pub mod admission;
+pub mod cluster;
 pub mod data;
 pub mod ending;
 pub mod frames;
 pub mod hub;
 pub mod ice;
 mod metrics;
+mod relay;
 pub mod room;
 pub mod sdp;
 mod session;
@@ -32,6 +34,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use carillon_core::{JoinLookup, LiveChange, Store};
 use tokio::sync::{broadcast, watch};
 
+use crate::cluster::{Cluster, Home};
 pub use crate::data::DataLimits;
 use crate::ending::Ending;
 use crate::hub::Hub;
@@ -68,6 +71,8 @@ pub struct Plane {
     ice: Arc<IceResponder>,
     config: SignalingConfig,
     metrics: SignalingMetrics,
+    /// The other nodes, when there are any (a shared store).
+    cluster: Option<Arc<Cluster>>,
     /// The DTLS fingerprint the answers carry. No DTLS is spoken yet, so it is random.
     fingerprint: String,
     next_session: AtomicU64,
@@ -76,10 +81,11 @@ pub struct Plane {
 
 impl Plane {
     /// Builds the plane around an ICE responder already bound, and starts applying the store's
-    /// changes until `stop` turns true.
+    /// changes (and, in a cluster, following the live nodes) until `stop` turns true.
     pub fn start(
         store: Arc<dyn Store>,
         ice: Arc<IceResponder>,
+        cluster: Option<Arc<Cluster>>,
         config: SignalingConfig,
         metrics: SignalingMetrics,
         stop: watch::Receiver<bool>,
@@ -91,13 +97,37 @@ impl Plane {
             ice: ice.clone(),
             config,
             metrics,
+            cluster: cluster.clone(),
             fingerprint: random_fingerprint(),
             next_session: AtomicU64::new(1),
             open_sessions: AtomicUsize::new(0),
         });
         tokio::spawn(ice.run(stop.clone()));
-        tokio::spawn(apply_changes(Arc::downgrade(&plane), changes, stop));
+        tokio::spawn(apply_changes(Arc::downgrade(&plane), changes, stop.clone()));
+        if let Some(cluster) = &cluster {
+            plane.metrics.cluster_nodes(cluster.live_nodes());
+            tokio::spawn(follow_cluster(Arc::downgrade(&plane), stop));
+        }
         plane
+    }
+
+    /// Where the meeting's sessions live.
+    fn home(&self, meeting_id: &str) -> Home {
+        match &self.cluster {
+            Some(cluster) => cluster.home(&meeting_id.to_ascii_lowercase()),
+            None => Home::Here,
+        }
+    }
+
+    /// Ends the sessions of meetings whose home is now another node: their clients reconnect
+    /// and are relayed there.
+    fn rehome(&self) {
+        for room in self.hub.rooms() {
+            if self.home(&room.meeting_id) != Home::Here {
+                room.end_all(Ending::GOING_AWAY);
+                self.hub.release(&room);
+            }
+        }
     }
 
     /// The routes of the plane, to merge into the server's router.
@@ -123,9 +153,12 @@ impl Plane {
         self.open_sessions.load(Ordering::Relaxed)
     }
 
-    /// Ends every session (their clients reconnect, to another node behind a load balancer)
-    /// and waits, at most `within`, for them to close.
+    /// Leaves the cluster, ends every session (their clients reconnect, to another node behind
+    /// a load balancer) and waits, at most `within`, for them to close.
     pub async fn shutdown(&self, within: Duration) {
+        if let Some(cluster) = &self.cluster {
+            cluster.leave().await;
+        }
         for room in self.hub.rooms() {
             room.end_all(Ending::GOING_AWAY);
         }
@@ -183,6 +216,28 @@ async fn apply_changes(
             }
             Ok(change) => plane.hub.apply(&change),
             Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Heartbeats and follows the live nodes until `stop` (or the plane is gone).
+async fn follow_cluster(plane: std::sync::Weak<Plane>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(cluster::HEARTBEAT);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        let Some(plane) = plane.upgrade() else {
+            return;
+        };
+        let Some(cluster) = plane.cluster.clone() else {
+            return;
+        };
+        if cluster.refresh().await {
+            plane.metrics.cluster_nodes(cluster.live_nodes());
+            plane.rehome();
         }
     }
 }

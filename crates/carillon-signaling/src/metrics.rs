@@ -2,12 +2,13 @@
 //!
 //! | family | labels | what |
 //! |---|---|---|
-//! | `carillon_signaling_sessions` | — | WebSocket sessions open now |
+//! | `carillon_signaling_sessions` | — | WebSocket sessions open now (those relayed to another node included) |
 //! | `carillon_signaling_joins_total` | — | sessions that joined a meeting |
 //! | `carillon_signaling_refusals_total` | `reason` | sessions refused at the door |
 //! | `carillon_signaling_departures_total` | `how` | joined sessions gone: `left`, `dropped`, or the server's ending |
 //! | `carillon_signaling_frames_received_total` | `type` | frames received, by frame type (`invalid` for undecodable ones) |
 //! | `carillon_signaling_data_messages_total` | `result` | data messages `relayed` or `bounced` |
+//! | `carillon_signaling_cluster_nodes` | — | live nodes this node sees (with a shared store) |
 //!
 //! Label values are static strings, never from the client.
 
@@ -45,6 +46,7 @@ pub struct SignalingMetrics {
     departures: Family<How, Counter>,
     frames: Family<Type, Counter>,
     data_messages: Family<Outcome, Counter>,
+    cluster_nodes: Gauge,
 }
 
 impl SignalingMetrics {
@@ -80,7 +82,17 @@ impl SignalingMetrics {
             "Data messages relayed or bounced to their sender",
             metrics.data_messages.clone(),
         );
+        registry.register(
+            "carillon_signaling_cluster_nodes",
+            "Live nodes of the cluster as this node sees them",
+            metrics.cluster_nodes.clone(),
+        );
         metrics
+    }
+
+    pub(crate) fn cluster_nodes(&self, nodes: usize) {
+        self.cluster_nodes
+            .set(i64::try_from(nodes).unwrap_or(i64::MAX));
     }
 
     pub(crate) fn session_opened(&self) {

@@ -12,6 +12,8 @@ use axum::routing::{any, get};
 use axum::Router;
 
 use crate::admission::{self, SUBPROTOCOL};
+use crate::cluster::Home;
+use crate::relay::{self, RELAYED_HEADER};
 use crate::session;
 use crate::Plane;
 
@@ -31,6 +33,7 @@ pub(crate) fn router(plane: Arc<Plane>) -> Router {
 async fn upgrade(
     State(plane): State<Arc<Plane>>,
     Path(meeting_id): Path<String>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -49,6 +52,14 @@ async fn upgrade(
     if plane.open_sessions.load(Ordering::Relaxed) >= plane.config.max_sessions {
         plane.metrics.refused("overloaded");
         return (StatusCode::SERVICE_UNAVAILABLE, "too many sessions").into_response();
+    }
+    if !headers.contains_key(RELAYED_HEADER) {
+        if let Home::Elsewhere(node_url) = plane.home(&meeting_id) {
+            let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+            let open = SessionCount::open(plane.clone());
+            let response = relay::relay(ws, &node_url, path, &headers, MAX_MESSAGE, open).await;
+            return response;
+        }
     }
     let decision = match admission::admit(&*plane.store, &meeting_id, token).await {
         Ok(decision) => decision,

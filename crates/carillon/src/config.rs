@@ -161,6 +161,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_MEDIA_ADVERTISE")]
     pub media_advertise: Option<IpAddr>,
 
+    /// With --store-url: the URL the other nodes reach this node's --listen address at, to relay
+    /// joins of meetings whose sessions live here. Default: http://<listen address>.
+    #[arg(long, env = "CARILLON_NODE_URL")]
+    pub node_url: Option<String>,
+
     /// Signaling sessions (WebSockets of joined clients) open at once; beyond it joins are
     /// answered 503 and the SDK retries.
     #[arg(long, env = "CARILLON_MAX_SESSIONS", default_value_t = 20_000)]

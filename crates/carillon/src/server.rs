@@ -10,8 +10,11 @@ use carillon_api::metered_store::MeteredStore;
 use carillon_api::metrics::Metrics;
 use carillon_api::quota::{QuotaConfig, Quotas};
 use carillon_api::{ApiState, Limits, Shared, DEFAULT_BODY_LIMIT, SIGNING_NAME};
-use carillon_core::{MeetingService, PublicEndpoint, ServiceConfig, SharedRateBuckets, Store};
+use carillon_core::{
+    MeetingService, NodeInfo, NodeRegistry, PublicEndpoint, ServiceConfig, SharedRateBuckets, Store,
+};
 use carillon_postgres::{PgConfig, PgStore};
+use carillon_signaling::cluster::Cluster;
 use carillon_signaling::ice::IceResponder;
 use carillon_signaling::{Plane, SignalingConfig, SignalingMetrics};
 use carillon_sigv4::Verifier;
@@ -69,6 +72,8 @@ fn quotas(args: &ServeArgs, shared: Option<Arc<dyn SharedRateBuckets>>) -> Resul
 struct OpenedStore {
     store: Arc<dyn Store>,
     rate_buckets: Option<Arc<dyn SharedRateBuckets>>,
+    /// The cluster's registry of live nodes, with a shared store.
+    nodes: Option<Arc<dyn NodeRegistry>>,
     description: String,
 }
 
@@ -91,7 +96,8 @@ async fn open_store(args: &ServeArgs) -> Result<OpenedStore, String> {
         );
         return Ok(OpenedStore {
             store: store.clone(),
-            rate_buckets: Some(store),
+            rate_buckets: Some(store.clone()),
+            nodes: Some(store),
             description,
         });
     }
@@ -109,6 +115,7 @@ async fn open_store(args: &ServeArgs) -> Result<OpenedStore, String> {
     Ok(OpenedStore {
         store: Arc::new(store),
         rate_buckets: None,
+        nodes: None,
         description,
     })
 }
@@ -194,11 +201,30 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
     };
 
+    let cluster = match opened.nodes {
+        Some(registry) => {
+            let me = NodeInfo {
+                node_id: uuid::Uuid::new_v4().to_string(),
+                url: args
+                    .node_url
+                    .clone()
+                    .unwrap_or_else(|| default_public_url(local)),
+            };
+            tracing::info!(node_id = %me.node_id, node_url = %me.url, "joining the cluster");
+            Some(
+                Cluster::join(me, registry)
+                    .await
+                    .map_err(|e| format!("cannot join the cluster: {e}"))?,
+            )
+        }
+        None => None,
+    };
     let shutdown = shutdown_signal()?;
     let (stop, stopped) = watch::channel(false);
     let plane = Plane::start(
         store_for_signaling,
         ice,
+        cluster,
         SignalingConfig {
             media_advertise: args
                 .media_advertise

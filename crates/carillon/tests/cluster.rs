@@ -4,6 +4,13 @@
 
 mod common;
 
+// Shared with the signaling tests, which use all of it.
+#[allow(dead_code)]
+#[path = "signaling/client.rs"]
+mod client;
+#[path = "cluster/signaling.rs"]
+mod signaling;
+
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
@@ -446,6 +453,26 @@ async fn nginx_in_front_of_three_nodes_survives_a_node() {
         .collect();
     assert_eq!(listed, created);
     assert_eq!(listed.len(), 60);
+
+    // Two attendees join through nginx (WebSockets pass, whichever node each lands on, the
+    // killed one skipped) and meet.
+    signaling::settled_without(&cluster, 1).await;
+    let nginx_addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let meeting = create_meeting(&client).await;
+    let id = meeting.meeting_id().unwrap();
+    let alice = signaling::attendee(&cluster.nodes[0], id, "alice").await;
+    let bob = signaling::attendee(&cluster.nodes[2], id, "bob").await;
+    let mut a = signaling::join_retrying(nginx_addr, &meeting, &alice).await;
+    a.presence().await;
+    let mut b = signaling::join_retrying(nginx_addr, &meeting, &bob).await;
+    assert_eq!(
+        signaling::ids(&b.presence().await),
+        signaling::sorted([&alice, &bob])
+    );
+    assert_eq!(
+        a.presence().await[0].attendee_id.as_deref(),
+        bob.attendee_id()
+    );
 }
 
 /// How many CreateAttendee requests a node answered 200, from its `/metrics`.

@@ -14,8 +14,8 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -66,9 +66,8 @@ impl Client {
         meeting_id: &str,
         token: &str,
     ) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
-        let request = upgrade_request(server, meeting_id, token)?;
-        let (ws, response) = tokio_tungstenite::connect_async(request).await?;
-        Ok(Client::opened(ws, &response))
+        let stream = TcpStream::connect(server).await?;
+        Client::try_open_on(stream, None, server, meeting_id, token).await
     }
 
     /// [`Client::try_open`] over a TCP connection the caller made (to set socket options of its
