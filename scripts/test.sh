@@ -11,19 +11,41 @@
 # a reachable server they are skipped with a loud message, except with CI=true, where that fails.
 #
 # The load balancer test puts nginx, with the deployment guide's configuration, in front of three
-# nodes; nginx is installed from Debian's packages when it is missing.
+# nodes. The browser suite runs the unmodified Amazon Chime SDK for JavaScript (npm, pinned in
+# tests/browser/package-lock.json) in Debian's headless Chromium driven by playwright-core,
+# including the example page (examples/browser); the SDK's own codec also checks the signaling
+# frames from a Rust test. nginx, Chromium and Node.js are installed from Debian's packages when
+# they are missing, and the npm packages before the Rust tests need them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# apt_install PACKAGE...: installs Debian packages, refreshing the package lists if needed.
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "$@" \
+    || { $sudo apt-get update -q \
+      && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "$@"; }
+}
+
 if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   echo "== installing nginx (Debian package nginx-light)"
-  sudo=""
-  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -q --no-install-recommends nginx-light \
-    || { $sudo apt-get update -q && $sudo apt-get install -y -q --no-install-recommends nginx-light; } \
-    || echo "*** could not install nginx: the load balancer test will say so ***"
+  apt_install nginx-light || echo "*** could not install nginx: the load balancer test will say so ***"
 fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "== installing Node.js (Debian packages nodejs, npm)"
+  apt_install nodejs npm
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Chromium (Debian package chromium)"
+  apt_install chromium
+fi
+
+echo "== npm packages of the browser suite and the example page"
+npm --prefix tests/browser ci --no-audit --no-fund
+npm --prefix tests/browser run build
+npm --prefix examples/browser ci --no-audit --no-fund
+npm --prefix examples/browser run build
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
@@ -53,3 +75,6 @@ python_suite .venv-test tests/python
 
 echo "== python suite: legacy API (botocore 1.35.99)"
 python_suite .venv-legacy tests/python-legacy
+
+echo "== browser suite (Amazon Chime SDK for JavaScript in headless Chromium)"
+(cd tests/browser && node --test test/*.test.mjs)

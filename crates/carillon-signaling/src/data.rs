@@ -101,12 +101,17 @@ pub struct IngestClock {
     last_ns: i64,
 }
 
+/// The least step from one stamp to the next. The SDK reads the time as a JavaScript number
+/// (protobufjs without long.js), which holds today's times in nanoseconds to 256 ns: two
+/// stamps closer than that would read as the same time. A microsecond leaves room.
+const MIN_STEP_NS: i64 = 1_000;
+
 impl IngestClock {
     pub fn stamp(&mut self) -> i64 {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-        self.last_ns = now.max(self.last_ns.saturating_add(1));
+        self.last_ns = now.max(self.last_ns.saturating_add(MIN_STEP_NS));
         self.last_ns
     }
 }
@@ -204,7 +209,7 @@ mod tests {
         let mut last = 0;
         for _ in 0..10_000 {
             let now = clock.stamp();
-            assert!(now > last);
+            assert!(now >= last + MIN_STEP_NS);
             last = now;
         }
     }

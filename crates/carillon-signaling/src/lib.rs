@@ -27,7 +27,7 @@ mod ws;
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -77,6 +77,8 @@ pub struct Plane {
     fingerprint: String,
     next_session: AtomicU64,
     open_sessions: AtomicUsize,
+    /// Shutting down: new sessions are turned away (503), so the SDK joins another node.
+    draining: AtomicBool,
 }
 
 impl Plane {
@@ -101,6 +103,7 @@ impl Plane {
             fingerprint: random_fingerprint(),
             next_session: AtomicU64::new(1),
             open_sessions: AtomicUsize::new(0),
+            draining: AtomicBool::new(false),
         });
         tokio::spawn(ice.run(stop.clone()));
         tokio::spawn(apply_changes(Arc::downgrade(&plane), changes, stop.clone()));
@@ -156,6 +159,7 @@ impl Plane {
     /// Leaves the cluster, ends every session (their clients reconnect, to another node behind
     /// a load balancer) and waits, at most `within`, for them to close.
     pub async fn shutdown(&self, within: Duration) {
+        self.draining.store(true, Ordering::Relaxed);
         if let Some(cluster) = &self.cluster {
             cluster.leave().await;
         }

@@ -20,6 +20,10 @@ pub const RELAYED_HEADER: &str = "x-carillon-relayed";
 /// How long the home node gets to accept the relayed upgrade.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// How long a frame may wait for a client that does not read before the relay gives up on it
+/// (the home node drops such a session on its side too).
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Connects to the home node at `node_url` first, so that a home that cannot be reached is
 /// answered 503 at the upgrade (the SDK retries the join), then relays. `guard` is held as long
 /// as the relayed session lasts.
@@ -105,7 +109,8 @@ async fn pipe(mut client: WebSocket, upstream: Upstream) {
             },
             received = from_home.next() => match received {
                 Some(Ok(Message::Binary(bytes))) => {
-                    if client.send(ws::Message::Binary(bytes)).await.is_err() {
+                    let sent = tokio::time::timeout(SEND_TIMEOUT, client.send(ws::Message::Binary(bytes)));
+                    if !matches!(sent.await, Ok(Ok(()))) {
                         break;
                     }
                 }
@@ -114,7 +119,7 @@ async fn pipe(mut client: WebSocket, upstream: Upstream) {
                         code: f.code.into(),
                         reason: f.reason.as_str().into(),
                     });
-                    let _ = client.send(ws::Message::Close(frame)).await;
+                    let _ = tokio::time::timeout(SEND_TIMEOUT, client.send(ws::Message::Close(frame))).await;
                     break;
                 }
                 Some(Ok(_)) => {}
@@ -127,10 +132,9 @@ async fn pipe(mut client: WebSocket, upstream: Upstream) {
 
 async fn going_away(client: &mut WebSocket) {
     let ending = Ending::GOING_AWAY;
-    let _ = client
-        .send(ws::Message::Close(Some(CloseFrame {
-            code: ending.close_code,
-            reason: ending.reason.into(),
-        })))
-        .await;
+    let close = client.send(ws::Message::Close(Some(CloseFrame {
+        code: ending.close_code,
+        reason: ending.reason.into(),
+    })));
+    let _ = tokio::time::timeout(SEND_TIMEOUT, close).await;
 }

@@ -30,6 +30,11 @@ const REFUSAL_WAIT: Duration = Duration::from_secs(10);
 /// How long a client that sent LEAVE gets to close the socket itself.
 const LEAVE_GRACE: Duration = Duration::from_secs(5);
 
+/// How long the server's last frames (AUDIO_STATUS, close) may take to leave. A client that does
+/// not read would otherwise keep its session, and the slot it takes, for as long as it keeps the
+/// connection open.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
 /// Where the session is in the protocol.
 enum Stage {
     AwaitingJoin,
@@ -90,8 +95,17 @@ pub(crate) async fn serve(mut socket: WebSocket, plane: Arc<Plane>, admitted: Ad
                 break ending.name;
             }
             Some(frame) = queued.recv() => {
-                if socket.send(Message::Binary(frame)).await.is_err() {
-                    break "dropped";
+                // The send waits while the client does not read. It must not wait past the
+                // session's end (the room ends a member whose queue is full), nor longer than
+                // the client may stay silent: the ending is then acted on at the top.
+                tokio::select! {
+                    sent = socket.send(Message::Binary(frame)) => {
+                        if sent.is_err() {
+                            break "dropped";
+                        }
+                    }
+                    _ = end.ended() => {}
+                    () = tokio::time::sleep(idle_timeout) => session.end.end(Ending::SLOW),
                 }
             }
             received = socket.recv() => {
@@ -148,7 +162,7 @@ impl Session {
         metrics.frame(kind.name());
         match (&self.stage, kind) {
             (Stage::AwaitingJoin, FrameType::Join) => self.join(&frame),
-            (Stage::AwaitingJoin, _) => Next::End(Ending::PROTOCOL),
+            // The SDK pings as soon as the socket opens, before its JOIN.
             (_, FrameType::PingPong) => {
                 if let Some(ping) = frame.ping_pong {
                     if ping.r#type == Some(PingPongType::Ping as i32) {
@@ -162,6 +176,7 @@ impl Session {
                 }
                 Next::Continue
             }
+            (Stage::AwaitingJoin, _) => Next::End(Ending::PROTOCOL),
             (Stage::Left, _) => Next::Continue,
             (Stage::Joined(room), kind) => {
                 let room = room.clone();
@@ -347,12 +362,11 @@ impl Session {
     /// Takes the session out of its room; `how` names how it ended.
     fn finish(self, how: &'static str) {
         if let Stage::Joined(room) = &self.stage {
-            let departure = if how == "dropped" {
-                Departure::Dropped
-            } else {
-                Departure::Left
-            };
-            room.leave(self.id, departure);
+            // Still joined, it never sent LEAVE: whether its connection was lost or the server
+            // ended it (silent, not reading, flooding, off the protocol), the others see it
+            // dropped. Sessions ended by the control plane or replaced are out of the room
+            // already.
+            room.leave(self.id, Departure::Dropped);
             self.plane.hub.release(room);
             tracing::info!(
                 meeting_id = %self.admitted.meeting_id,
@@ -374,19 +388,23 @@ fn error_frame(kind: FrameType, status: u32, description: &str) -> Bytes {
     frames::encode(&frame)
 }
 
-/// Sends the ending's AUDIO_STATUS (if any) and closes with its code.
+/// Sends the ending's AUDIO_STATUS (if any) and closes with its code, for at most
+/// [`CLOSE_WAIT`].
 async fn close(socket: &mut WebSocket, ending: Ending) {
-    if let Some(status) = ending.audio_status {
-        let mut frame = SdkSignalFrame::new(FrameType::AudioStatus, now_ms());
-        frame.audio_status = Some(frames::SdkAudioStatusFrame {
-            audio_status: Some(status),
-        });
-        let _ = socket.send(Message::Binary(frames::encode(&frame))).await;
-    }
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code: ending.close_code,
-            reason: ending.reason.into(),
-        })))
-        .await;
+    let last_frames = async {
+        if let Some(status) = ending.audio_status {
+            let mut frame = SdkSignalFrame::new(FrameType::AudioStatus, now_ms());
+            frame.audio_status = Some(frames::SdkAudioStatusFrame {
+                audio_status: Some(status),
+            });
+            let _ = socket.send(Message::Binary(frames::encode(&frame))).await;
+        }
+        let _ = socket
+            .send(Message::Close(Some(CloseFrame {
+                code: ending.close_code,
+                reason: ending.reason.into(),
+            })))
+            .await;
+    };
+    let _ = tokio::time::timeout(CLOSE_WAIT, last_frames).await;
 }

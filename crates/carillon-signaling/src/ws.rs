@@ -49,6 +49,10 @@ async fn upgrade(
         )
             .into_response();
     };
+    if plane.draining.load(Ordering::Relaxed) {
+        plane.metrics.refused("draining");
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
     if plane.open_sessions.load(Ordering::Relaxed) >= plane.config.max_sessions {
         plane.metrics.refused("overloaded");
         return (StatusCode::SERVICE_UNAVAILABLE, "too many sessions").into_response();
@@ -113,12 +117,20 @@ impl Drop for SessionCount {
 /// dropped: what they say (join timings, device errors) has no use here yet, and a failing sink
 /// would only fill the app's console.
 async fn client_events(method: axum::http::Method) -> Response {
-    let mut response =
-        if method == axum::http::Method::OPTIONS || method == axum::http::Method::POST {
-            StatusCode::NO_CONTENT.into_response()
-        } else {
-            StatusCode::METHOD_NOT_ALLOWED.into_response()
-        };
+    // The SDK reads the answer to a batch as JSON: an empty object.
+    let mut response = match method {
+        axum::http::Method::POST => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            "{}",
+        )
+            .into_response(),
+        axum::http::Method::OPTIONS => StatusCode::NO_CONTENT.into_response(),
+        _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+    };
     let headers = response.headers_mut();
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,

@@ -147,20 +147,25 @@ impl Client {
 
     /// SUBSCRIBE with [`OFFER`]; returns the SDP answer.
     pub async fn subscribe(&mut self) -> String {
+        self.send_subscribe(OFFER).await;
+        let ack = self.expect(FrameType::SubscribeAck).await;
+        ack.suback.unwrap().sdp_answer.expect("an SDP answer")
+    }
+
+    /// SUBSCRIBE with this offer, without waiting for the answer.
+    pub async fn send_subscribe(&mut self, offer: &str) {
         let mut sub = frame(FrameType::Subscribe);
         sub.sub = Some(SdkSubscribeFrame {
             duplex: Some(3),
             send_streams: vec![],
             receive_stream_ids: vec![0],
-            sdp_offer: Some(OFFER.to_owned()),
+            sdp_offer: Some(offer.to_owned()),
             audio_host: Some("host:3478".into()),
             audio_checkin: None,
             audio_muted: Some(false),
             compressed_sdp_offer: None,
         });
         self.send_frame(&sub).await;
-        let ack = self.expect(FrameType::SubscribeAck).await;
-        ack.suback.unwrap().sdp_answer.expect("an SDP answer")
     }
 
     pub async fn mute(&mut self, muted: bool) {

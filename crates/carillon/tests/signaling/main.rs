@@ -7,4 +7,5 @@ mod common;
 
 mod client;
 mod ice;
+mod overload;
 mod protocol;

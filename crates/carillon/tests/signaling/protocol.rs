@@ -311,9 +311,19 @@ async fn bad_input_closes_with_a_clear_code() {
     let alice = attendee(&server, id, "alice-user").await;
     let token = alice.join_token().unwrap();
 
-    // A frame before JOIN.
+    // The SDK pings as soon as the socket opens, before JOIN: answered. Any other frame before
+    // JOIN is not the protocol.
     let mut c = Client::open(server.addr, id, token).await;
     c.ping(1).await;
+    assert_eq!(
+        c.expect(FrameType::PingPong)
+            .await
+            .ping_pong
+            .unwrap()
+            .ping_id,
+        Some(1)
+    );
+    c.mute(true).await;
     assert_eq!(c.closed().await.code, Some(4400));
     // Not a frame at all.
     let mut c = Client::open(server.addr, id, token).await;
@@ -377,4 +387,28 @@ async fn meetings_of_the_legacy_api_are_joined_the_same_way() {
     }
     let roster = clients[1].presence().await;
     assert_eq!(roster.len(), 2);
+}
+
+#[tokio::test]
+async fn client_events_are_accepted_from_any_origin() {
+    let server = shared_server();
+    let preflight = send_http(
+        server.addr,
+        &RawRequest::new("OPTIONS", "/v1/client-events"),
+    )
+    .await;
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    let allowed = preflight
+        .header("access-control-allow-headers")
+        .unwrap_or_default();
+    assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+    let batch = send_http(
+        server.addr,
+        &RawRequest::new("POST", "/v1/client-events").json_body(r#"{"events":[]}"#),
+    )
+    .await;
+    assert_eq!(batch.status, 200);
+    // The SDK parses the answer as JSON.
+    assert_eq!(batch.json(), serde_json::json!({}));
 }
