@@ -51,10 +51,17 @@ impl Direction {
     }
 }
 
+/// Media sections an offer may have. The SDK offers one for audio and one per video
+/// transceiver (its own camera, content, and up to 25 remote videos by default); every section
+/// costs a few hundred bytes of answer, so a larger offer is refused rather than answered.
+pub const MAX_SECTIONS: usize = 128;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OfferError {
     #[error("the offer has no media section")]
     NoMedia,
+    #[error("the offer has more than {MAX_SECTIONS} media sections")]
+    TooManySections,
     #[error("the offer has no audio section")]
     NoAudio,
     #[error("the offer's audio section does not offer opus/48000/2")]
@@ -78,6 +85,9 @@ fn sections(offer: &str) -> Result<Vec<Section<'_>>, OfferError> {
     let mut sections = Vec::new();
     for line in offer.lines().map(str::trim_end) {
         if let Some(media) = line.strip_prefix("m=") {
+            if sections.len() == MAX_SECTIONS {
+                return Err(OfferError::TooManySections);
+            }
             let mut fields = media.split(' ');
             let (Some(kind), Some(_port), Some(_proto)) =
                 (fields.next(), fields.next(), fields.next())
@@ -316,5 +326,10 @@ mod tests {
             answer("m=audio\r\n", &params()),
             Err(OfferError::BadMediaLine(_))
         ));
+        let huge = format!(
+            "{OFFER}{}",
+            "m=video 9 X 96\r\na=mid:v\r\n".repeat(MAX_SECTIONS)
+        );
+        assert_eq!(answer(&huge, &params()), Err(OfferError::TooManySections));
     }
 }
