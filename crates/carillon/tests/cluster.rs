@@ -460,8 +460,8 @@ async fn nginx_in_front_of_three_nodes_survives_a_node() {
     let nginx_addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let meeting = create_meeting(&client).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = signaling::attendee(&cluster.nodes[0], id, "alice").await;
-    let bob = signaling::attendee(&cluster.nodes[2], id, "bob").await;
+    let alice = create_attendee(&cluster.nodes[0].client(), id, "alice").await;
+    let bob = create_attendee(&cluster.nodes[2].client(), id, "bob").await;
     let mut a = signaling::join_retrying(nginx_addr, &meeting, &alice).await;
     a.presence().await;
     let mut b = signaling::join_retrying(nginx_addr, &meeting, &bob).await;

@@ -41,13 +41,7 @@ impl IceResponder {
         metrics: &mut prometheus_client::registry::Registry,
     ) -> io::Result<Arc<Self>> {
         let socket = UdpSocket::bind(listen).await?;
-        let local_addr = socket.local_addr()?;
-        Ok(Arc::new(Self {
-            socket,
-            local_addr,
-            sessions: Arc::default(),
-            metrics: IceMetrics::register(metrics),
-        }))
+        Self::from_tokio(socket, metrics)
     }
 
     /// As [`IceResponder::bind`], with a socket bound already (so that the counters can be
@@ -57,7 +51,13 @@ impl IceResponder {
         metrics: &mut prometheus_client::registry::Registry,
     ) -> io::Result<Arc<Self>> {
         socket.set_nonblocking(true)?;
-        let socket = UdpSocket::from_std(socket)?;
+        Self::from_tokio(UdpSocket::from_std(socket)?, metrics)
+    }
+
+    fn from_tokio(
+        socket: UdpSocket,
+        metrics: &mut prometheus_client::registry::Registry,
+    ) -> io::Result<Arc<Self>> {
         let local_addr = socket.local_addr()?;
         Ok(Arc::new(Self {
             socket,

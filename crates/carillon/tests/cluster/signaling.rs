@@ -11,19 +11,6 @@ use super::Cluster;
 use crate::client::{data, Client};
 use crate::common::*;
 
-pub(super) async fn attendee(server: &Server, meeting_id: &str, user: &str) -> Attendee {
-    server
-        .client()
-        .create_attendee()
-        .meeting_id(meeting_id)
-        .external_user_id(user)
-        .send()
-        .await
-        .expect("CreateAttendee")
-        .attendee
-        .unwrap()
-}
-
 /// Joins and subscribes through `node` (a node, or a load balancer), retrying while the meeting's
 /// home is unreachable (503 at the upgrade, as the SDK retries), within 20 s.
 pub(super) async fn join_retrying(
@@ -142,8 +129,8 @@ async fn attendees_entering_through_different_nodes_meet() {
     let [n0, n1, n2] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
     let meeting = create_meeting(&n0.client()).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(n0, id, "alice").await;
-    let bob = attendee(n1, id, "bob").await;
+    let alice = create_attendee(&n0.client(), id, "alice").await;
+    let bob = create_attendee(&n1.client(), id, "bob").await;
 
     let mut a = join_retrying(n0.addr, &meeting, &alice).await;
     assert_eq!(
@@ -185,8 +172,8 @@ async fn a_dead_home_nodes_clients_come_back_on_the_new_home() {
     settled(&cluster).await;
     let meeting = create_meeting(&cluster.nodes[0].client()).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&cluster.nodes[0], id, "alice").await;
-    let bob = attendee(&cluster.nodes[0], id, "bob").await;
+    let alice = create_attendee(&cluster.nodes[0].client(), id, "alice").await;
+    let bob = create_attendee(&cluster.nodes[0].client(), id, "bob").await;
     let mut a = join_retrying(cluster.nodes[0].addr, &meeting, &alice).await;
     a.presence().await;
     let mut b = join_retrying(cluster.nodes[1].addr, &meeting, &bob).await;

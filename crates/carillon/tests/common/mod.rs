@@ -923,6 +923,24 @@ pub async fn create_attendee(
         .expect("CreateAttendee returns an Attendee")
 }
 
+/// A new meeting of `server` with an attendee for each of these ExternalUserIds, in order.
+pub async fn meeting_with<const N: usize>(
+    server: &Server,
+    users: [&str; N],
+) -> (Meeting, [Attendee; N]) {
+    let client = server.client();
+    let meeting = create_meeting(&client).await;
+    let id = meeting.meeting_id().expect("a MeetingId").to_owned();
+    let mut attendees = Vec::with_capacity(N);
+    for user in users {
+        attendees.push(create_attendee(&client, &id, user).await);
+    }
+    let attendees = attendees
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("one attendee per user"));
+    (meeting, attendees)
+}
+
 /// Every attendee of a meeting, following NextToken.
 pub async fn list_all_attendees(client: &Client, meeting_id: &str) -> Vec<Attendee> {
     let mut all = Vec::new();

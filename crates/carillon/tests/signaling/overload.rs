@@ -14,10 +14,6 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use crate::client::*;
 use crate::common::*;
 
-async fn attendee(server: &Server, meeting_id: &str, user: &str) -> Attendee {
-    create_attendee(&server.client(), meeting_id, user).await
-}
-
 /// Opens a session with `token` and joins (JOIN → JOIN_ACK + INDEX) as `attendee_id`, which is
 /// what the session is known as (`<AttendeeId>#content` for a content share).
 async fn join_as(server: SocketAddr, meeting_id: &str, token: &str, attendee_id: &str) -> Client {
@@ -182,11 +178,7 @@ async fn join_and_stop_reading(
 #[tokio::test]
 async fn a_client_that_does_not_read_is_dropped_without_slowing_the_others() {
     let server = shared_server();
-    let meeting = create_meeting(&server.client()).await;
-    let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice").await;
-    let bob = attendee(&server, id, "bob").await;
-    let carol = attendee(&server, id, "carol").await;
+    let (meeting, [alice, bob, carol]) = meeting_with(&server, ["alice", "bob", "carol"]).await;
     let mut sender = Client::join_audio(server.addr, &meeting, &alice).await;
     sender.presence().await;
     let mut observer = Client::join_audio(server.addr, &meeting, &bob).await;
@@ -286,10 +278,7 @@ async fn a_client_that_does_not_read_in_a_quiet_meeting_is_ended_all_the_same() 
             .arg("--session-idle-timeout-secs")
             .arg("1"),
     );
-    let meeting = create_meeting(&server.client()).await;
-    let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice").await;
-    let bob = attendee(&server, id, "bob").await;
+    let (meeting, [alice, bob]) = meeting_with(&server, ["alice", "bob"]).await;
     let mut observer = Client::join_audio(server.addr, &meeting, &bob).await;
     observer.presence().await;
     let (_stalled, stalled_stream) = join_and_stop_reading(&server, &meeting, &alice).await;
@@ -334,10 +323,8 @@ fn messages(count: usize) -> Vec<carillon_signaling::frames::SdkDataMessagePaylo
 #[tokio::test]
 async fn an_attendee_over_its_hard_limit_is_hung_up() {
     let server = shared_server();
-    let meeting = create_meeting(&server.client()).await;
+    let (meeting, [alice, bob]) = meeting_with(&server, ["alice", "bob"]).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice").await;
-    let bob = attendee(&server, id, "bob").await;
     let mut flooder = Client::join_audio(server.addr, &meeting, &alice).await;
     flooder.presence().await;
     let mut other = Client::join_audio(server.addr, &meeting, &bob).await;
@@ -377,7 +364,7 @@ async fn an_attendee_over_its_hard_limit_is_hung_up() {
 
     // Its limit is its own: the other still sends, once the meeting's soft limit has refilled
     // a little (100 a second).
-    let carol = attendee(&server, id, "carol").await;
+    let carol = create_attendee(&server.client(), id, "carol").await;
     let mut third = Client::join(server.addr, &meeting, &carol).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     other
@@ -396,7 +383,7 @@ async fn a_meeting_over_its_hard_limit_hangs_up_whoever_goes_over() {
     let id = meeting.meeting_id().unwrap();
     let mut senders = Vec::new();
     for i in 0..6 {
-        let who = attendee(&server, id, &format!("sender-{i}")).await;
+        let who = create_attendee(&server.client(), id, &format!("sender-{i}")).await;
         senders.push(Client::join(server.addr, &meeting, &who).await);
     }
     // Five attendees each within their own burst of 2,000 take 9,995 of the meeting's 10,000;
@@ -427,10 +414,8 @@ async fn a_silent_client_is_closed_and_a_pinging_one_stays() {
             .arg("--session-idle-timeout-secs")
             .arg("1"),
     );
-    let meeting = create_meeting(&server.client()).await;
+    let (meeting, [alice, bob]) = meeting_with(&server, ["alice", "bob"]).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice").await;
-    let bob = attendee(&server, id, "bob").await;
 
     let mut pinger = Client::join_audio(server.addr, &meeting, &bob).await;
     pinger.presence().await;
@@ -576,7 +561,8 @@ async fn thousands_of_idle_sessions_leave_the_server_responsive() {
     // Still answers the API and a new join promptly.
     let asked = Instant::now();
     let meeting = create_meeting(&client).await;
-    let newcomer = attendee(&server, meeting.meeting_id().unwrap(), "newcomer").await;
+    let newcomer =
+        create_attendee(&server.client(), meeting.meeting_id().unwrap(), "newcomer").await;
     let mut fresh = Client::join_audio(server.addr, &meeting, &newcomer).await;
     assert_eq!(fresh.presence().await.len(), 1);
     let answered = asked.elapsed();
@@ -606,10 +592,10 @@ async fn sessions_over_the_cap_are_refused_at_the_upgrade() {
     let id = meeting.meeting_id().unwrap();
     let mut clients = Vec::new();
     for user in ["user-a", "user-b", "user-c"] {
-        let who = attendee(&server, id, user).await;
+        let who = create_attendee(&server.client(), id, user).await;
         clients.push(Client::join(server.addr, &meeting, &who).await);
     }
-    let dave = attendee(&server, id, "user-d").await;
+    let dave = create_attendee(&server.client(), id, "user-d").await;
     let token = dave.join_token().unwrap();
     match Client::try_open(server.addr, id, token).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
@@ -644,9 +630,9 @@ async fn content_shares_join_as_their_own_attendee_up_to_two() {
     let client = server.client();
     let meeting = create_meeting(&client).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice-user").await;
-    let bob = attendee(&server, id, "bob-user").await;
-    let carol = attendee(&server, id, "carol-user").await;
+    let alice = create_attendee(&server.client(), id, "alice-user").await;
+    let bob = create_attendee(&server.client(), id, "bob-user").await;
+    let carol = create_attendee(&server.client(), id, "carol-user").await;
     let dave = client
         .create_attendee()
         .meeting_id(id)
@@ -845,7 +831,7 @@ async fn logs_name_attendees_but_never_their_tokens() {
     let meeting = create_meeting(&server.client()).await;
     let other = create_meeting(&server.client()).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice-user").await;
+    let alice = create_attendee(&server.client(), id, "alice-user").await;
     let alice_id = alice.attendee_id().unwrap();
     let token = alice.join_token().unwrap();
 
@@ -921,10 +907,8 @@ async fn logs_name_attendees_but_never_their_tokens() {
 #[tokio::test]
 async fn metrics_count_sessions_frames_and_joins() {
     let server = Server::start(Options::in_memory());
-    let meeting = create_meeting(&server.client()).await;
+    let (meeting, [alice, bob]) = meeting_with(&server, ["alice", "bob"]).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice").await;
-    let bob = attendee(&server, id, "bob").await;
     let mut a = Client::join_audio(server.addr, &meeting, &alice).await;
     a.presence().await;
     let mut b = Client::join(server.addr, &meeting, &bob).await;

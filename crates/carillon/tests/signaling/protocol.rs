@@ -1,31 +1,14 @@
 use std::time::Duration;
 
-use aws_sdk_chimesdkmeetings::types::Attendee;
 use carillon_signaling::frames::FrameType;
 
 use crate::client::*;
 use crate::common::*;
 
-async fn attendee(server: &Server, meeting_id: &str, user: &str) -> Attendee {
-    server
-        .client()
-        .create_attendee()
-        .meeting_id(meeting_id)
-        .external_user_id(user)
-        .send()
-        .await
-        .expect("CreateAttendee")
-        .attendee
-        .unwrap()
-}
-
 #[tokio::test]
 async fn presence_is_sent_by_the_sdks_rules() {
     let server = shared_server();
-    let meeting = create_meeting(&server.client()).await;
-    let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice-user").await;
-    let bob = attendee(&server, id, "bob-user").await;
+    let (meeting, [alice, bob]) = meeting_with(&server, ["alice-user", "bob-user"]).await;
 
     let mut a = Client::join_audio(server.addr, &meeting, &alice).await;
     // The joiner's roster includes itself.
@@ -89,10 +72,8 @@ async fn presence_is_sent_by_the_sdks_rules() {
 #[tokio::test]
 async fn data_messages_are_relayed_to_the_others_only() {
     let server = shared_server();
-    let meeting = create_meeting(&server.client()).await;
+    let (meeting, [alice, bob]) = meeting_with(&server, ["alice-user", "bob-user"]).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice-user").await;
-    let bob = attendee(&server, id, "bob-user").await;
     let mut a = Client::join(server.addr, &meeting, &alice).await;
     let mut b = Client::join(server.addr, &meeting, &bob).await;
 
@@ -137,7 +118,7 @@ async fn data_messages_are_relayed_to_the_others_only() {
     b.expect_silence(Duration::from_millis(300)).await;
 
     // A late joiner gets the messages that have a lifetime.
-    let carol = attendee(&server, id, "carol-user").await;
+    let carol = create_attendee(&server.client(), id, "carol-user").await;
     let mut c = Client::join(server.addr, &meeting, &carol).await;
     let replayed = c
         .expect(FrameType::DataMessage)
@@ -152,10 +133,7 @@ async fn data_messages_are_relayed_to_the_others_only() {
 #[tokio::test]
 async fn data_messages_over_the_soft_limit_are_throttled() {
     let server = shared_server();
-    let meeting = create_meeting(&server.client()).await;
-    let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice-user").await;
-    let bob = attendee(&server, id, "bob-user").await;
+    let (meeting, [alice, bob]) = meeting_with(&server, ["alice-user", "bob-user"]).await;
     let mut a = Client::join(server.addr, &meeting, &alice).await;
     let mut b = Client::join(server.addr, &meeting, &bob).await;
     // 300 at once: the burst of 200 passes, the rest comes back throttled.
@@ -182,8 +160,8 @@ async fn the_control_plane_ends_sessions() {
     let client = server.client();
     let meeting = create_meeting(&client).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice-user").await;
-    let bob = attendee(&server, id, "bob-user").await;
+    let alice = create_attendee(&server.client(), id, "alice-user").await;
+    let bob = create_attendee(&server.client(), id, "bob-user").await;
     let mut a = Client::join_audio(server.addr, &meeting, &alice).await;
     a.presence().await;
     let mut b = Client::join_audio(server.addr, &meeting, &bob).await;
@@ -239,10 +217,7 @@ async fn the_control_plane_ends_sessions() {
 #[tokio::test]
 async fn a_second_connection_replaces_the_first() {
     let server = shared_server();
-    let meeting = create_meeting(&server.client()).await;
-    let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice-user").await;
-    let bob = attendee(&server, id, "bob-user").await;
+    let (meeting, [alice, bob]) = meeting_with(&server, ["alice-user", "bob-user"]).await;
     let mut b = Client::join_audio(server.addr, &meeting, &bob).await;
     b.presence().await;
     let mut first = Client::join_audio(server.addr, &meeting, &alice).await;
@@ -275,7 +250,7 @@ async fn forged_and_misplaced_tokens_are_refused() {
     let meeting = create_meeting(&server.client()).await;
     let other = create_meeting(&server.client()).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice-user").await;
+    let alice = create_attendee(&server.client(), id, "alice-user").await;
     let token = alice.join_token().unwrap();
     // The right attendee with a wrong secret; a token that is not one; another meeting's path.
     let forged = carillon_core_token(alice.attendee_id().unwrap());
@@ -306,9 +281,8 @@ fn carillon_core_token(attendee_id: &str) -> String {
 #[tokio::test]
 async fn bad_input_closes_with_a_clear_code() {
     let server = shared_server();
-    let meeting = create_meeting(&server.client()).await;
+    let (meeting, [alice]) = meeting_with(&server, ["alice-user"]).await;
     let id = meeting.meeting_id().unwrap();
-    let alice = attendee(&server, id, "alice-user").await;
     let token = alice.join_token().unwrap();
 
     // The SDK pings as soon as the socket opens, before JOIN: answered. Any other frame before
