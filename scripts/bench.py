@@ -11,15 +11,20 @@ Builds the release binaries, then measures with carillon-bench (see crates/caril
    read and write workload against it, next to the same on an empty store;
 5. the in-memory store's memory per stored attendee;
 6. CreateAttendee, BatchCreateAttendee and GetAttendee on PostgreSQL with one node and with three
-   nodes on one database (skipped, with a message, when no PostgreSQL is reachable).
+   nodes on one database (skipped, with a message, when no PostgreSQL is reachable);
+7. the signaling plane (carillon-bench signaling): 10,000 joined sessions held open (the server's
+   memory per session), one meeting of 250 (presence and data-message fan-out), and joins at
+   200 per second (open loop); each SIGNALING_RUNS times on a fresh server.
 
 Results go to standard output as Markdown tables, and to target/bench/ as JSON. Environment:
 DURATION (default 10s), WARMUP (2s), CONNECTIONS (64), SECTIONS (e.g. "1,3"; default all),
-CARILLON_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+CARILLON_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+SIGNALING_RUNS (2), SIGNALING_SESSIONS (10000).
 """
 
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -36,7 +41,9 @@ BENCH = ROOT / "target" / "release" / "carillon-bench"
 DURATION = os.environ.get("DURATION", "10s")
 WARMUP = os.environ.get("WARMUP", "2s")
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "64"))
-SECTIONS = {int(s) for s in os.environ.get("SECTIONS", "1,2,3,4,5,6").split(",")}
+SECTIONS = {int(s) for s in os.environ.get("SECTIONS", "1,2,3,4,5,6,7").split(",")}
+SIGNALING_RUNS = int(os.environ.get("SIGNALING_RUNS", "2"))
+SIGNALING_SESSIONS = int(os.environ.get("SIGNALING_SESSIONS", "10000"))
 ADMIN_URL = os.environ.get(
     "CARILLON_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
@@ -54,14 +61,14 @@ def free_port():
 class Process:
     """A server process: carillon, or the reference server."""
 
-    def __init__(self, args, ready_path):
+    def __init__(self, args, ready_path, preexec_fn=None):
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         started = time.monotonic()
         self.proc = subprocess.Popen(
             [str(a).replace("{port}", str(self.port)) for a in args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "RUST_LOG": "warn"})
+            env={**os.environ, "RUST_LOG": "warn"}, preexec_fn=preexec_fn)
         deadline = started + 120
         while True:
             try:
@@ -97,9 +104,10 @@ class Process:
             self.proc.wait()
 
 
-def carillon(*store_args):
+def carillon(*store_args, preexec_fn=None):
     return Process([SERVER, "--listen", "127.0.0.1:{port}", "--legacy-listen", "off",
-                    "--media-listen", "127.0.0.1:0", "--quotas", "off", *store_args], "/ready")
+                    "--media-listen", "127.0.0.1:0", "--quotas", "off", *store_args], "/ready",
+                   preexec_fn=preexec_fn)
 
 
 def reference():
@@ -294,6 +302,101 @@ def section_postgres():
         psql(f"DROP DATABASE IF EXISTS {db}")
 
 
+def raise_nofile():
+    """In a child before exec: the open-file limit up to the hard limit (10,000 sessions are
+    10,000 sockets in the server, and as many in the load generator)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def signaling(server, workload, label, *args):
+    """One `carillon-bench signaling` run against `server`; its JSON report."""
+    path = OUT / f"signaling-{label}.json"
+    cmd = [BENCH, "signaling", workload, "--endpoint", server.endpoint, "--server-pid",
+           server.proc.pid, "--quiet", "--json", path, *args]
+    subprocess.run([str(a) for a in cmd], check=True, stdout=subprocess.DEVNULL,
+                   preexec_fn=raise_nofile)
+    return json.loads(path.read_text())
+
+
+def lat(r, name, q="p99"):
+    return ms(r["latency"][name][q])
+
+
+def wait_cell(r, phase):
+    server = r["server_run_queue_wait_ms_per_s"].get(phase)
+    bench = r["bench_run_queue_wait_ms_per_s"].get(phase)
+    if server is None:
+        return "-"
+    return f"{server:.0f} / {bench:.0f}"
+
+
+def section_signaling():
+    print("\n### Signaling (embedded store)\n")
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = SIGNALING_SESSIONS + 512
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        print(f"*** The hard open-file limit is {hard}, {needed} are needed: raise it "
+              f"(ulimit -Hn, /etc/security/limits.conf) or set SIGNALING_SESSIONS. Skipped. ***")
+        return
+    results = {"sessions": [], "meeting": [], "joins-10": [], "joins-250": []}
+    for run_number in range(1, SIGNALING_RUNS + 1):
+        for workload, label, args in [
+            ("sessions", "sessions", ["--sessions", SIGNALING_SESSIONS]),
+            ("meeting", "meeting", []),
+            ("joins", "joins-10", ["--per-meeting", "10"]),
+            ("joins", "joins-250", ["--per-meeting", "250"]),
+        ]:
+            # A fresh server per run: the memory baseline is its own.
+            data = tempfile.mkdtemp(prefix="carillon-bench-")
+            server = carillon("--data-dir", data, preexec_fn=raise_nofile)
+            try:
+                results[label].append(signaling(server, workload, f"{label}-{run_number}", *args))
+            finally:
+                server.stop()
+                shutil.rmtree(data, ignore_errors=True)
+
+    print(f"{SIGNALING_SESSIONS:,} sessions joined and subscribed (meetings of 250), held 30 s, "
+          "each pinging every 10 s at its own phase; server RSS from /proc before the sessions "
+          "and at the end of the hold.\n")
+    header("run", "sessions open", "RSS before MB", "RSS with sessions MB", "KB per session",
+           "server CPU while held", "ping RTT p99 ms", "joining: open→INDEX p99 ms", "errors")
+    for i, r in enumerate(results["sessions"], start=1):
+        m = r["memory"]
+        row(i, f"{m['sessions']:,}", f"{m['rss_before_kib'] / 1024:.1f}",
+            f"{m['rss_with_sessions_kib'] / 1024:.1f}", f"{m['bytes_per_session'] / 1000:.1f}",
+            f"{r['server_cpu_cores']['hold'] * 100:.1f}%", lat(r, "ping_rtt"),
+            lat(r, "open_to_index"), r["errors"])
+
+    print("\nOne meeting of 250: fill at 50 joins/s; 20 s of data messages at 100/s from 4 "
+          "senders; 100 rejoins into the full meeting at 5/s. \"All\" is per join (message): "
+          "the last of the other members to receive it.\n")
+    header("run", "presence p50 / p99 ms, fill (all)", "presence p99 ms, rejoin (all)",
+           "data p50 / p99 ms (all)", "data p99 ms (each)", "data received / expected",
+           "throttled", "incomplete joins", "run-queue wait ms/s server / bench (data)",
+           "errors")
+    for i, r in enumerate(results["meeting"], start=1):
+        c = r["counts"]
+        row(i, f"{lat(r, 'presence_fill_all', 'p50')} / {lat(r, 'presence_fill_all')}",
+            lat(r, "presence_rejoin_all"),
+            f"{lat(r, 'data_all', 'p50')} / {lat(r, 'data_all')}", lat(r, "data_each"),
+            f"{c['data_received']:,} / {c['data_expected']:,}", c["data_throttled"],
+            c["joins_fill_incomplete"] + c["joins_rejoin_incomplete"], wait_cell(r, "data"),
+            r["errors"])
+
+    print("\nJoins at 200/s, open loop (a join started every 5 ms, 2 s of warm-up, 20 s "
+          "measured); every session stays until the end.\n")
+    header("run", "meeting size", "open→INDEX p50 / p99 / p99.9 ms",
+           "SUBSCRIBE→ACK p50 / p99 / p99.9 ms", "start lateness p99 ms", "server CPU",
+           "run-queue wait ms/s server / bench", "errors")
+    for label, size in [("joins-10", 10), ("joins-250", 250)]:
+        for i, r in enumerate(results[label], start=1):
+            q = lambda name: " / ".join(lat(r, name, p) for p in ["p50", "p99", "p999"])
+            row(i, size, q("open_to_index"), q("subscribe_to_ack"), lat(r, "start_lateness"),
+                f"{r['server_cpu_cores']['measured'] * 100:.1f}%", wait_cell(r, "measured"),
+                r["errors"])
+
+
 def main():
     subprocess.run(["cargo", "build", "--release", "--locked", "-p", "carillon", "-p",
                     "carillon-bench"], cwd=ROOT, check=True)
@@ -301,7 +404,7 @@ def main():
     print(f"Carillon benchmarks, {time.strftime('%Y-%m-%d')}: {os.cpu_count()} cores, "
           f"{DURATION} per run after {WARMUP} of warm-up, durable writes, quotas off.")
     sections = [section_workloads, section_open_loop, section_scaling, section_large_store,
-                section_in_memory, section_postgres]
+                section_in_memory, section_postgres, section_signaling]
     for number, section in enumerate(sections, start=1):
         if number in SECTIONS:
             section()

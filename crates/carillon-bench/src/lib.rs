@@ -2,8 +2,9 @@
 //!
 //! It speaks the real Chime SDK Meetings API (AWS rest-json, SigV4-signed for the signing name
 //! `chime`) over HTTP/1.1 keep-alive, one tokio task and one hyper connection per connection,
-//! spread round-robin over one or more endpoints, closed loop or at a fixed aggregate rate. See
-//! the crate README for usage and for what is measured.
+//! spread round-robin over one or more endpoints, closed loop or at a fixed aggregate rate; and
+//! the signaling plane's WebSocket protocol, as the Chime SDK for JavaScript joins. See the crate
+//! README for usage and for what is measured.
 //!
 //! The crate is a library with a thin binary (`src/main.rs`) so that tests drive [`run()`] and
 //! the [reference](mod@reference) server in-process.
@@ -14,6 +15,9 @@
 //! - [`client`]: connections and the request loop (closed and open loop, latency origin).
 //! - [`report`]: per-connection results, HDR percentiles, the table and the JSON document.
 //! - [`run`](mod@run): a whole run (setup pool, connections, progress line, merge).
+//! - [`signaling`]: the signaling workloads (`carillon-bench signaling`): WebSocket sessions as the
+//!   Chime SDK opens them, for memory per session, presence and data-message fan-out, join latency.
+//! - [`system`]: the open-file limit, and the server's RSS and CPU time from `/proc`.
 //! - [`reference`](mod@reference): the bare-hyper reference server, for ratios to the machine's HTTP ceiling.
 //!   It answers fixed ids; the generator uses whatever ids it is given and never requires them
 //!   to be distinct, so every workload runs against it unchanged.
@@ -24,6 +28,8 @@ pub mod reference;
 pub mod report;
 pub mod run;
 pub mod sign;
+pub mod signaling;
+pub mod system;
 pub mod workload;
 
 pub use report::Report;

@@ -1,12 +1,15 @@
-//! The `carillon-bench` command line: `run` (the load generator) and `reference-server`.
+//! The `carillon-bench` command line: `run` (the load generator), `signaling` (the signaling
+//! workloads) and `reference-server`.
 //!
-//! Exit codes: 0 after a run with at least one successful request; 1 when a run had none;
-//! 2 when the arguments are invalid or setup failed (clap's own usage errors are also 2).
+//! Exit codes: 0 after a run with at least one successful request (or joined session); 1 when a
+//! run had none; 2 when the arguments are invalid or setup failed (clap's own usage errors are
+//! also 2).
 
 use std::net::SocketAddr;
 use std::process::exit;
 use std::time::Duration;
 
+use carillon_bench::signaling::{self, SignalingConfig, SignalingWorkload};
 use carillon_bench::{reference, run, BenchError, Credentials, RunConfig, Workload};
 use clap::{Args, Parser, Subcommand};
 
@@ -25,6 +28,9 @@ struct Cli {
 enum Command {
     /// Send a workload to one or more servers and report throughput and latency.
     Run(RunArgs),
+    /// Open signaling sessions (WebSockets, as the Chime SDK joins) and report memory per
+    /// session, presence and data-message fan-out, or join latency.
+    Signaling(SignalingArgs),
     /// Serve the workloads' routes with fixed answers (bare hyper, no auth): the HTTP ceiling.
     ReferenceServer {
         /// Address to listen on (port 0 picks a free port).
@@ -68,6 +74,72 @@ struct RunArgs {
     #[arg(long, default_value = "us-east-1")]
     region: String,
     /// No progress line.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Defaults depend on the workload: `sessions` 10,000 sessions in meetings of 250, held 30 s;
+/// `meeting` 250 attendees joining at 50/s, 20 s of data messages at 100/s from 4 senders, 100
+/// rejoins at 5/s; `joins` 200 joins/s for 2 s of warm-up and 20 s measured, meetings of 10.
+#[derive(Debug, Args)]
+struct SignalingArgs {
+    #[arg(value_enum)]
+    workload: SignalingWorkload,
+    /// Server URL, http://host:port (the API listener; the signaling routes share it).
+    #[arg(long)]
+    endpoint: String,
+    /// sessions: sessions to open; meeting: the meeting's attendees (at most 250).
+    #[arg(long)]
+    sessions: Option<usize>,
+    /// sessions, joins: attendees per meeting (at most 250).
+    #[arg(long)]
+    per_meeting: Option<usize>,
+    /// sessions: how long they are held; meeting: the data phase; joins: the measured window.
+    #[arg(long, value_parser = parse_duration)]
+    duration: Option<Duration>,
+    /// joins: time before the measured window.
+    #[arg(long, value_parser = parse_duration)]
+    warmup: Option<Duration>,
+    /// joins: joins per second (open loop); meeting: joins per second while it fills.
+    #[arg(long)]
+    join_rate: Option<f64>,
+    /// meeting: data messages per second, in total.
+    #[arg(long)]
+    data_rate: Option<f64>,
+    /// meeting: attendees sending the data messages, in turn.
+    #[arg(long)]
+    senders: Option<usize>,
+    /// meeting: rejoins into the full meeting.
+    #[arg(long)]
+    rejoins: Option<usize>,
+    /// meeting: rejoins per second.
+    #[arg(long)]
+    rejoin_rate: Option<f64>,
+    /// Every session pings this often (the SDK: 10s).
+    #[arg(long, value_parser = parse_duration)]
+    ping_interval: Option<Duration>,
+    /// sessions: joins in progress at once while opening.
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// The server's process id on this machine: its RSS (memory per session) and CPU time are
+    /// read from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
+    #[arg(long, default_value = "AKIAIOSFODNN7EXAMPLE")]
+    access_key_id: String,
+    #[arg(
+        long,
+        default_value = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        hide_default_value = true
+    )]
+    secret_access_key: String,
+    /// Region of the credential scope.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// No progress lines.
     #[arg(long)]
     quiet: bool,
 }
@@ -119,7 +191,63 @@ fn main() {
             }
         }),
         Command::Run(args) => exit(runtime.block_on(run_command(args))),
+        Command::Signaling(args) => exit(runtime.block_on(signaling_command(args))),
     }
+}
+
+async fn signaling_command(args: SignalingArgs) -> i32 {
+    let mut config = SignalingConfig::new(args.endpoint, args.workload);
+    let defaults = config.clone();
+    config.sessions = args.sessions.unwrap_or(defaults.sessions);
+    config.per_meeting = args.per_meeting.unwrap_or(defaults.per_meeting);
+    config.duration = args.duration.unwrap_or(defaults.duration);
+    config.warmup = args.warmup.unwrap_or(defaults.warmup);
+    config.join_rate = args.join_rate.unwrap_or(defaults.join_rate);
+    config.data_rate = args.data_rate.unwrap_or(defaults.data_rate);
+    config.senders = args.senders.unwrap_or(defaults.senders);
+    config.rejoins = args.rejoins.unwrap_or(defaults.rejoins);
+    config.rejoin_rate = args.rejoin_rate.unwrap_or(defaults.rejoin_rate);
+    config.ping_interval = args.ping_interval.unwrap_or(defaults.ping_interval);
+    config.concurrency = args.concurrency.unwrap_or(defaults.concurrency);
+    config.server_pid = args.server_pid;
+    config.credentials = Credentials {
+        access_key_id: args.access_key_id,
+        secret_access_key: args.secret_access_key,
+        region: args.region,
+    };
+    config.progress = !args.quiet;
+    let report = match signaling::run(&config).await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("carillon-bench: {e}");
+            return 2;
+        }
+    };
+    print!("{}", report.table());
+    if let Some(path) = args.json {
+        let json = serde_json::to_string_pretty(&report).expect("a report serializes");
+        if let Err(e) = std::fs::write(&path, json + "\n") {
+            eprintln!("carillon-bench: cannot write {}: {e}", path.display());
+            return 2;
+        }
+    }
+    let joined = report
+        .latency
+        .get("subscribe_to_ack")
+        .map_or(0, |d| d.count)
+        + report
+            .latency
+            .get("presence_fill_each")
+            .map_or(0, |d| d.count);
+    if joined == 0 {
+        eprintln!(
+            "carillon-bench: no session joined ({} errors; first: {})",
+            report.errors,
+            report.first_error.as_deref().unwrap_or("none")
+        );
+        return 1;
+    }
+    0
 }
 
 async fn run_command(args: RunArgs) -> i32 {

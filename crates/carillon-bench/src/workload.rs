@@ -182,9 +182,14 @@ pub fn create_attendee(meeting: &str, external_user_id: &str) -> RequestSpec {
 
 /// A batch of [`BATCH_SIZE`] attendees `{prefix}-0` .. `{prefix}-99`.
 pub fn batch_create(meeting: &str, prefix: &str) -> RequestSpec {
-    let mut body = String::with_capacity(40 * BATCH_SIZE as usize);
+    batch_create_n(meeting, prefix, BATCH_SIZE as usize)
+}
+
+/// A batch of `n` (at most [`BATCH_SIZE`]) attendees `{prefix}-0` .. `{prefix}-{n - 1}`.
+pub fn batch_create_n(meeting: &str, prefix: &str, n: usize) -> RequestSpec {
+    let mut body = String::with_capacity(40 * n);
     body.push_str(r#"{"Attendees":["#);
-    for i in 0..BATCH_SIZE {
+    for i in 0..n {
         if i > 0 {
             body.push(',');
         }

@@ -16,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use carillon_bench::signaling::{self, SignalingConfig, SignalingWorkload};
 use carillon_bench::{reference, run, Credentials, Report, RunConfig, Workload};
 
 const READY_PREFIX: &str = "carillon listening on http://";
@@ -212,4 +213,66 @@ fn a_server_that_is_down_is_reported_not_counted() {
     assert!(report.transport_errors > 0);
     let setup = rt.block_on(run(&config("http://127.0.0.1:1", Workload::GetAttendee)));
     assert!(matches!(setup, Err(carillon_bench::BenchError::Setup(_))));
+}
+
+/// Each signaling workload, scaled down to about a second, against a real server.
+#[test]
+fn signaling_workloads_run_against_carillon() {
+    let server = Server::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let small = |workload| SignalingConfig {
+        sessions: 20,
+        per_meeting: 10,
+        duration: Duration::from_secs(1),
+        warmup: Duration::from_millis(200),
+        join_rate: 50.0,
+        data_rate: 50.0,
+        senders: 2,
+        rejoins: 3,
+        rejoin_rate: 10.0,
+        ping_interval: Duration::from_millis(250),
+        server_pid: Some(server.child.id()),
+        ..SignalingConfig::new(server.url.clone(), workload)
+    };
+    let report = rt
+        .block_on(signaling::run(&small(SignalingWorkload::Sessions)))
+        .unwrap();
+    assert_eq!(report.errors, 0, "{:?}", report.first_error);
+    assert_eq!((report.meetings, report.attendees), (2, 20));
+    assert_eq!(report.counts["sessions_joined"], 20);
+    assert_eq!(report.counts["sessions_open_at_end"], 20);
+    assert_eq!(report.latency["subscribe_to_ack"].count, 20);
+    assert!(report.latency["ping_rtt"].count > 0);
+    let memory = report.memory.expect("the server's memory is read");
+    assert!(memory.rss_before_kib > 0 && memory.sessions == 20);
+    assert!(report.server_cpu_cores.contains_key("hold"));
+
+    let report = rt
+        .block_on(signaling::run(&small(SignalingWorkload::Meeting)))
+        .unwrap();
+    assert_eq!(report.errors, 0, "{:?}", report.first_error);
+    assert_eq!(report.counts["joins_fill"], 19);
+    assert_eq!(report.counts["joins_fill_incomplete"], 0);
+    assert_eq!(report.counts["joins_rejoin"], 3);
+    assert_eq!(report.counts["joins_rejoin_incomplete"], 0);
+    assert_eq!(report.latency["presence_fill_each"].count, 19 * 20 / 2);
+    assert_eq!(report.counts["data_sent"], 50);
+    assert_eq!(report.counts["data_throttled"], 0);
+    assert_eq!(report.counts["data_received"], 50 * 19);
+    assert_eq!(
+        report.counts["data_received"],
+        report.counts["data_expected"]
+    );
+    assert_eq!(report.latency["data_all"].count, 50);
+
+    let report = rt
+        .block_on(signaling::run(&small(SignalingWorkload::Joins)))
+        .unwrap();
+    assert_eq!(report.errors, 0, "{:?}", report.first_error);
+    assert_eq!(report.counts["joins_scheduled"], 60);
+    assert_eq!(report.counts["joins_failed"], 0);
+    let recorded = report.counts["joins_recorded"];
+    assert!((45..=55).contains(&recorded), "{recorded}");
+    assert_eq!(report.latency["open_to_index"].count, recorded);
+    assert_eq!(report.latency["subscribe_to_ack"].count, recorded);
 }
