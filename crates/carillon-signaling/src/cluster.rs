@@ -51,10 +51,6 @@ impl Cluster {
         }))
     }
 
-    pub fn node_id(&self) -> &str {
-        &self.me.node_id
-    }
-
     /// How many nodes this node sees alive, itself included.
     pub fn live_nodes(&self) -> usize {
         self.live.read().unwrap_or_else(|e| e.into_inner()).len()

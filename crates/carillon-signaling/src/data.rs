@@ -164,14 +164,6 @@ impl ReplayBuffer {
         // Lifetimes differ, so expired messages are not only at the front.
         self.messages.retain(|m| m.expires > now);
     }
-
-    pub fn len(&self) -> usize {
-        self.messages.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.messages.is_empty()
-    }
 }
 
 #[cfg(test)]

@@ -159,10 +159,6 @@ impl Hub {
     pub fn rooms(&self) -> Vec<Arc<Room>> {
         lock(&self.rooms).values().cloned().collect()
     }
-
-    pub fn room_count(&self) -> usize {
-        lock(&self.rooms).len()
-    }
 }
 
 #[cfg(test)]

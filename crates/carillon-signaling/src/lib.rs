@@ -138,11 +138,6 @@ impl Plane {
         ws::router(self.clone())
     }
 
-    /// The UDP address of the ICE responder.
-    pub fn media_addr(&self) -> SocketAddr {
-        self.ice.local_addr()
-    }
-
     fn media_candidate(&self) -> SocketAddr {
         SocketAddr::new(self.config.media_advertise, self.ice.local_addr().port())
     }

@@ -427,10 +427,6 @@ impl Room {
         }
         state.retired
     }
-
-    pub fn sessions(&self) -> usize {
-        self.state().members.len()
-    }
 }
 
 impl State {
