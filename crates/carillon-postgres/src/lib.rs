@@ -49,8 +49,8 @@ use crate::meetings::LockedMeeting;
 
 pub use schema::SCHEMA_VERSION;
 
-/// How the store reaches its database.
-#[derive(Debug, Clone)]
+/// How the store reaches its database. Its `Debug` masks the URL's password.
+#[derive(Clone)]
 pub struct PgConfig {
     /// `postgres://user:password@host:port/database?...` (libpq's URL form, without TLS).
     pub url: String,
@@ -71,6 +71,17 @@ impl PgConfig {
             acquire_timeout: Duration::from_secs(2),
             operation_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+impl std::fmt::Debug for PgConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgConfig")
+            .field("url", &redacted_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("operation_timeout", &self.operation_timeout)
+            .finish()
     }
 }
 
@@ -585,7 +596,14 @@ impl Store for PgStore {
 
 #[cfg(test)]
 mod tests {
-    use crate::redacted_url;
+    use crate::{redacted_url, PgConfig};
+
+    #[test]
+    fn the_config_prints_no_password() {
+        let printed = format!("{:?}", PgConfig::new("postgres://u:hunter2@h:5432/d"));
+        assert!(printed.contains("postgres://u:***@h:5432/d"), "{printed}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
 
     #[test]
     fn redacts_passwords() {

@@ -73,7 +73,7 @@ pub struct ServeArgs {
         hide_env_values = true,
         conflicts_with = "in_memory"
     )]
-    pub store_url: Option<String>,
+    pub store_url: Option<Secret>,
 
     /// PostgreSQL connections this node keeps open at most.
     #[arg(long, env = "CARILLON_STORE_MAX_CONNECTIONS", default_value_t = 16)]
@@ -108,7 +108,7 @@ pub struct ServeArgs {
 
     /// Extra credentials, `ACCESS_KEY_ID:SECRET_ACCESS_KEY:ACCOUNT_ID`, comma separated.
     #[arg(long, env = "CARILLON_CREDENTIALS", hide_env_values = true)]
-    pub credentials: Option<String>,
+    pub credentials: Option<Secret>,
 
     /// A JSON file of credentials:
     /// {"credentials": [{"access_key_id": "...", "secret_access_key": "...", "account_id": "..."}]}.
@@ -195,6 +195,62 @@ impl std::str::FromStr for OptionalAddr {
             s.parse()
                 .map(|a| OptionalAddr(Some(a)))
                 .map_err(|e| format!("{e}: expected HOST:PORT or off"))
+        }
+    }
+}
+
+/// A setting that holds secrets (a database URL with its password, secret access keys): its
+/// `Debug` says that it is set, never what it is, so that printing the settings leaks nothing.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn the_settings_print_no_secret() {
+        let args = Cli::parse_from([
+            "carillon",
+            "--store-url",
+            "postgres://carillon:hunter2@db:5432/carillon",
+            "--credentials",
+            "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCY:123456789012",
+        ])
+        .serve_args();
+        assert_eq!(
+            args.store_url.as_ref().map(Secret::expose),
+            Some("postgres://carillon:hunter2@db:5432/carillon")
+        );
+        let printed = format!("{args:?}");
+        assert!(
+            printed.contains("store_url: Some(Secret(<redacted>))"),
+            "{printed}"
+        );
+        for secret in ["hunter2", "wJalrXUtnFEMI", "AKIDEXAMPLE"] {
+            assert!(!printed.contains(secret), "{printed}");
         }
     }
 }

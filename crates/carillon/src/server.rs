@@ -22,14 +22,14 @@ use carillon_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::{ServeArgs, Switch};
+use crate::config::{Secret, ServeArgs, Switch};
 use crate::listener::{self, ConnectionLimits};
 
 /// The configured credentials, or AWS's example pair when none are configured.
 fn credentials(args: &ServeArgs) -> Result<StaticCredentials, String> {
     let mut creds = StaticCredentials::default();
     if let Some(list) = &args.credentials {
-        creds.add_list(list)?;
+        creds.add_list(list.expose())?;
     }
     if let Some(path) = &args.credentials_file {
         let text = std::fs::read_to_string(path)
@@ -78,14 +78,14 @@ struct OpenedStore {
 }
 
 async fn open_store(args: &ServeArgs) -> Result<OpenedStore, String> {
-    if let Some(url) = &args.store_url {
+    if let Some(url) = args.store_url.as_ref().map(Secret::expose) {
         let description = carillon_postgres::redacted_url(url);
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(format!(
                 "--store-url {description}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
             ));
         }
-        let mut config = PgConfig::new(url.clone());
+        let mut config = PgConfig::new(url);
         config.max_connections = args.store_max_connections;
         config.acquire_timeout = Duration::from_millis(args.store_acquire_timeout_ms);
         config.operation_timeout = Duration::from_secs(args.store_operation_timeout_secs);
