@@ -11,8 +11,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use crate::admission::SUBPROTOCOL;
 use crate::ending::Ending;
+use crate::ws::{self as front, MAX_MESSAGE};
 
 /// Marks a join relayed by another node.
 pub const RELAYED_HEADER: &str = "x-carillon-relayed";
@@ -28,11 +28,10 @@ const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// answered 503 at the upgrade (the SDK retries the join), then relays. `guard` is held as long
 /// as the relayed session lasts.
 pub async fn relay<G: Send + 'static>(
-    ws: WebSocketUpgrade,
+    upgrade: WebSocketUpgrade,
     node_url: &str,
     path_and_query: &str,
     headers: &HeaderMap,
-    max_message: usize,
     guard: G,
 ) -> Response {
     let target = node_url
@@ -52,8 +51,8 @@ pub async fn relay<G: Send + 'static>(
         .headers_mut()
         .insert(RELAYED_HEADER, HeaderValue::from_static("1"));
     let mut config = tungstenite::protocol::WebSocketConfig::default();
-    config.max_message_size = Some(max_message);
-    config.max_frame_size = Some(max_message);
+    config.max_message_size = Some(MAX_MESSAGE);
+    config.max_frame_size = Some(MAX_MESSAGE);
     let connect = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
     let upstream = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
         Ok(Ok((upstream, _))) => upstream,
@@ -66,15 +65,10 @@ pub async fn relay<G: Send + 'static>(
             return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
         }
     };
-    ws.protocols([SUBPROTOCOL])
-        .max_message_size(max_message)
-        .max_frame_size(max_message)
-        .read_buffer_size(4096)
-        .write_buffer_size(0)
-        .on_upgrade(move |client| async move {
-            pipe(client, upstream).await;
-            drop(guard);
-        })
+    front::configured(upgrade).on_upgrade(move |client| async move {
+        pipe(client, upstream).await;
+        drop(guard);
+    })
 }
 
 type Upstream =

@@ -379,9 +379,7 @@ impl Room {
     pub fn end_meeting(&self) {
         let mut state = self.state();
         state.ended = Some(Ending::MEETING_ENDED);
-        for member in state.members.drain(..) {
-            member.link.end.end(Ending::MEETING_ENDED);
-        }
+        state.end_all(Ending::MEETING_ENDED);
     }
 
     /// The attendee was deleted: its sessions (content share included) are ended, and everyone
@@ -403,10 +401,7 @@ impl Room {
 
     /// Ends every session with `ending` (the node shuts down).
     pub fn end_all(&self, ending: Ending) {
-        let mut state = self.state();
-        for member in state.members.drain(..) {
-            member.link.end.end(ending);
-        }
+        self.state().end_all(ending);
     }
 
     /// The attendee ids of the sessions here (for a check against the store).
@@ -430,6 +425,12 @@ impl Room {
 }
 
 impl State {
+    fn end_all(&mut self, ending: Ending) {
+        for member in self.members.drain(..) {
+            member.link.end.end(ending);
+        }
+    }
+
     fn index(&self, session: SessionId) -> Option<usize> {
         self.members.iter().position(|m| m.session == session)
     }

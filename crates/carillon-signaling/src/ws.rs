@@ -17,9 +17,19 @@ use crate::relay::{self, RELAYED_HEADER};
 use crate::session;
 use crate::Plane;
 
-/// Largest WebSocket message accepted: an SDP offer with many video sections is a few tens of
+/// Largest WebSocket message accepted (also by a relay to the home node): an SDP offer with many video sections is a few tens of
 /// KiB; nothing the SDK sends comes near this.
-const MAX_MESSAGE: usize = 256 * 1024;
+pub(crate) const MAX_MESSAGE: usize = 256 * 1024;
+
+/// The upgrade as every session (relayed or not) gets it: the SDK's subprotocol echoed, messages
+/// bounded, and small buffers, for thousands of mostly idle sessions.
+pub(crate) fn configured(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.protocols([SUBPROTOCOL])
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+}
 
 pub(crate) fn router(plane: Arc<Plane>) -> Router {
     Router::new()
@@ -61,7 +71,7 @@ async fn upgrade(
         if let Home::Elsewhere(node_url) = plane.home(&meeting_id) {
             let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
             let open = SessionCount::open(plane.clone());
-            let response = relay::relay(ws, &node_url, path, &headers, MAX_MESSAGE, open).await;
+            let response = relay::relay(ws, &node_url, path, &headers, open).await;
             return response;
         }
     }
@@ -73,13 +83,7 @@ async fn upgrade(
             return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
         }
     };
-    let ws = ws
-        .protocols([SUBPROTOCOL])
-        .max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE)
-        // Small buffers: thousands of mostly idle sessions.
-        .read_buffer_size(4096)
-        .write_buffer_size(0);
+    let ws = configured(ws);
     let open = SessionCount::open(plane.clone());
     ws.on_upgrade(move |socket| async move {
         let _open = open;
