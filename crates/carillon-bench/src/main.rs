@@ -59,23 +59,8 @@ struct RunArgs {
     /// from each request's intended send time.
     #[arg(long)]
     rate: Option<f64>,
-    /// Also write the report as JSON to this file.
-    #[arg(long)]
-    json: Option<std::path::PathBuf>,
-    #[arg(long, default_value = "AKIAIOSFODNN7EXAMPLE")]
-    access_key_id: String,
-    #[arg(
-        long,
-        default_value = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        hide_default_value = true
-    )]
-    secret_access_key: String,
-    /// Region of the credential scope.
-    #[arg(long, default_value = "us-east-1")]
-    region: String,
-    /// No progress line.
-    #[arg(long)]
-    quiet: bool,
+    #[command(flatten)]
+    common: CommonArgs,
 }
 
 /// Defaults depend on the workload: `sessions` 10,000 sessions in meetings of 250, held 30 s;
@@ -125,6 +110,13 @@ struct SignalingArgs {
     /// read from /proc.
     #[arg(long)]
     server_pid: Option<u32>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// The options every workload takes: where the report goes, whom to sign as, and quiet.
+#[derive(Debug, Args)]
+struct CommonArgs {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
@@ -142,6 +134,31 @@ struct SignalingArgs {
     /// No progress lines.
     #[arg(long)]
     quiet: bool,
+}
+
+impl CommonArgs {
+    fn credentials(&self) -> Credentials {
+        Credentials {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
+/// Writes `report` as JSON to `path` (if given); false when it cannot.
+fn write_json(path: Option<&std::path::Path>, report: &impl serde::Serialize) -> bool {
+    let Some(path) = path else {
+        return true;
+    };
+    let json = serde_json::to_string_pretty(report).expect("a report serializes");
+    match std::fs::write(path, json + "\n") {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("carillon-bench: cannot write {}: {e}", path.display());
+            false
+        }
+    }
 }
 
 /// `10s`, `500ms`, `2m`, `1.5s`, or a bare number of seconds.
@@ -210,12 +227,8 @@ async fn signaling_command(args: SignalingArgs) -> i32 {
     config.ping_interval = args.ping_interval.unwrap_or(defaults.ping_interval);
     config.concurrency = args.concurrency.unwrap_or(defaults.concurrency);
     config.server_pid = args.server_pid;
-    config.credentials = Credentials {
-        access_key_id: args.access_key_id,
-        secret_access_key: args.secret_access_key,
-        region: args.region,
-    };
-    config.progress = !args.quiet;
+    config.credentials = args.common.credentials();
+    config.progress = !args.common.quiet;
     let report = match signaling::run(&config).await {
         Ok(report) => report,
         Err(e) => {
@@ -224,12 +237,8 @@ async fn signaling_command(args: SignalingArgs) -> i32 {
         }
     };
     print!("{}", report.table());
-    if let Some(path) = args.json {
-        let json = serde_json::to_string_pretty(&report).expect("a report serializes");
-        if let Err(e) = std::fs::write(&path, json + "\n") {
-            eprintln!("carillon-bench: cannot write {}: {e}", path.display());
-            return 2;
-        }
+    if !write_json(args.common.json.as_deref(), &report) {
+        return 2;
     }
     let joined = report
         .latency
@@ -258,12 +267,8 @@ async fn run_command(args: RunArgs) -> i32 {
         duration: args.duration,
         warmup: args.warmup,
         rate: args.rate,
-        credentials: Credentials {
-            access_key_id: args.access_key_id,
-            secret_access_key: args.secret_access_key,
-            region: args.region,
-        },
-        progress: !args.quiet,
+        credentials: args.common.credentials(),
+        progress: !args.common.quiet,
     };
     let report = match run(&config).await {
         Ok(report) => report,
@@ -273,12 +278,8 @@ async fn run_command(args: RunArgs) -> i32 {
         }
     };
     print!("{}", report.table());
-    if let Some(path) = args.json {
-        let json = serde_json::to_string_pretty(&report).expect("a report serializes");
-        if let Err(e) = std::fs::write(&path, json + "\n") {
-            eprintln!("carillon-bench: cannot write {}: {e}", path.display());
-            return 2;
-        }
+    if !write_json(args.common.json.as_deref(), &report) {
+        return 2;
     }
     if report.requests == 0 {
         eprintln!(
