@@ -5,7 +5,7 @@
 //! [`legacy::adapt_input`], in projecting outputs onto its model's output shapes, and in
 //! [`legacy::adapt_output`].
 
-use carillon_core::{MeetingService, Namespace, RequestContext, ServiceError};
+use carillon_core::{Fault, MeetingService, Namespace, RequestContext, ServiceError};
 use carillon_model::Operation;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -22,11 +22,13 @@ pub enum Output {
 
 fn input<T: DeserializeOwned>(operation: &str, value: Value) -> Result<T, ApiError> {
     // The model validator has already checked every member, so this only fails on a mismatch
-    // between the model and the typed input; the detail is logged, not sent.
+    // between the model and the typed input: a bug, whose detail is logged, not sent.
     serde_json::from_value(value).map_err(|e| {
-        tracing::warn!(operation, error = %e, "validated input did not fit its typed shape");
         ApiError::bad_request(format!(
             "The request does not match the shape of {operation}Request"
+        ))
+        .with_cause(format_args!(
+            "validated input did not fit its typed shape: {e}"
         ))
     })
 }
@@ -51,7 +53,7 @@ impl Encoder<'_> {
         };
         encoded
             .map(Output::Json)
-            .map_err(|e| ServiceError::Internal(carillon_core::StoreError::new(e)))
+            .map_err(|e| ServiceError::Internal(Fault::Encoding(e.to_string())))
     }
 
     fn empty(&self, result: Result<(), ServiceError>) -> Result<Output, ServiceError> {
@@ -109,20 +111,11 @@ pub async fn dispatch(
         "UntagAttendee" => e.empty(s.untag_attendee(ctx, input(op, value)?).await),
         "ListAttendeeTags" => e.json(s.list_attendee_tags(ctx, input(op, value)?).await),
         other => {
-            tracing::error!(operation = other, "routed operation has no handler");
-            return Err(ApiError::service_failure());
+            return Err(ApiError::service_failure()
+                .with_cause(format_args!("routed operation {other} has no handler")));
         }
     };
-    result.map_err(|err| {
-        match &err {
-            ServiceError::Internal(cause) if cause.is_unavailable() => {
-                tracing::warn!(error = %cause, "store unavailable");
-            }
-            ServiceError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
-            _ => {}
-        }
-        ApiError::from_service(&err, state.namespace, operation, &state.model)
-    })
+    result.map_err(|err| ApiError::from_service(&err, state.namespace, operation, &state.model))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The AWS rest-json error, rendered in exactly one place.
 //!
-//! Wire format (digest §6): the status of the exception, `x-amzn-ErrorType: <Name>` (the one place
-//! every SDK reads the code from), `x-amzn-RequestId`, `Content-Type: application/json`, and a body
+//! Wire format: the status of the exception, `x-amzn-ErrorType: <Name>` (the one place every SDK
+//! reads the code from), `x-amzn-RequestId`, `Content-Type: application/json`, and a body
 //! `{"Code": <short code>, "Message": ..., "RequestId": ...}` (+ `ResourceName` where the model has
 //! it). `Code` is the short code the real service sends: the name without its `Exception`
 //! suffix (`NotFound`), or the legacy `ErrorCode` enum value (`Throttled`, `Unauthorized`, ...).
@@ -9,6 +9,9 @@
 //! Each API names the same condition differently (`LimitExceededException` vs
 //! `ResourceLimitExceededException`): [`ApiError::from_service`] picks, for the operation at hand,
 //! the first of the namespace's candidate names that the operation's model lists.
+//!
+//! Nothing here logs: an error that has an internal cause carries it ([`ApiError::cause`]) to the
+//! pipeline, which logs every failed request once.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +19,7 @@ use carillon_core::{Namespace, ServiceError};
 use carillon_model::{Operation, ServiceModel};
 use serde::Serialize;
 
-use crate::pipeline::REQUEST_ID_HEADER;
+use crate::REQUEST_ID_HEADER;
 
 /// A client-visible error: the exception name, its status and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,12 +30,14 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     /// `ResourceName` member (ResourceNotFoundException, TooManyTagsException).
-    pub resource_name: Option<String>,
+    pub resource_name: Option<Box<str>>,
     /// `Retry-After` header, in seconds (ServiceUnavailableException).
     pub retry_after: Option<u32>,
     /// `x-amz-retry-after` header, in milliseconds: the AWS SDK for Rust waits exactly that long
     /// before retrying a throttled request.
     pub retry_after_ms: Option<u64>,
+    /// What went wrong on our side, for the log only: never sent.
+    pub cause: Option<Box<str>>,
 }
 
 impl ApiError {
@@ -45,7 +50,14 @@ impl ApiError {
             resource_name: None,
             retry_after: None,
             retry_after_ms: None,
+            cause: None,
         }
+    }
+
+    /// The same error, carrying an internal cause for the log.
+    pub fn with_cause(mut self, cause: impl std::fmt::Display) -> Self {
+        self.cause = Some(cause.to_string().into());
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -105,28 +117,31 @@ impl ApiError {
     }
 
     /// Maps a service error to the exception the namespace uses for it, among those modeled for
-    /// the operation. A condition the operation does not model is a bug: it is logged and sent
-    /// as `ServiceFailureException`, since SDKs only recognise modeled errors (digest §6.2).
+    /// the operation. A condition the operation does not model is a bug: it is sent as
+    /// `ServiceFailureException` (SDKs only recognise an operation's modeled errors, and every
+    /// operation models that one), with the condition as its cause.
     pub fn from_service(
         e: &ServiceError,
         namespace: Namespace,
         operation: &Operation,
         model: &ServiceModel,
     ) -> Self {
-        if let ServiceError::Internal(store) = e {
-            if store.is_unavailable() {
-                return Self::database_unavailable();
-            }
+        if let ServiceError::Internal(fault) = e {
+            return if fault.is_unavailable() {
+                Self::database_unavailable().with_cause(fault)
+            } else {
+                Self::service_failure().with_cause(fault)
+            };
         }
         let Some(name) = candidates(e, namespace)
             .iter()
             .copied()
             .find(|name| operation.errors.iter().any(|n| n == name))
         else {
-            if !matches!(e, ServiceError::Internal(_)) {
-                tracing::error!(operation = %operation.name, error = ?e, "no modeled exception for this error");
-            }
-            return Self::service_failure();
+            return Self::service_failure().with_cause(format_args!(
+                "no modeled exception of {} for {e:?}",
+                operation.name
+            ));
         };
         let status = model.error_status(name).unwrap_or(400);
         let mut err = Self::new(name, status, e.to_string());
@@ -138,7 +153,7 @@ impl ApiError {
         {
             // Only the current API's exceptions have a ResourceName member.
             if namespace == Namespace::Meetings {
-                err.resource_name = Some(resource.clone());
+                err.resource_name = Some(resource.as_str().into());
             }
         }
         err
@@ -338,7 +353,7 @@ mod tests {
                 &current,
                 Namespace::Meetings,
                 "GetMeeting",
-                ServiceError::Internal(carillon_core::StoreError::new("disk on fire")),
+                carillon_core::StoreError::new("disk on fire").into(),
                 "ServiceFailureException",
                 500,
                 "ServiceFailure",
@@ -347,7 +362,7 @@ mod tests {
                 &current,
                 Namespace::Meetings,
                 "CreateAttendee",
-                ServiceError::Internal(carillon_core::StoreError::unavailable("db restarting")),
+                carillon_core::StoreError::unavailable("db restarting").into(),
                 "ServiceUnavailableException",
                 503,
                 "ServiceUnavailable",
@@ -356,7 +371,7 @@ mod tests {
                 &legacy,
                 Namespace::Legacy,
                 "TagAttendee",
-                ServiceError::Internal(carillon_core::StoreError::unavailable("db restarting")),
+                carillon_core::StoreError::unavailable("db restarting").into(),
                 "ServiceUnavailableException",
                 503,
                 "ServiceUnavailable",
@@ -453,6 +468,60 @@ mod tests {
         let (_, _, body) =
             render(map(&legacy, Namespace::Legacy, "TagMeeting", &tag_error())).await;
         assert!(body.get("ResourceName").is_none());
+    }
+
+    /// A failure of ours keeps its cause for the log and sends only the generic message.
+    #[tokio::test]
+    async fn internal_causes_are_carried_not_sent() {
+        let (current, _) = models();
+        let cases = [
+            (
+                carillon_core::StoreError::new("disk on fire").into(),
+                500,
+                "store: disk on fire",
+            ),
+            (
+                carillon_core::StoreError::unavailable("db restarting").into(),
+                503,
+                "store: db restarting",
+            ),
+            (
+                ServiceError::invariant("no outcome"),
+                500,
+                "broken invariant: no outcome",
+            ),
+            (
+                ServiceError::Internal(carillon_core::Fault::Encoding("NaN".into())),
+                500,
+                "encoding: NaN",
+            ),
+        ];
+        for (e, status, cause) in cases {
+            let api = map(&current, Namespace::Meetings, "GetMeeting", &e);
+            assert_eq!((api.status, api.cause.as_deref()), (status, Some(cause)));
+            let (_, _, body) = render(api).await;
+            let cause_word = cause.split(": ").nth(1).unwrap();
+            assert!(!body.to_string().contains(cause_word), "{body}");
+        }
+        // A condition the operation does not model names itself in the cause.
+        let api = map(
+            &current,
+            Namespace::Meetings,
+            "GetMeeting",
+            &ServiceError::LimitExceeded("x".into()),
+        );
+        assert!(api
+            .cause
+            .unwrap()
+            .starts_with("no modeled exception of GetMeeting for LimitExceeded"));
+        // A client error has no cause.
+        let api = map(
+            &current,
+            Namespace::Meetings,
+            "GetMeeting",
+            &ServiceError::meeting_not_found("m"),
+        );
+        assert_eq!(api.cause, None);
     }
 
     #[tokio::test]

@@ -28,7 +28,8 @@ use carillon_core::{MeetingService, Namespace};
 use carillon_model::ServiceModel;
 use carillon_sigv4::{CredentialLookup, Verifier};
 
-pub use pipeline::REQUEST_ID_HEADER;
+/// Sent on every response, success or error (`x-amzn-RequestId`).
+pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 
 /// The signing name of both Chime models (`signingName: chime`).
 pub const SIGNING_NAME: &str = "chime";

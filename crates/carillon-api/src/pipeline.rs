@@ -16,10 +16,7 @@ use tracing::{field, Instrument};
 use crate::dispatch::{dispatch, Output};
 use crate::error::ApiError;
 use crate::quota::Refusal;
-use crate::ApiState;
-
-/// Sent on every response, success or error (`x-amzn-RequestId`).
-pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+use crate::{ApiState, REQUEST_ID_HEADER};
 
 /// `GET /health`: liveness. 200 while the process serves requests. Unauthenticated.
 pub async fn health() -> Response {
@@ -93,11 +90,7 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
         let mut response = match result {
             Ok(response) => response,
             Err(e) => {
-                if e.status >= 500 {
-                    tracing::warn!(error = e.name, message = %e.message, "request failed");
-                } else {
-                    tracing::info!(error = e.name, "request refused");
-                }
+                log_failure(&e);
                 e.into_response_with_id(&request_id)
             }
         };
@@ -118,6 +111,20 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
     }
     .instrument(span)
     .await
+}
+
+/// The one log line of a failed request. A 500 is our fault; a 503 is a dependency or the load;
+/// a refusal that carries a cause is a client error we did not expect (a bug to look at).
+fn log_failure(e: &ApiError) {
+    let cause = e.cause.as_deref().unwrap_or("");
+    match e.status {
+        500.. if e.status != 503 => {
+            tracing::error!(error = e.name, cause, "request failed");
+        }
+        503 => tracing::warn!(error = e.name, message = %e.message, cause, "request failed"),
+        _ if e.cause.is_some() => tracing::warn!(error = e.name, cause, "request refused"),
+        _ => tracing::info!(error = e.name, "request refused"),
+    }
 }
 
 /// Runs the stages; `operation_name` is set once the request is routed (for metrics).
@@ -165,12 +172,13 @@ async fn process<'s>(
             return Err(ApiError::throttled(&throttled, state.namespace, operation));
         }
         Err(Refusal::Store(e)) if e.is_unavailable() => {
-            tracing::warn!(error = %e, "shared rate quotas unavailable");
-            return Err(ApiError::database_unavailable());
+            return Err(ApiError::database_unavailable()
+                .with_cause(format_args!("shared rate quotas: {e}")));
         }
         Err(Refusal::Store(e)) => {
-            tracing::error!(error = %e, "shared rate quotas failed");
-            return Err(ApiError::service_failure());
+            return Err(
+                ApiError::service_failure().with_cause(format_args!("shared rate quotas: {e}"))
+            );
         }
     }
     let input = state

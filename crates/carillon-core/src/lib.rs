@@ -23,7 +23,7 @@ pub mod transcription;
 
 pub use cluster::{NodeInfo, NodeRegistry};
 pub use domain::*;
-pub use error::ServiceError;
+pub use error::{Fault, ServiceError};
 pub use live::{ChangeBus, LiveChange};
 pub use media_placement::PublicEndpoint;
 pub use rate::{SharedBucket, SharedRateBuckets};

@@ -172,9 +172,9 @@ impl MeetingService {
             Some(AttendeeOutcome::LimitExceeded { .. }) => Err(ServiceError::LimitExceeded(
                 attendee_limit_message(&meeting),
             )),
-            None => Err(ServiceError::Internal(crate::store::StoreError::new(
+            None => Err(ServiceError::invariant(
                 "store returned no outcome for one attendee",
-            ))),
+            )),
         }
     }
 
