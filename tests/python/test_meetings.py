@@ -281,7 +281,8 @@ def test_same_token_returns_the_original_meeting(chime, make_meeting):
 
 
 def test_same_token_with_a_primary_meeting_id_returns_the_original(chime, make_meeting):
-    # A replica request that reuses the primary's token gets the primary back (digest §7.3).
+    # A replica request that reuses the primary's token gets the primary back: a reused
+    # ClientRequestToken returns the original meeting whatever else the request says.
     token = unique("tok")
     primary = make_meeting(ClientRequestToken=token)
     for primary_id in (primary["MeetingId"], "11111111-2222-4333-8444-555555555555"):

@@ -1,4 +1,6 @@
-//! The operation tables of the API digest (§2 current, §3 legacy) against what the models yield.
+//! Each operation's route as AWS's API reference documents it (method, path, query selector,
+//! success code; the current API, then the legacy meeting operations), written out by hand and
+//! checked against what the models yield, so that a loader bug cannot hide behind the models.
 
 mod support;
 
