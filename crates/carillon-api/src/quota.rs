@@ -1,87 +1,14 @@
-//! AWS's API rate quotas and the concurrent meeting quota (digest §7.8).
+//! AWS's API rate quotas and the concurrent meeting quota, per account and per API.
 //!
-//! # Rate quotas
-//!
-//! Every meeting operation AWS lists a rate quota for has a token bucket per (account, API):
-//! CreateMeeting, CreateMeetingWithAttendees, CreateAttendee, BatchCreateAttendee, GetMeeting,
-//! ListAttendees, ListMeetings (legacy API), DeleteAttendee, DeleteMeeting,
-//! UpdateAttendeeCapabilities, BatchUpdateAttendeeCapabilitiesExcept, TagResource, UntagResource
-//! and ListTagsForResource, each 10 requests per second with a burst of 20 by default. On top of
-//! them, one "all meeting management API" bucket per (account, API), also 10/s with a burst of
-//! 20, takes a token from **every** operation, so with AWS's defaults an account makes at most 20
-//! calls at once and 10 per second after that, whatever the operations. A request is admitted
-//! only when both its operation's bucket (if it has one) and the aggregate bucket have a token;
-//! a refused request takes none.
-//!
-//! Operations without a quota in AWS's list (GetAttendee, Start/StopMeetingTranscription, and
-//! the legacy API's TagMeeting, UntagMeeting, ListMeetingTags, TagAttendee, UntagAttendee and
-//! ListAttendeeTags) draw from the aggregate bucket only; a quota file may give any of them a
-//! bucket of its own. The two APIs (current on `--listen`, legacy on `--legacy-listen`) count
-//! separately, each with the same limits. AWS raises rates with the concurrent meeting quota;
-//! here each is configured on its own.
-//!
-//! A bucket admits `burst` requests at once and refills at `rate` requests per second (a generic
-//! cell rate algorithm: one "next free time" per bucket, no floating-point drift). A refusal
-//! carries how long until the request would be admitted ([`Throttled::retry_after_ms`]).
-//!
-//! # Concurrent meeting quota
-//!
-//! [`Quotas::max_active_meetings`] is how many active meetings (replicas included) an account may
-//! hold in one API: 250 by default in each (`L-9F286451`; the legacy API's `L-A5C73716`). The
-//! store enforces it when it creates a meeting; `None` (quotas off) is unlimited.
-//!
-//! # Quota file
-//!
-//! JSON. Every member is optional; an empty object `{}` is AWS's defaults. `default` applies to
-//! every account; `accounts` overrides it for 12-digit account ids. Each limit is resolved member
-//! by member: the account's own value, else the value in `default`, else AWS's default (rate 10,
-//! burst 20, 250 meetings).
-//!
-//! ```json
-//! {
-//!   "default": {
-//!     "all_operations": { "rate": 50, "burst": 100 },
-//!     "operations": {
-//!       "CreateMeeting": { "rate": 20, "burst": 40 }
-//!     },
-//!     "max_active_meetings": 1000
-//!   },
-//!   "accounts": {
-//!     "123456789012": {
-//!       "all_operations": { "rate": 200, "burst": 400 },
-//!       "operations": {
-//!         "GetMeeting": { "rate": 100 },
-//!         "GetAttendee": { "rate": 5, "burst": 10 }
-//!       },
-//!       "max_active_meetings": 5000,
-//!       "legacy_max_active_meetings": 10
-//!     }
-//!   }
-//! }
-//! ```
-//!
-//! - `all_operations`: the aggregate bucket ("All meeting management API", `L-F147F728` /
-//!   `L-63907FE3`).
-//! - `operations`: per-operation buckets, by the operation names of the models (`GetMeeting`,
-//!   `ListMeetings`, `TagAttendee`, ...). Naming an operation AWS lists no quota for gives it a
-//!   bucket (its missing members default to 10 and 20).
-//! - `rate`: requests per second, a number above 0 (fractions allowed: 0.5 is one request every
-//!   two seconds). `burst`: an integer of at least 1.
-//! - `max_active_meetings`: the current API's concurrent meeting quota;
-//!   `legacy_max_active_meetings`: the legacy API's, counted separately. 0 refuses every meeting.
-//!
-//! Unknown members, unknown operation names and malformed account ids are refused, naming the
-//! member, so that a typo cannot silently leave the defaults in place.
-//!
-//! What the example gives:
-//!
-//! - account 123456789012: all operations together 200/s, burst 400; GetMeeting 100/s, burst 20
-//!   (no burst is set for it, so AWS's default applies); GetAttendee 5/s, burst 10; CreateMeeting
-//!   20/s, burst 40 (from `default`); the other listed operations 10/s, burst 20; 5000 active
-//!   meetings in the current API, 10 in the legacy API.
-//! - every other account: all operations together 50/s, burst 100; CreateMeeting 20/s, burst 40;
-//!   the other listed operations 10/s, burst 20; 1000 active meetings in the current API, 250 in
-//!   the legacy API.
+//! `docs/quotas.md` is the guide: which operations have a rate quota, AWS's defaults, how the
+//! two APIs and a cluster's nodes count, and the quota file's format. In short: a request draws a
+//! token from its operation's bucket (if it has one) and from the account's "all meeting
+//! management API" bucket, and is admitted only when both have one; a refused request takes
+//! none. A bucket admits `burst` requests at once and refills at `rate` requests per second (a
+//! generic cell rate algorithm: one "next free time" per bucket, no floating-point drift). A
+//! refusal carries how long until the request would be admitted ([`Throttled::retry_after_ms`]).
+//! [`Quotas::max_active_meetings`] is the concurrent meeting quota, which the store enforces when
+//! it creates a meeting.
 //!
 //! # Cost and memory
 //!
@@ -138,8 +65,10 @@ pub const OPERATIONS: [&str; 23] = [
     "UpdateAttendeeCapabilities",
 ];
 
-/// The operations AWS lists a rate quota for (digest §7.8): they have a bucket of their own by
-/// default.
+/// The operations AWS lists a rate quota for ("Amazon Chime SDK endpoints and quotas",
+/// <https://docs.aws.amazon.com/general/latest/gr/chime-sdk.html>): they have a bucket of their
+/// own by default. No quota covers the others (GetAttendee, the transcription operations, the
+/// legacy API's meeting and attendee tags).
 pub const AWS_RATE_LIMITED: [&str; 14] = [
     "CreateMeeting",
     "CreateMeetingWithAttendees",
@@ -451,7 +380,7 @@ impl Quotas {
         Quotas { enabled: None }
     }
 
-    /// Parses and validates a quota file (see the module doc for the format).
+    /// Parses and validates a quota file (`docs/quotas.md` describes the format).
     pub fn from_json(text: &str) -> Result<QuotaConfig, String> {
         QuotaConfig::from_json(text)
     }

@@ -1,5 +1,5 @@
 //! The quota file: parsing, validation, and resolution into the limits of each account (the
-//! format is documented on the parent module).
+//! format is documented in `docs/quotas.md`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{operation_index, Rate, AWS_RATE_LIMITED, OPERATIONS};
 
-/// AWS's default rate of every rate quota: requests per second (digest §7.8).
+/// AWS's default rate of every rate quota: requests per second.
 pub const DEFAULT_RATE: f64 = 10.0;
 /// AWS's default burst of every rate quota.
 pub const DEFAULT_BURST: u32 = 20;

@@ -348,16 +348,12 @@ fn many_accounts_stay_bounded_without_sweeps_by_time() {
 // The quota file
 // ------------------------------------------------------------------------------------------------
 
-/// The example of the module documentation.
+/// The example of the quota file guide.
 fn documented_example() -> String {
-    let source = include_str!("../quota.rs");
-    let start = source.find("//! ```json\n").expect("a json example") + "//! ```json\n".len();
-    let end = start + source[start..].find("//! ```\n").expect("its end");
-    source[start..end]
-        .lines()
-        .map(|l| l.strip_prefix("//!").unwrap_or(l).trim_start_matches(' '))
-        .collect::<Vec<_>>()
-        .join("\n")
+    let guide = include_str!("../../../../docs/quotas.md");
+    let start = guide.find("```json\n").expect("a json example") + "```json\n".len();
+    let end = start + guide[start..].find("```\n").expect("its end");
+    guide[start..end].to_owned()
 }
 
 #[test]
