@@ -5,14 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::{operation_index, Rate, AWS_RATE_LIMITED, OPERATIONS};
-
-/// AWS's default rate of every rate quota: requests per second.
-pub const DEFAULT_RATE: f64 = 10.0;
-/// AWS's default burst of every rate quota.
-pub const DEFAULT_BURST: u32 = 20;
-/// AWS's default concurrent meeting quota, in each namespace (`L-9F286451`, `L-A5C73716`).
-pub const DEFAULT_MAX_ACTIVE_MEETINGS: u32 = 250;
+use super::gcra::Rate;
+use super::policy::{
+    operation_index, Limits, AWS_RATE_LIMITED, DEFAULT_BURST, DEFAULT_MAX_ACTIVE_MEETINGS,
+    DEFAULT_RATE, OPERATIONS,
+};
 
 /// Fastest rate accepted: one request per nanosecond is the clock's resolution.
 const MAX_RATE: f64 = 1e9;
@@ -32,17 +29,6 @@ impl Default for QuotaConfig {
             accounts: HashMap::new(),
         }
     }
-}
-
-/// The limits of one account, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Limits {
-    /// "All meeting management API": every operation draws from it.
-    pub all: Rate,
-    /// Indexed like [`OPERATIONS`]; `None`: the operation draws from `all` only.
-    pub operations: [Option<Rate>; OPERATIONS.len()],
-    /// Indexed by [`super::namespace_index`].
-    pub max_active_meetings: [u32; 2],
 }
 
 impl Limits {
@@ -80,6 +66,14 @@ impl Limits {
 }
 
 impl QuotaConfig {
+    /// The limits of `account_id`: its own, else those of every account.
+    pub(super) fn limits(&self, account_id: &str) -> &Limits {
+        if self.accounts.is_empty() {
+            return &self.default;
+        }
+        self.accounts.get(account_id).unwrap_or(&self.default)
+    }
+
     /// Parses and validates a quota file. The error names the offending member.
     pub fn from_json(text: &str) -> Result<QuotaConfig, String> {
         // serde would also read a struct from an array of its members.

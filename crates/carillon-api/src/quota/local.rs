@@ -1,0 +1,213 @@
+//! The buckets of one process, in memory: every account's buckets in both APIs.
+//!
+//! # Cost and memory
+//!
+//! An admission locks one of 64 cache-line-padded shards, chosen by a hash of the account id,
+//! for a map lookup and a few integer operations: no allocation, and no lock shared by all
+//! accounts. An account's first request (or its first after its entry was dropped) allocates its
+//! entry: its id and one word per bucket.
+//!
+//! Entries of idle accounts do not accumulate: once every bucket of an account has refilled
+//! (after `burst / rate` seconds, 2 s with AWS's defaults) its entry is indistinguishable from a
+//! new one and is dropped at the next sweep of its shard. A shard is swept when a new account
+//! arrives in it and either the shard has doubled since its last sweep or 10 s have passed. A
+//! shard therefore holds at most about twice the accounts that called within the refill window
+//! (plus a small constant), and only authenticated accounts reach this point (requests are
+//! admitted after their signature is verified).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use super::gcra::Rate;
+use super::policy::{Limits, OPERATIONS};
+use super::refusal::{Throttled, ThrottledBy};
+
+pub(super) const SHARDS: usize = 64;
+/// A shard is swept at most this often for the time rule (see the module doc).
+const SWEEP_INTERVAL_NS: u64 = 10_000_000_000;
+/// A shard smaller than this is not swept for its size.
+const MIN_SWEEP_LEN: usize = 32;
+
+/// One slot for the aggregate bucket, then one per operation.
+const SLOTS: usize = 1 + OPERATIONS.len();
+
+/// An account's buckets in both APIs: each bucket's next free time (ns since the epoch of
+/// [`LocalBuckets`]). A bucket whose time is not after now is full, so a new entry is all zeros.
+struct Entry {
+    next_free: [[u64; SLOTS]; 2],
+}
+
+impl Entry {
+    const NEW: Entry = Entry {
+        next_free: [[0; SLOTS]; 2],
+    };
+
+    /// True when every bucket is full: the entry is as good as a new one.
+    fn is_idle(&self, now: u64) -> bool {
+        self.next_free.iter().flatten().all(|&t| t <= now)
+    }
+
+    fn admit(
+        &mut self,
+        namespace: usize,
+        limits: &Limits,
+        operation: Option<usize>,
+        now: u64,
+    ) -> Result<(), Throttled> {
+        let slots = &mut self.next_free[namespace];
+        let all = limits.all.check(slots[0], now);
+        let own = operation.and_then(|i| {
+            limits.operations[i].map(|rate| (i, rate, rate.check(slots[1 + i], now)))
+        });
+        let refusal = |wait: u64, limit: ThrottledBy, rate: &Rate| Throttled {
+            retry_after_ms: wait.div_ceil(1_000_000).max(1),
+            limit,
+            rate: rate.rate,
+            burst: rate.burst,
+        };
+        match (all, own) {
+            (Ok(all), None) => {
+                slots[0] = all;
+                Ok(())
+            }
+            (Ok(all), Some((i, _, Ok(next)))) => {
+                slots[0] = all;
+                slots[1 + i] = next;
+                Ok(())
+            }
+            (Err(wait), None | Some((_, _, Ok(_)))) => {
+                Err(refusal(wait, ThrottledBy::AllOperations, &limits.all))
+            }
+            (Ok(_), Some((i, rate, Err(wait)))) => {
+                Err(refusal(wait, ThrottledBy::Operation(OPERATIONS[i]), &rate))
+            }
+            (Err(all_wait), Some((i, rate, Err(wait)))) => Err(if wait >= all_wait {
+                refusal(wait, ThrottledBy::Operation(OPERATIONS[i]), &rate)
+            } else {
+                refusal(all_wait, ThrottledBy::AllOperations, &limits.all)
+            }),
+        }
+    }
+}
+
+struct Shard {
+    entries: HashMap<Box<str>, Entry>,
+    last_sweep: u64,
+    /// Sweep for the size rule once `entries` reaches this.
+    sweep_at_len: usize,
+}
+
+impl Shard {
+    fn new() -> Self {
+        Shard {
+            entries: HashMap::new(),
+            last_sweep: 0,
+            sweep_at_len: MIN_SWEEP_LEN,
+        }
+    }
+
+    /// Before an insert: drops the idle entries if the shard doubled or the interval passed.
+    fn maybe_sweep(&mut self, now: u64) {
+        if self.entries.len() >= self.sweep_at_len
+            || now.saturating_sub(self.last_sweep) >= SWEEP_INTERVAL_NS
+        {
+            self.sweep(now);
+        }
+    }
+
+    fn sweep(&mut self, now: u64) {
+        self.entries.retain(|_, entry| !entry.is_idle(now));
+        self.last_sweep = now;
+        self.sweep_at_len = (self.entries.len() * 2).max(MIN_SWEEP_LEN);
+    }
+}
+
+/// Keeps each shard's lock on its own cache lines, so that accounts in different shards never
+/// contend.
+#[repr(align(128))]
+struct Padded(Mutex<Shard>);
+
+/// Every account's buckets, in shards.
+pub(super) struct LocalBuckets {
+    epoch: Instant,
+    hasher: RandomState,
+    shards: Box<[Padded]>,
+}
+
+impl LocalBuckets {
+    pub(super) fn new(shards: usize) -> Self {
+        LocalBuckets {
+            epoch: Instant::now(),
+            hasher: RandomState::new(),
+            shards: (0..shards.max(1))
+                .map(|_| Padded(Mutex::new(Shard::new())))
+                .collect(),
+        }
+    }
+
+    /// Admits a request of the operation at index `operation` (in [`OPERATIONS`]; `None` for a
+    /// name outside it), or says how long until it would be admitted. A refused request takes
+    /// nothing from any bucket. An instant before these buckets were created counts as their
+    /// creation.
+    pub(super) fn admit(
+        &self,
+        account_id: &str,
+        namespace: usize,
+        limits: &Limits,
+        operation: Option<usize>,
+        now: Instant,
+    ) -> Result<(), Throttled> {
+        let now = self.nanos(now);
+        let mut shard = self
+            .shard(account_id)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = shard.entries.get_mut(account_id) {
+            return entry.admit(namespace, limits, operation, now);
+        }
+        shard.maybe_sweep(now);
+        shard
+            .entries
+            .entry(Box::from(account_id))
+            .or_insert(Entry::NEW)
+            .admit(namespace, limits, operation, now)
+    }
+
+    fn nanos(&self, now: Instant) -> u64 {
+        u64::try_from(now.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn shard(&self, account_id: &str) -> &Mutex<Shard> {
+        let hash = self.hasher.hash_one(account_id);
+        &self.shards[(hash % self.shards.len() as u64) as usize].0
+    }
+
+    /// Accounts with an entry (for tests of the memory bound).
+    #[cfg(test)]
+    pub(super) fn tracked_accounts(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                s.0.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .entries
+                    .len()
+            })
+            .sum()
+    }
+
+    /// Sweeps every shard as if at `now` (for tests of the sweep).
+    #[cfg(test)]
+    pub(super) fn sweep_all(&self, now: Instant) {
+        let now = self.nanos(now);
+        for shard in self.shards.iter() {
+            shard
+                .0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .sweep(now);
+        }
+    }
+}
