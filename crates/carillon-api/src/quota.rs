@@ -29,31 +29,45 @@ pub use policy::{
 pub use refusal::{Refusal, Throttled, ThrottledBy};
 
 use local::{LocalBuckets, SHARDS};
-use policy::{namespace_index, operation_index};
+use policy::namespace_index;
 
-struct Enabled {
-    config: QuotaConfig,
-    /// Buckets shared by the cluster's nodes; `None`: this process's own shards.
-    shared: Option<Arc<dyn SharedRateBuckets>>,
-    local: LocalBuckets,
+/// Where an account's rate buckets are kept, if anywhere.
+enum Mode {
+    /// `--quotas off`: nothing is throttled and there is no meeting quota.
+    Off,
+    /// In this process's memory: the embedded store, whose process is the whole service.
+    PerProcess {
+        config: QuotaConfig,
+        buckets: LocalBuckets,
+    },
+    /// In the store, shared by the cluster's nodes, so that an account's rates hold across the
+    /// cluster rather than per node.
+    Shared {
+        config: QuotaConfig,
+        buckets: Arc<dyn SharedRateBuckets>,
+    },
 }
 
 /// The quotas of every account: rate limits (token buckets) and the concurrent meeting quota.
 /// Shared by both APIs; cheap to call from any number of threads.
 pub struct Quotas {
-    enabled: Option<Enabled>,
+    mode: Mode,
 }
 
 impl std::fmt::Debug for Quotas {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Quotas")
-            .field("enabled", &self.enabled.is_some())
-            .finish()
+        let mode = match self.mode {
+            Mode::Off => "off",
+            Mode::PerProcess { .. } => "per-process",
+            Mode::Shared { .. } => "shared",
+        };
+        f.debug_struct("Quotas").field("mode", &mode).finish()
     }
 }
 
 impl Quotas {
-    /// Enforces `config` (`QuotaConfig::default()` is AWS's defaults).
+    /// Enforces `config` (`QuotaConfig::default()` is AWS's defaults) with this process's own
+    /// rate buckets.
     pub fn new(config: QuotaConfig) -> Self {
         Self::with_shards(config, SHARDS)
     }
@@ -61,26 +75,23 @@ impl Quotas {
     /// Enforces `config` with the rate buckets kept in `buckets`, shared by every node that uses
     /// them, so that an account's rates hold across a cluster rather than per node.
     pub fn shared(config: QuotaConfig, buckets: Arc<dyn SharedRateBuckets>) -> Self {
-        let mut quotas = Self::new(config);
-        if let Some(enabled) = &mut quotas.enabled {
-            enabled.shared = Some(buckets);
+        Quotas {
+            mode: Mode::Shared { config, buckets },
         }
-        quotas
     }
 
     fn with_shards(config: QuotaConfig, shards: usize) -> Self {
         Quotas {
-            enabled: Some(Enabled {
+            mode: Mode::PerProcess {
                 config,
-                shared: None,
-                local: LocalBuckets::new(shards),
-            }),
+                buckets: LocalBuckets::new(shards),
+            },
         }
     }
 
     /// No throttling and no meeting quota (`--quotas off`).
     pub fn disabled() -> Self {
-        Quotas { enabled: None }
+        Quotas { mode: Mode::Off }
     }
 
     /// Parses and validates a quota file (`docs/quotas.md` describes the format).
@@ -89,62 +100,41 @@ impl Quotas {
     }
 
     pub fn is_enabled(&self) -> bool {
-        self.enabled.is_some()
+        !matches!(self.mode, Mode::Off)
     }
 
     /// Admits a request of `operation` (the model's operation name) from `account_id` to one
-    /// API, or says how long until it would be admitted. A refused request takes nothing from any
-    /// bucket. `now` is normally `Instant::now()` (an instant before this `Quotas` was created
-    /// counts as its creation).
-    pub fn admit(
-        &self,
-        account_id: &str,
-        namespace: Namespace,
-        operation: &str,
-        now: Instant,
-    ) -> Result<(), Throttled> {
-        let Some(quotas) = &self.enabled else {
-            return Ok(());
-        };
-        quotas.local.admit(
-            account_id,
-            namespace_index(namespace),
-            quotas.config.limits(account_id),
-            operation_index(operation),
-            now,
-        )
-    }
-
-    /// Admits a request as [`Quotas::admit`] does, from the shared buckets when there are (one
-    /// round trip to them), else from this process's own.
+    /// API, or says why not: how long until it would be admitted, or that the shared buckets
+    /// could not be reached. A refused request takes nothing from any bucket. With shared
+    /// buckets this is one round trip to the store.
     pub async fn admit_request(
         &self,
         account_id: &str,
         namespace: Namespace,
         operation: &str,
     ) -> Result<(), Refusal> {
-        let Some(quotas) = &self.enabled else {
-            return Ok(());
-        };
-        let Some(shared) = &quotas.shared else {
-            return self
-                .admit(account_id, namespace, operation, Instant::now())
-                .map_err(Refusal::Throttled);
-        };
-        shared::admit(
-            shared.as_ref(),
-            account_id,
-            namespace,
-            quotas.config.limits(account_id),
-            operation_index(operation),
-        )
-        .await
+        match &self.mode {
+            Mode::Off => Ok(()),
+            Mode::PerProcess { config, buckets } => {
+                let drawn = config.limits(account_id).drawn(operation);
+                buckets
+                    .admit(account_id, namespace, &drawn, Instant::now())
+                    .map_err(Refusal::Throttled)
+            }
+            Mode::Shared { config, buckets } => {
+                let drawn = config.limits(account_id).drawn(operation);
+                shared::admit(buckets.as_ref(), account_id, namespace, &drawn).await
+            }
+        }
     }
 
     /// How many active meetings the account may hold in one API; `None` when quotas are off.
     pub fn max_active_meetings(&self, account_id: &str, namespace: Namespace) -> Option<u32> {
-        let quotas = self.enabled.as_ref()?;
-        Some(quotas.config.limits(account_id).max_active_meetings[namespace_index(namespace)])
+        let config = match &self.mode {
+            Mode::Off => return None,
+            Mode::PerProcess { config, .. } | Mode::Shared { config, .. } => config,
+        };
+        Some(config.limits(account_id).max_active_meetings[namespace_index(namespace)])
     }
 }
 

@@ -20,9 +20,10 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
-use super::gcra::Rate;
-use super::policy::{Limits, OPERATIONS};
-use super::refusal::{Throttled, ThrottledBy};
+use carillon_core::Namespace;
+
+use super::policy::{namespace_index, Drawn, MAX_DRAWN, OPERATIONS};
+use super::refusal::Throttled;
 
 pub(super) const SHARDS: usize = 64;
 /// A shard is swept at most this often for the time rule (see the module doc).
@@ -49,46 +50,25 @@ impl Entry {
         self.next_free.iter().flatten().all(|&t| t <= now)
     }
 
-    fn admit(
-        &mut self,
-        namespace: usize,
-        limits: &Limits,
-        operation: Option<usize>,
-        now: u64,
-    ) -> Result<(), Throttled> {
+    /// Takes one token from each of the `drawn` buckets in one API, or none if any is empty.
+    fn admit(&mut self, namespace: usize, drawn: &Drawn, now: u64) -> Result<(), Throttled> {
         let slots = &mut self.next_free[namespace];
-        let all = limits.all.check(slots[0], now);
-        let own = operation.and_then(|i| {
-            limits.operations[i].map(|rate| (i, rate, rate.check(slots[1 + i], now)))
-        });
-        let refusal = |wait: u64, limit: ThrottledBy, rate: &Rate| Throttled {
-            retry_after_ms: wait.div_ceil(1_000_000).max(1),
-            limit,
-            rate: rate.rate,
-            burst: rate.burst,
-        };
-        match (all, own) {
-            (Ok(all), None) => {
-                slots[0] = all;
-                Ok(())
+        let mut next = [0; MAX_DRAWN];
+        let mut waits = [0; MAX_DRAWN];
+        for (i, quota) in drawn.iter().enumerate() {
+            match quota.rate.check(slots[quota.slot], now) {
+                Ok(time) => next[i] = time,
+                // Never 0: a bucket that refuses frees up strictly later.
+                Err(wait) => waits[i] = wait,
             }
-            (Ok(all), Some((i, _, Ok(next)))) => {
-                slots[0] = all;
-                slots[1 + i] = next;
-                Ok(())
-            }
-            (Err(wait), None | Some((_, _, Ok(_)))) => {
-                Err(refusal(wait, ThrottledBy::AllOperations, &limits.all))
-            }
-            (Ok(_), Some((i, rate, Err(wait)))) => {
-                Err(refusal(wait, ThrottledBy::Operation(OPERATIONS[i]), &rate))
-            }
-            (Err(all_wait), Some((i, rate, Err(wait)))) => Err(if wait >= all_wait {
-                refusal(wait, ThrottledBy::Operation(OPERATIONS[i]), &rate)
-            } else {
-                refusal(all_wait, ThrottledBy::AllOperations, &limits.all)
-            }),
         }
+        if waits.iter().any(|&wait| wait > 0) {
+            return Err(drawn.refusal(&waits));
+        }
+        for (quota, time) in drawn.iter().zip(next) {
+            slots[quota.slot] = time;
+        }
+        Ok(())
     }
 }
 
@@ -147,32 +127,31 @@ impl LocalBuckets {
         }
     }
 
-    /// Admits a request of the operation at index `operation` (in [`OPERATIONS`]; `None` for a
-    /// name outside it), or says how long until it would be admitted. A refused request takes
-    /// nothing from any bucket. An instant before these buckets were created counts as their
-    /// creation.
+    /// Admits a request that draws from the `drawn` quotas of `account_id` in one API, or says
+    /// how long until it would be admitted. A refused request takes nothing from any bucket. An
+    /// instant before these buckets were created counts as their creation.
     pub(super) fn admit(
         &self,
         account_id: &str,
-        namespace: usize,
-        limits: &Limits,
-        operation: Option<usize>,
+        namespace: Namespace,
+        drawn: &Drawn,
         now: Instant,
     ) -> Result<(), Throttled> {
+        let namespace = namespace_index(namespace);
         let now = self.nanos(now);
         let mut shard = self
             .shard(account_id)
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = shard.entries.get_mut(account_id) {
-            return entry.admit(namespace, limits, operation, now);
+            return entry.admit(namespace, drawn, now);
         }
         shard.maybe_sweep(now);
         shard
             .entries
             .entry(Box::from(account_id))
             .or_insert(Entry::NEW)
-            .admit(namespace, limits, operation, now)
+            .admit(namespace, drawn, now)
     }
 
     fn nanos(&self, now: Instant) -> u64 {

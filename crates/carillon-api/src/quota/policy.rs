@@ -1,9 +1,12 @@
-//! The policy: which operations have a rate quota of their own, AWS's defaults, and the limits
-//! an account resolves to.
+//! The policy: which operations have a rate quota of their own, AWS's defaults, the limits an
+//! account resolves to, which quotas a request draws from, and which of them refused it.
+
+use std::ops::Deref;
 
 use carillon_core::Namespace;
 
 use super::gcra::Rate;
+use super::refusal::{Throttled, ThrottledBy};
 
 /// AWS's default rate of every rate quota: requests per second.
 pub const DEFAULT_RATE: f64 = 10.0;
@@ -80,4 +83,84 @@ pub(super) struct Limits {
     pub operations: [Option<Rate>; OPERATIONS.len()],
     /// Indexed by [`namespace_index`].
     pub max_active_meetings: [u32; 2],
+}
+
+impl Limits {
+    /// The quotas a request of `operation` (a model's operation name) draws from: the aggregate,
+    /// then the operation's own if it has one. A name outside [`OPERATIONS`] draws from the
+    /// aggregate only.
+    pub(super) fn drawn(&self, operation: &str) -> Drawn {
+        let all = Quota {
+            by: ThrottledBy::AllOperations,
+            rate: self.all,
+            slot: 0,
+        };
+        let own = operation_index(operation).and_then(|i| {
+            self.operations[i].map(|rate| Quota {
+                by: ThrottledBy::Operation(OPERATIONS[i]),
+                rate,
+                slot: 1 + i,
+            })
+        });
+        match own {
+            Some(own) => Drawn {
+                quotas: [all, own],
+                len: 2,
+            },
+            None => Drawn {
+                quotas: [all; MAX_DRAWN],
+                len: 1,
+            },
+        }
+    }
+}
+
+/// One quota a request draws from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Quota {
+    pub by: ThrottledBy,
+    pub rate: Rate,
+    /// Its bucket among an account's buckets in one API: 0 for the aggregate, then one per
+    /// operation, in the order of [`OPERATIONS`].
+    pub slot: usize,
+}
+
+/// The most quotas one request draws from: the aggregate and its operation's own.
+pub(super) const MAX_DRAWN: usize = 2;
+
+/// The quotas one request draws from, the aggregate first ([`Limits::drawn`]). Kept inline, so
+/// that admitting a request allocates nothing.
+#[derive(Debug)]
+pub(super) struct Drawn {
+    quotas: [Quota; MAX_DRAWN],
+    len: usize,
+}
+
+impl Deref for Drawn {
+    type Target = [Quota];
+
+    fn deref(&self) -> &[Quota] {
+        &self.quotas[..self.len]
+    }
+}
+
+impl Drawn {
+    /// What a request these quotas refused is told, given each quota's wait in nanoseconds until
+    /// it would admit (0 for one that admits now), in order. The longest wait names the quota;
+    /// on a tie, the operation's own (it comes last), the narrower of the two. The buckets of one
+    /// process and the cluster's both answer through this, so a refusal names the same quota
+    /// wherever the buckets are kept.
+    pub(super) fn refusal(&self, waits_ns: &[u64]) -> Throttled {
+        let (quota, wait_ns) = self
+            .iter()
+            .zip(waits_ns)
+            .max_by_key(|(_, wait)| **wait)
+            .map_or((&self.quotas[0], 0), |(quota, wait)| (quota, *wait));
+        Throttled {
+            retry_after_ms: wait_ns.div_ceil(1_000_000).max(1),
+            limit: quota.by,
+            rate: quota.rate.rate,
+            burst: quota.rate.burst,
+        }
+    }
 }

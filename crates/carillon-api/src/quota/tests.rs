@@ -24,9 +24,37 @@ fn from_json(text: &str) -> Quotas {
     Quotas::new(Quotas::from_json(text).unwrap_or_else(|e| panic!("{e}")))
 }
 
+impl Quotas {
+    /// Admits as [`Quotas::admit_request`] does with this process's buckets, at `now` rather
+    /// than the clock's time.
+    fn admit(
+        &self,
+        account_id: &str,
+        namespace: Namespace,
+        operation: &str,
+        now: Instant,
+    ) -> Result<(), Throttled> {
+        match &self.mode {
+            Mode::Off => Ok(()),
+            Mode::PerProcess { config, buckets } => {
+                let drawn = config.limits(account_id).drawn(operation);
+                buckets.admit(account_id, namespace, &drawn, now)
+            }
+            Mode::Shared { .. } => panic!("shared buckets are asked through admit_request"),
+        }
+    }
+
+    fn local_buckets(&self) -> &LocalBuckets {
+        match &self.mode {
+            Mode::PerProcess { buckets, .. } => buckets,
+            _ => panic!("no buckets in this process"),
+        }
+    }
+}
+
 /// Accounts with an entry in the buckets of this process.
 fn tracked_accounts(q: &Quotas) -> usize {
-    q.enabled.as_ref().map_or(0, |e| e.local.tracked_accounts())
+    q.local_buckets().tracked_accounts()
 }
 
 /// How many of `n` calls at `now` are admitted.
@@ -194,6 +222,27 @@ fn when_both_refuse_the_longer_wait_is_reported() {
     assert!(q.admit(A, Meetings, "GetMeeting", t0 + ms(1000)).is_ok());
 }
 
+/// One rule names the quota that refused, for the buckets of one process and the cluster's.
+#[test]
+fn the_longest_wait_names_the_refusing_quota_and_a_tie_names_the_operation() {
+    let config = QuotaConfig::default();
+    let drawn = config.default.drawn("GetMeeting");
+    assert_eq!(drawn.len(), 2);
+    let tie = drawn.refusal(&[5_000_000, 5_000_000]);
+    assert_eq!(tie.limit, ThrottledBy::Operation("GetMeeting"));
+    assert_eq!(tie.retry_after_ms, 5);
+    let aggregate = drawn.refusal(&[5_000_001, 5_000_000]);
+    assert_eq!(aggregate.limit, ThrottledBy::AllOperations);
+    assert_eq!(aggregate.retry_after_ms, 6);
+    // Without waits (a store that refused without saying why), the aggregate, in a millisecond.
+    let unknown = drawn.refusal(&[]);
+    assert_eq!(unknown.limit, ThrottledBy::AllOperations);
+    assert_eq!(unknown.retry_after_ms, 1);
+    // GetAttendee and names outside both models draw from the aggregate alone.
+    assert_eq!(config.default.drawn("GetAttendee").len(), 1);
+    assert_eq!(config.default.drawn("NoSuchOperation").len(), 1);
+}
+
 #[test]
 fn accounts_are_separate_and_overrides_apply_to_their_account() {
     let q = from_json(
@@ -329,9 +378,7 @@ fn a_sweep_keeps_accounts_that_are_still_refilling() {
     assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t0, 100), 20);
     // 1.5 s later A has 15 tokens back, not 20: a sweep must not reset it.
     let t1 = t0 + ms(1500);
-    if let Some(q) = &q.enabled {
-        q.local.sweep_all(t1);
-    }
+    q.local_buckets().sweep_all(t1);
     assert_eq!(tracked_accounts(&q), 1);
     assert_eq!(admitted(&q, A, Meetings, "GetMeeting", t1, 100), 15);
 }
@@ -554,6 +601,16 @@ async fn a_shared_refusal_names_the_longest_wait() {
         panic!("expected a throttling refusal");
     };
     assert_eq!(t.limit, ThrottledBy::AllOperations);
+    assert_eq!(t.retry_after_ms, 1);
+}
+
+#[tokio::test]
+async fn a_shared_tie_names_the_operation_as_the_local_buckets_do() {
+    let q = Quotas::shared(QuotaConfig::default(), scripted(Ok(Some(vec![500, 500]))));
+    let Err(Refusal::Throttled(t)) = q.admit_request(A, Meetings, "GetMeeting").await else {
+        panic!("expected a throttling refusal");
+    };
+    assert_eq!(t.limit, ThrottledBy::Operation("GetMeeting"));
     assert_eq!(t.retry_after_ms, 1);
 }
 
