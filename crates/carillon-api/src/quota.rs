@@ -23,9 +23,7 @@ use std::time::Instant;
 use carillon_core::{Namespace, SharedRateBuckets};
 
 pub use config::QuotaConfig;
-pub use policy::{
-    AWS_RATE_LIMITED, DEFAULT_BURST, DEFAULT_MAX_ACTIVE_MEETINGS, DEFAULT_RATE, OPERATIONS,
-};
+pub use policy::{AWS_RATE_LIMITED, DEFAULT_BURST, DEFAULT_MAX_ACTIVE_MEETINGS, DEFAULT_RATE};
 pub use refusal::{Refusal, Throttled, ThrottledBy};
 
 use local::{LocalBuckets, SHARDS};

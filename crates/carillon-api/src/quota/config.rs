@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use super::gcra::Rate;
 use super::policy::{
-    operation_index, Limits, AWS_RATE_LIMITED, DEFAULT_BURST, DEFAULT_MAX_ACTIVE_MEETINGS,
-    DEFAULT_RATE, OPERATIONS,
+    operation_index, operations, Limits, AWS_RATE_LIMITED, DEFAULT_BURST,
+    DEFAULT_MAX_ACTIVE_MEETINGS, DEFAULT_RATE,
 };
 
 /// Fastest rate accepted: one request per nanosecond is the clock's resolution.
@@ -43,13 +43,16 @@ impl Limits {
                 pick_burst(|r| r.burst).unwrap_or(DEFAULT_BURST),
             )
         };
-        let operations = std::array::from_fn(|i| {
-            let name = OPERATIONS[i];
-            let (own_op, default_op) = (own.operations.get(name), default.operations.get(name));
-            let limited =
-                AWS_RATE_LIMITED.contains(&name) || own_op.is_some() || default_op.is_some();
-            limited.then(|| rate(own_op, default_op))
-        });
+        let operations = operations()
+            .iter()
+            .map(|name| {
+                let (own_op, default_op) = (own.operations.get(name), default.operations.get(name));
+                let limited = AWS_RATE_LIMITED.contains(&name.as_str())
+                    || own_op.is_some()
+                    || default_op.is_some();
+                limited.then(|| rate(own_op, default_op))
+            })
+            .collect();
         Limits {
             all: rate(own.all_operations.as_ref(), default.all_operations.as_ref()),
             operations,
@@ -140,7 +143,7 @@ impl LimitsFile {
             if operation_index(name).is_none() {
                 return Err(format!(
                     "quota file: {path}.operations: unknown operation \"{name}\" (known: {})",
-                    OPERATIONS.join(", ")
+                    operations().join(", ")
                 ));
             }
             rate.validate(&format!("{path}.operations.{name}"))?;

@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use carillon_core::Namespace;
 
-use super::policy::{namespace_index, Drawn, MAX_DRAWN, OPERATIONS};
+use super::policy::{namespace_index, slots_per_api, Drawn, MAX_DRAWN, NAMESPACES};
 use super::refusal::Throttled;
 
 pub(super) const SHARDS: usize = 64;
@@ -31,28 +31,29 @@ const SWEEP_INTERVAL_NS: u64 = 10_000_000_000;
 /// A shard smaller than this is not swept for its size.
 const MIN_SWEEP_LEN: usize = 32;
 
-/// One slot for the aggregate bucket, then one per operation.
-const SLOTS: usize = 1 + OPERATIONS.len();
-
 /// An account's buckets in both APIs: each bucket's next free time (ns since the epoch of
 /// [`LocalBuckets`]). A bucket whose time is not after now is full, so a new entry is all zeros.
 struct Entry {
-    next_free: [[u64; SLOTS]; 2],
+    /// One API's buckets after the other's, each in slot order ([`super::policy::Quota::slot`]).
+    next_free: Box<[u64]>,
 }
 
 impl Entry {
-    const NEW: Entry = Entry {
-        next_free: [[0; SLOTS]; 2],
-    };
+    fn new(slots_per_api: usize) -> Entry {
+        Entry {
+            next_free: vec![0; NAMESPACES * slots_per_api].into_boxed_slice(),
+        }
+    }
 
     /// True when every bucket is full: the entry is as good as a new one.
     fn is_idle(&self, now: u64) -> bool {
-        self.next_free.iter().flatten().all(|&t| t <= now)
+        self.next_free.iter().all(|&t| t <= now)
     }
 
     /// Takes one token from each of the `drawn` buckets in one API, or none if any is empty.
     fn admit(&mut self, namespace: usize, drawn: &Drawn, now: u64) -> Result<(), Throttled> {
-        let slots = &mut self.next_free[namespace];
+        let per_api = self.next_free.len() / NAMESPACES;
+        let slots = &mut self.next_free[namespace * per_api..][..per_api];
         let mut next = [0; MAX_DRAWN];
         let mut waits = [0; MAX_DRAWN];
         for (i, quota) in drawn.iter().enumerate() {
@@ -111,6 +112,8 @@ struct Padded(Mutex<Shard>);
 
 /// Every account's buckets, in shards.
 pub(super) struct LocalBuckets {
+    /// Buckets per account and API ([`slots_per_api`]).
+    slots_per_api: usize,
     epoch: Instant,
     hasher: RandomState,
     shards: Box<[Padded]>,
@@ -119,6 +122,7 @@ pub(super) struct LocalBuckets {
 impl LocalBuckets {
     pub(super) fn new(shards: usize) -> Self {
         LocalBuckets {
+            slots_per_api: slots_per_api(),
             epoch: Instant::now(),
             hasher: RandomState::new(),
             shards: (0..shards.max(1))
@@ -150,7 +154,7 @@ impl LocalBuckets {
         shard
             .entries
             .entry(Box::from(account_id))
-            .or_insert(Entry::NEW)
+            .or_insert_with(|| Entry::new(self.slots_per_api))
             .admit(namespace, drawn, now)
     }
 

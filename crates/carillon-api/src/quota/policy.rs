@@ -1,9 +1,14 @@
 //! The policy: which operations have a rate quota of their own, AWS's defaults, the limits an
 //! account resolves to, which quotas a request draws from, and which of them refused it.
 
+use std::collections::BTreeSet;
 use std::ops::Deref;
+use std::sync::LazyLock;
 
 use carillon_core::Namespace;
+use carillon_model::{
+    ServiceModel, CHIME_2018_05_01_MEETING_OPERATIONS, CHIME_SDK_MEETINGS_2021_07_15,
+};
 
 use super::gcra::Rate;
 use super::refusal::{Throttled, ThrottledBy};
@@ -14,33 +19,6 @@ pub const DEFAULT_RATE: f64 = 10.0;
 pub const DEFAULT_BURST: u32 = 20;
 /// AWS's default concurrent meeting quota, in each API (`L-9F286451`, `L-A5C73716`).
 pub const DEFAULT_MAX_ACTIVE_MEETINGS: u32 = 250;
-
-/// Every operation of both APIs, sorted (binary search). The quota file may name any of them.
-pub const OPERATIONS: [&str; 23] = [
-    "BatchCreateAttendee",
-    "BatchUpdateAttendeeCapabilitiesExcept",
-    "CreateAttendee",
-    "CreateMeeting",
-    "CreateMeetingWithAttendees",
-    "DeleteAttendee",
-    "DeleteMeeting",
-    "GetAttendee",
-    "GetMeeting",
-    "ListAttendeeTags",
-    "ListAttendees",
-    "ListMeetingTags",
-    "ListMeetings",
-    "ListTagsForResource",
-    "StartMeetingTranscription",
-    "StopMeetingTranscription",
-    "TagAttendee",
-    "TagMeeting",
-    "TagResource",
-    "UntagAttendee",
-    "UntagMeeting",
-    "UntagResource",
-    "UpdateAttendeeCapabilities",
-];
 
 /// The operations AWS lists a rate quota for ("Amazon Chime SDK endpoints and quotas",
 /// <https://docs.aws.amazon.com/general/latest/gr/chime-sdk.html>): they have a bucket of their
@@ -63,9 +41,39 @@ pub const AWS_RATE_LIMITED: [&str; 14] = [
     "ListTagsForResource",
 ];
 
-pub(super) fn operation_index(name: &str) -> Option<usize> {
-    OPERATIONS.binary_search(&name).ok()
+/// Every operation either API serves, sorted by name: the names a quota file may use, and the
+/// order of an account's buckets. Read from the models (every operation of the current one, and
+/// the legacy one's meeting operations, which are what the legacy API serves), so that an
+/// operation a model gains has its place here without a list to edit.
+pub(super) fn operations() -> &'static [String] {
+    static OPERATIONS: LazyLock<Box<[String]>> = LazyLock::new(|| {
+        let current = ServiceModel::from_json(CHIME_SDK_MEETINGS_2021_07_15)
+            .expect("the vendored chime-sdk-meetings model is valid");
+        let names: BTreeSet<&str> = current
+            .operations()
+            .map(|op| op.name.as_str())
+            .chain(CHIME_2018_05_01_MEETING_OPERATIONS.iter().copied())
+            .collect();
+        names.into_iter().map(String::from).collect()
+    });
+    &OPERATIONS
 }
+
+/// The operation's place in [`operations`]; `None` for a name neither API serves.
+pub(super) fn operation_index(name: &str) -> Option<usize> {
+    operations()
+        .binary_search_by(|op| op.as_str().cmp(name))
+        .ok()
+}
+
+/// How many buckets an account has in one API: the aggregate, then one per operation
+/// ([`Quota::slot`]).
+pub(super) fn slots_per_api() -> usize {
+    1 + operations().len()
+}
+
+/// The two APIs, indexed by [`namespace_index`].
+pub(super) const NAMESPACES: usize = 2;
 
 pub(super) fn namespace_index(namespace: Namespace) -> usize {
     match namespace {
@@ -79,15 +87,15 @@ pub(super) fn namespace_index(namespace: Namespace) -> usize {
 pub(super) struct Limits {
     /// "All meeting management API": every operation draws from it.
     pub all: Rate,
-    /// Indexed like [`OPERATIONS`]; `None`: the operation draws from `all` only.
-    pub operations: [Option<Rate>; OPERATIONS.len()],
+    /// Indexed like [`operations`]; `None`: the operation draws from `all` only.
+    pub operations: Box<[Option<Rate>]>,
     /// Indexed by [`namespace_index`].
-    pub max_active_meetings: [u32; 2],
+    pub max_active_meetings: [u32; NAMESPACES],
 }
 
 impl Limits {
     /// The quotas a request of `operation` (a model's operation name) draws from: the aggregate,
-    /// then the operation's own if it has one. A name outside [`OPERATIONS`] draws from the
+    /// then the operation's own if it has one. A name outside [`operations`] draws from the
     /// aggregate only.
     pub(super) fn drawn(&self, operation: &str) -> Drawn {
         let all = Quota {
@@ -97,7 +105,7 @@ impl Limits {
         };
         let own = operation_index(operation).and_then(|i| {
             self.operations[i].map(|rate| Quota {
-                by: ThrottledBy::Operation(OPERATIONS[i]),
+                by: ThrottledBy::Operation(operations()[i].as_str()),
                 rate,
                 slot: 1 + i,
             })
@@ -121,7 +129,7 @@ pub(super) struct Quota {
     pub by: ThrottledBy,
     pub rate: Rate,
     /// Its bucket among an account's buckets in one API: 0 for the aggregate, then one per
-    /// operation, in the order of [`OPERATIONS`].
+    /// operation, in the order of [`operations`].
     pub slot: usize,
 }
 
