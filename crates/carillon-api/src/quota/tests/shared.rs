@@ -50,30 +50,28 @@ async fn shared_buckets_are_asked_for_the_aggregate_and_the_operation() {
     assert_eq!(buckets.asked.lock().unwrap().len(), 3);
 }
 
+/// What a request of `operation` is told when the shared buckets refuse it with `waits_us`.
+async fn shared_refusal(waits_us: Vec<u64>, operation: &str) -> Throttled {
+    let q = Quotas::shared(QuotaConfig::default(), scripted(Ok(Some(waits_us))));
+    match q.admit_request(A, Meetings, operation).await {
+        Err(Refusal::Throttled(t)) => t,
+        other => panic!("expected a throttling refusal, not {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_shared_refusal_names_the_longest_wait() {
-    let q = Quotas::shared(QuotaConfig::default(), scripted(Ok(Some(vec![0, 250_400]))));
-    let Err(Refusal::Throttled(t)) = q.admit_request(A, Meetings, "CreateAttendee").await else {
-        panic!("expected a throttling refusal");
-    };
+    let t = shared_refusal(vec![0, 250_400], "CreateAttendee").await;
     assert_eq!(t.limit, ThrottledBy::Operation("CreateAttendee"));
     assert_eq!(t.retry_after_ms, 251);
     assert_eq!((t.rate, t.burst), (10.0, 20));
 
-    let q = Quotas::shared(QuotaConfig::default(), scripted(Ok(Some(vec![900, 0]))));
-    let Err(Refusal::Throttled(t)) = q.admit_request(A, Meetings, "GetMeeting").await else {
-        panic!("expected a throttling refusal");
-    };
+    let t = shared_refusal(vec![900, 0], "GetMeeting").await;
     assert_eq!(t.limit, ThrottledBy::AllOperations);
     assert_eq!(t.retry_after_ms, 1);
-}
 
-#[tokio::test]
-async fn a_shared_tie_names_the_operation_as_the_local_buckets_do() {
-    let q = Quotas::shared(QuotaConfig::default(), scripted(Ok(Some(vec![500, 500]))));
-    let Err(Refusal::Throttled(t)) = q.admit_request(A, Meetings, "GetMeeting").await else {
-        panic!("expected a throttling refusal");
-    };
+    // A tie names the operation, as the buckets of one process do.
+    let t = shared_refusal(vec![500, 500], "GetMeeting").await;
     assert_eq!(t.limit, ThrottledBy::Operation("GetMeeting"));
     assert_eq!(t.retry_after_ms, 1);
 }
