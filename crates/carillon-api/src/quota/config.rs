@@ -1,18 +1,15 @@
 //! The quota file: parsing, validation, and resolution into the limits of each account (the
-//! format is documented on the parent module).
+//! format is documented in `docs/quotas.md`).
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::{operation_index, Rate, AWS_RATE_LIMITED, OPERATIONS};
-
-/// AWS's default rate of every rate quota: requests per second (digest §7.8).
-pub const DEFAULT_RATE: f64 = 10.0;
-/// AWS's default burst of every rate quota.
-pub const DEFAULT_BURST: u32 = 20;
-/// AWS's default concurrent meeting quota, in each namespace (`L-9F286451`, `L-A5C73716`).
-pub const DEFAULT_MAX_ACTIVE_MEETINGS: u32 = 250;
+use super::gcra::Rate;
+use super::policy::{
+    operation_index, operations, Limits, AWS_RATE_LIMITED, DEFAULT_BURST,
+    DEFAULT_MAX_ACTIVE_MEETINGS, DEFAULT_RATE,
+};
 
 /// Fastest rate accepted: one request per nanosecond is the clock's resolution.
 const MAX_RATE: f64 = 1e9;
@@ -34,17 +31,6 @@ impl Default for QuotaConfig {
     }
 }
 
-/// The limits of one account, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Limits {
-    /// "All meeting management API": every operation draws from it.
-    pub all: Rate,
-    /// Indexed like [`OPERATIONS`]; `None`: the operation draws from `all` only.
-    pub operations: [Option<Rate>; OPERATIONS.len()],
-    /// Indexed by [`super::namespace_index`].
-    pub max_active_meetings: [u32; 2],
-}
-
 impl Limits {
     /// `own` field by field, falling back to `default`, then to AWS's defaults.
     fn resolve(own: &LimitsFile, default: &LimitsFile) -> Limits {
@@ -57,13 +43,16 @@ impl Limits {
                 pick_burst(|r| r.burst).unwrap_or(DEFAULT_BURST),
             )
         };
-        let operations = std::array::from_fn(|i| {
-            let name = OPERATIONS[i];
-            let (own_op, default_op) = (own.operations.get(name), default.operations.get(name));
-            let limited =
-                AWS_RATE_LIMITED.contains(&name) || own_op.is_some() || default_op.is_some();
-            limited.then(|| rate(own_op, default_op))
-        });
+        let operations = operations()
+            .iter()
+            .map(|name| {
+                let (own_op, default_op) = (own.operations.get(name), default.operations.get(name));
+                let limited = AWS_RATE_LIMITED.contains(&name.as_str())
+                    || own_op.is_some()
+                    || default_op.is_some();
+                limited.then(|| rate(own_op, default_op))
+            })
+            .collect();
         Limits {
             all: rate(own.all_operations.as_ref(), default.all_operations.as_ref()),
             operations,
@@ -80,6 +69,14 @@ impl Limits {
 }
 
 impl QuotaConfig {
+    /// The limits of `account_id`: its own, else those of every account.
+    pub(super) fn limits(&self, account_id: &str) -> &Limits {
+        if self.accounts.is_empty() {
+            return &self.default;
+        }
+        self.accounts.get(account_id).unwrap_or(&self.default)
+    }
+
     /// Parses and validates a quota file. The error names the offending member.
     pub fn from_json(text: &str) -> Result<QuotaConfig, String> {
         // serde would also read a struct from an array of its members.
@@ -146,7 +143,7 @@ impl LimitsFile {
             if operation_index(name).is_none() {
                 return Err(format!(
                     "quota file: {path}.operations: unknown operation \"{name}\" (known: {})",
-                    OPERATIONS.join(", ")
+                    operations().join(", ")
                 ));
             }
             rate.validate(&format!("{path}.operations.{name}"))?;
