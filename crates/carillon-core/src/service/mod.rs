@@ -5,6 +5,7 @@
 mod attendees;
 mod legacy;
 mod meetings;
+mod next_token;
 mod tags;
 mod transcription;
 
