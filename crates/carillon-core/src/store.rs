@@ -111,6 +111,18 @@ pub enum AttendeeLookup<T> {
     AttendeeNotFound,
 }
 
+/// The outer `None`: the scope has no such active meeting; the inner one: the meeting has no
+/// such attendee. How a backend that looks the meeting up, then the attendee under it, says so.
+impl<T> From<Option<Option<T>>> for AttendeeLookup<T> {
+    fn from(found: Option<Option<T>>) -> Self {
+        match found {
+            None => AttendeeLookup::MeetingNotFound,
+            Some(None) => AttendeeLookup::AttendeeNotFound,
+            Some(Some(value)) => AttendeeLookup::Found(value),
+        }
+    }
+}
+
 /// What the store knows of a meeting and one of its attendees, whatever the scope: a client
 /// joining by JoinToken names only these two ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,11 +153,19 @@ pub struct MeetingPage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagOutcome {
     Tagged,
-    MeetingNotFound,
-    /// The meeting would carry more than the allowed number of tags; nothing was changed.
+    /// The resource would carry more than the allowed number of tags; nothing was changed.
     TooManyTags,
 }
 
+/// Absence has one form per kind of operation:
+///
+/// - on a meeting of a scope (its attendees as a whole, its tags, its state): `Option<T>`, where
+///   `None` says the scope has no such active meeting (never created, ended, or another scope's);
+/// - on one attendee of a meeting: [`AttendeeLookup<T>`], which says which of the two is missing.
+///
+/// The other operations name no existing meeting ([`Store::create_meeting`] answers with a
+/// [`CreateMeetingOutcome`], [`Store::list_meetings`] with a page), or look past scopes
+/// ([`Store::join_lookup`], which also tells an ended meeting from an unknown one).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Creates the meeting unless the scope already has one with the same ClientRequestToken
@@ -168,15 +188,19 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<MeetingRecord>>;
 
     /// Ends an active meeting and its active replicas: their attendees (and so their JoinTokens)
-    /// and tags are deleted. Returns false when the scope has no such active meeting.
-    async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool>;
+    /// and tags are deleted, and each end is announced on [`Store::changes`] once durable.
+    async fn end_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<()>>;
 
     /// Creates attendees in order. An undeleted attendee with the same ExternalUserId is returned
     /// instead of a new one; a new one is refused once the meeting holds
     /// [`MeetingRecord::max_attendees`] undeleted attendees. The records' `meeting_id` is the
     /// meeting's own. A new attendee is stored with its tags (a key repeated counts once, the
-    /// last value wins); an existing one is returned without touching its tags. `None` when the
-    /// meeting is not active.
+    /// last value wins); an existing one is returned without touching its tags.
     async fn create_attendees(
         &self,
         scope: &Scope,
@@ -216,26 +240,24 @@ pub trait Store: Send + Sync + 'static {
         capabilities: AttendeeCapabilities,
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>>;
 
-    /// Sets the capabilities of every attendee of the meeting except the excluded ones. Returns
-    /// false when the meeting is not active.
+    /// Sets the capabilities of every attendee of the meeting except the excluded ones.
     async fn update_capabilities_except(
         &self,
         scope: &Scope,
         meeting_id: &str,
         excluded_attendee_ids: &[String],
         capabilities: AttendeeCapabilities,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<()>>;
 
-    /// Starts (or updates, or with `None` stops) transcription. False when the meeting is not
-    /// active.
+    /// Starts (or updates, or with `None` stops) transcription.
     async fn set_transcription(
         &self,
         scope: &Scope,
         meeting_id: &str,
         configuration: Option<TranscriptionConfiguration>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<()>>;
 
-    /// Adds or overwrites tags, refusing the whole change if the resource would end up with more
+    /// Adds or overwrites tags, refusing the whole change if the meeting would end up with more
     /// than `max_tags` tags. A key repeated in `tags` counts once; its last value wins.
     async fn tag_meeting(
         &self,
@@ -243,18 +265,17 @@ pub trait Store: Send + Sync + 'static {
         meeting_id: &str,
         tags: Vec<Tag>,
         max_tags: usize,
-    ) -> StoreResult<TagOutcome>;
+    ) -> StoreResult<Option<TagOutcome>>;
 
-    /// Removes the tags with these keys (absent keys are fine). False when the meeting is not
-    /// active.
+    /// Removes the tags with these keys (absent keys are fine).
     async fn untag_meeting(
         &self,
         scope: &Scope,
         meeting_id: &str,
         keys: Vec<String>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<()>>;
 
-    /// Tags in the order their keys were first set. `None` when the meeting is not active.
+    /// Tags in the order their keys were first set.
     async fn list_meeting_tags(
         &self,
         scope: &Scope,
@@ -270,10 +291,9 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> StoreResult<MeetingPage>;
 
-    /// Adds or overwrites an attendee's tags, refusing the whole change (`TooManyTags`) if the
-    /// attendee would end up with more than `max_tags` tags. A key repeated in `tags` counts
-    /// once; its last value wins. (`TagOutcome::MeetingNotFound` is never returned here: the
-    /// lookup says which of the meeting and the attendee is missing.)
+    /// Adds or overwrites an attendee's tags, refusing the whole change if the attendee would end
+    /// up with more than `max_tags` tags. A key repeated in `tags` counts once; its last value
+    /// wins.
     async fn tag_attendee(
         &self,
         scope: &Scope,

@@ -305,7 +305,12 @@ impl Store for PgStore {
             .await
     }
 
-    async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool> {
+    async fn end_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<()>> {
         transaction!(self, |tx| meetings::end(&tx, scope, meeting_id, now_ms)
             .await?)
     }
@@ -432,8 +437,8 @@ impl Store for PgStore {
         meeting_id: &str,
         excluded_attendee_ids: &[String],
         capabilities: AttendeeCapabilities,
-    ) -> StoreResult<bool> {
-        with_meeting!(self, scope, meeting_id, false, |tx, meeting| {
+    ) -> StoreResult<Option<()>> {
+        with_meeting!(self, scope, meeting_id, None, |tx, meeting| {
             attendees::update_capabilities_except(
                 &tx,
                 &meeting,
@@ -441,7 +446,7 @@ impl Store for PgStore {
                 &capabilities,
             )
             .await?;
-            true
+            Some(())
         })
     }
 
@@ -450,7 +455,7 @@ impl Store for PgStore {
         scope: &Scope,
         meeting_id: &str,
         configuration: Option<TranscriptionConfiguration>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<()>> {
         self.run(async |client| {
             meetings::set_transcription(&*client, scope, meeting_id, configuration.as_ref()).await
         })
@@ -463,14 +468,10 @@ impl Store for PgStore {
         meeting_id: &str,
         tags: Vec<Tag>,
         max_tags: usize,
-    ) -> StoreResult<TagOutcome> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            TagOutcome::MeetingNotFound,
-            |tx, meeting| tags::tag(&tx, &tags::MEETING, meeting.seq, &tags, max_tags).await?
-        )
+    ) -> StoreResult<Option<TagOutcome>> {
+        with_meeting!(self, scope, meeting_id, None, |tx, meeting| Some(
+            tags::tag(&tx, &tags::MEETING, meeting.seq, &tags, max_tags).await?
+        ))
     }
 
     async fn untag_meeting(
@@ -478,10 +479,10 @@ impl Store for PgStore {
         scope: &Scope,
         meeting_id: &str,
         keys: Vec<String>,
-    ) -> StoreResult<bool> {
-        with_meeting!(self, scope, meeting_id, false, |tx, meeting| {
+    ) -> StoreResult<Option<()>> {
+        with_meeting!(self, scope, meeting_id, None, |tx, meeting| {
             tags::untag(&tx, &tags::MEETING, meeting.seq, &keys).await?;
-            true
+            Some(())
         })
     }
 

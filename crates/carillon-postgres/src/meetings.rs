@@ -274,18 +274,17 @@ pub(crate) async fn list<C: GenericClient>(
     })
 }
 
-/// Ends the meeting and, for a primary, its active replicas. Deleting the attendee rows deletes
-/// their tags too.
-/// Ends the meeting and, for a primary, its active replicas, announcing each end on commit.
-/// False when the scope has no such active meeting.
+/// Ends the meeting and, for a primary, its active replicas, announcing each end on commit;
+/// `None` when the scope has no such active meeting. Deleting the attendee rows deletes their
+/// tags too.
 pub(crate) async fn end(
     tx: &Transaction<'_>,
     scope: &Scope,
     meeting_id: &str,
     now_ms: i64,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<()>> {
     let Some(meeting) = lock(tx, scope, meeting_id).await? else {
-        return Ok(false);
+        return Ok(None);
     };
     let mut ending = vec![(meeting.seq, meeting.meeting_id)];
     if meeting.primary_meeting_id.is_none() {
@@ -297,7 +296,7 @@ pub(crate) async fn end(
         tags::delete_all(tx, seq).await?;
         live::notify(tx, &LiveChange::MeetingEnded { meeting_id }).await?;
     }
-    Ok(true)
+    Ok(Some(()))
 }
 
 pub(crate) async fn set_transcription<C: GenericClient>(
@@ -305,7 +304,7 @@ pub(crate) async fn set_transcription<C: GenericClient>(
     scope: &Scope,
     meeting_id: &str,
     configuration: Option<&TranscriptionConfiguration>,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<()>> {
     let json = to_optional_json(configuration, "encoding TranscriptionConfiguration")?;
     let changed = execute(
         c,
@@ -319,5 +318,5 @@ pub(crate) async fn set_transcription<C: GenericClient>(
         "setting transcription",
     )
     .await?;
-    Ok(changed > 0)
+    Ok((changed > 0).then_some(()))
 }

@@ -125,7 +125,12 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool> {
+    async fn end_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let changes = self.changes.clone();
         let ended = self
@@ -141,7 +146,7 @@ impl Store for SqliteStore {
                 })),
             )
             .await?;
-        Ok(ended.is_some())
+        Ok(ended.map(drop))
     }
 
     async fn create_attendees(
@@ -246,15 +251,15 @@ impl Store for SqliteStore {
         meeting_id: &str,
         excluded_attendee_ids: &[String],
         capabilities: AttendeeCapabilities,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let excluded = excluded_attendee_ids.to_vec();
         self.write(move |conn| {
-            let Some(meeting) = meetings::active(conn, &scope, &meeting_id)? else {
-                return Ok(false);
-            };
-            attendees::update_capabilities_except(conn, &meeting, &excluded, &capabilities)?;
-            Ok(true)
+            meetings::active(conn, &scope, &meeting_id)?
+                .map(|meeting| {
+                    attendees::update_capabilities_except(conn, &meeting, &excluded, &capabilities)
+                })
+                .transpose()
         })
         .await
     }
@@ -264,7 +269,7 @@ impl Store for SqliteStore {
         scope: &Scope,
         meeting_id: &str,
         configuration: Option<TranscriptionConfiguration>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         self.write(move |conn| {
             meetings::set_transcription(conn, &scope, &meeting_id, configuration.as_ref())
@@ -278,14 +283,13 @@ impl Store for SqliteStore {
         meeting_id: &str,
         tags: Vec<Tag>,
         max_tags: usize,
-    ) -> StoreResult<TagOutcome> {
+    ) -> StoreResult<Option<TagOutcome>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.write(
-            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
-                Some(meeting) => tags::tag(conn, &tags::MEETING, meeting.seq, &tags, max_tags),
-                None => Ok(TagOutcome::MeetingNotFound),
-            },
-        )
+        self.write(move |conn| {
+            meetings::active(conn, &scope, &meeting_id)?
+                .map(|meeting| tags::tag(conn, &tags::MEETING, meeting.seq, &tags, max_tags))
+                .transpose()
+        })
         .await
     }
 
@@ -294,14 +298,12 @@ impl Store for SqliteStore {
         scope: &Scope,
         meeting_id: &str,
         keys: Vec<String>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         self.write(move |conn| {
-            let Some(meeting) = meetings::active(conn, &scope, &meeting_id)? else {
-                return Ok(false);
-            };
-            tags::untag(conn, &tags::MEETING, meeting.seq, &keys)?;
-            Ok(true)
+            meetings::active(conn, &scope, &meeting_id)?
+                .map(|meeting| tags::untag(conn, &tags::MEETING, meeting.seq, &keys))
+                .transpose()
         })
         .await
     }

@@ -265,7 +265,7 @@ pub(crate) fn set_transcription(
     scope: &Scope,
     meeting_id: &str,
     configuration: Option<&TranscriptionConfiguration>,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<()>> {
     let json = to_optional_json(configuration, "encoding TranscriptionConfiguration")?;
     let changed = conn
         .prepare_cached(sql::SET_TRANSCRIPTION)
@@ -278,7 +278,7 @@ pub(crate) fn set_transcription(
             ])
         })
         .context("setting transcription")?;
-    Ok(changed > 0)
+    Ok((changed > 0).then_some(()))
 }
 
 /// The meeting with this id in any scope, and its attendee with this id.

@@ -60,10 +60,13 @@ async fn tags_go_with_their_attendee_rows() {
     assert_eq!(tag_rows(&path, &ids[..1]), 0, "DeleteAttendee");
     assert_eq!(tag_rows(&path, &ids), 4);
 
-    assert!(store
-        .end_meeting(&scope, &m.meeting_id, ENDED_AT_MS)
-        .await
-        .unwrap());
+    assert_eq!(
+        store
+            .end_meeting(&scope, &m.meeting_id, ENDED_AT_MS)
+            .await
+            .unwrap(),
+        Some(())
+    );
     assert_eq!(tag_rows(&path, &ids), 0, "ending the meeting");
     assert_eq!(tag_rows(&path, &[&bystander.attendee_id]), 2);
     let orphans: i64 = rusqlite::Connection::open(&path)

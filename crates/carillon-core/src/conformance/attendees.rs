@@ -316,9 +316,12 @@ pub async fn attendee_capabilities(store: &dyn Store) {
     // Everyone but b (and an id that names nobody).
     let none = uniform_capabilities(MediaCapability::None);
     let excluded = [all[1].attendee_id.clone(), new_id()];
-    assert!(ok(store
-        .update_capabilities_except(&scope, &m.meeting_id, &excluded, none)
-        .await));
+    assert_eq!(
+        ok(store
+            .update_capabilities_except(&scope, &m.meeting_id, &excluded, none)
+            .await),
+        Some(())
+    );
     let caps = |r: Option<AttendeeRecord>| r.and_then(|r| r.capabilities);
     assert_eq!(
         caps(get_attendee(store, &m, &all[0].attendee_id).await),
@@ -347,13 +350,19 @@ pub async fn attendee_capabilities(store: &dyn Store) {
 
     // Nobody excluded: everyone.
     let send = uniform_capabilities(MediaCapability::Send);
-    assert!(ok(store
-        .update_capabilities_except(&scope, &m.meeting_id, &[], send)
-        .await));
+    assert_eq!(
+        ok(store
+            .update_capabilities_except(&scope, &m.meeting_id, &[], send)
+            .await),
+        Some(())
+    );
     for listed in list_all(store, &m, 100).await {
         assert_eq!(listed.capabilities, Some(send));
     }
-    assert!(!ok(store
-        .update_capabilities_except(&scope, &new_id(), &[], send)
-        .await));
+    assert_eq!(
+        ok(store
+            .update_capabilities_except(&scope, &new_id(), &[], send)
+            .await),
+        None
+    );
 }

@@ -271,15 +271,10 @@ impl MeetingService {
             .iter()
             .map(|item| normalize_id(&item.attendee_id))
             .collect();
-        if self
-            .store
+        self.store
             .update_capabilities_except(&ctx.scope, &meeting_id, &excluded, input.capabilities)
             .await?
-        {
-            Ok(())
-        } else {
-            Err(ServiceError::meeting_not_found(&meeting_id))
-        }
+            .ok_or_else(|| ServiceError::meeting_not_found(&meeting_id))
     }
 }
 

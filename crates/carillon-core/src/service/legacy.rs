@@ -54,7 +54,7 @@ impl MeetingService {
         let meeting = self
             .active_meeting(&ctx.scope, &normalize_id(&input.meeting_id))
             .await?;
-        match self
+        let tagged = self
             .store
             .tag_meeting(
                 &ctx.scope,
@@ -63,11 +63,9 @@ impl MeetingService {
                 MAX_TAGS_PER_RESOURCE,
             )
             .await?
-        {
+            .ok_or_else(|| ServiceError::meeting_not_found(&meeting.meeting_id))?;
+        match tagged {
             TagOutcome::Tagged => Ok(()),
-            TagOutcome::MeetingNotFound => {
-                Err(ServiceError::meeting_not_found(&meeting.meeting_id))
-            }
             TagOutcome::TooManyTags => Err(too_many_tags(meeting.arn(), MAX_TAGS_PER_RESOURCE)),
         }
     }
@@ -79,15 +77,10 @@ impl MeetingService {
         input: UntagMeetingInput,
     ) -> Result<(), ServiceError> {
         let id = normalize_id(&input.meeting_id);
-        if self
-            .store
+        self.store
             .untag_meeting(&ctx.scope, &id, input.tag_keys)
             .await?
-        {
-            Ok(())
-        } else {
-            Err(ServiceError::meeting_not_found(&id))
-        }
+            .ok_or_else(|| ServiceError::meeting_not_found(&id))
     }
 
     /// ListMeetingTags.
@@ -127,7 +120,6 @@ impl MeetingService {
             .await?;
         match found_or_not_found(lookup, &meeting_id, &attendee_id)? {
             TagOutcome::Tagged => Ok(()),
-            TagOutcome::MeetingNotFound => Err(ServiceError::meeting_not_found(&meeting_id)),
             TagOutcome::TooManyTags => Err(too_many_tags(
                 format!("attendee/{attendee_id}"),
                 MAX_TAGS_PER_ATTENDEE,

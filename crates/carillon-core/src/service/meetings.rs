@@ -209,11 +209,10 @@ impl MeetingService {
         input: MeetingIdInput,
     ) -> Result<(), ServiceError> {
         let id = normalize_id(&input.meeting_id);
-        if self.store.end_meeting(&ctx.scope, &id, now_ms()).await? {
-            Ok(())
-        } else {
-            Err(ServiceError::meeting_not_found(&id))
-        }
+        self.store
+            .end_meeting(&ctx.scope, &id, now_ms())
+            .await?
+            .ok_or_else(|| ServiceError::meeting_not_found(&id))
     }
 }
 
