@@ -34,6 +34,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use carillon_core::store::rules::{self, ActiveMeeting};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord, ChangeBus,
@@ -45,7 +46,6 @@ use tokio_postgres::NoTls;
 
 use crate::error::Context;
 use crate::lease::Lease;
-use crate::meetings::LockedMeeting;
 
 pub use schema::SCHEMA_VERSION;
 
@@ -233,34 +233,35 @@ macro_rules! transaction {
     };
 }
 
-/// Runs `$body` with `$meeting` the locked active meeting of the scope, in a transaction; the
-/// value of `$missing` when the scope has no such active meeting.
+/// Runs `$body` with `$meeting` the locked active meeting of the scope, in a transaction: its
+/// value, or `None` when the scope has no such active meeting.
 macro_rules! with_meeting {
-    ($store:expr, $scope:expr, $meeting_id:expr, $missing:expr, |$tx:ident, $meeting:ident| $body:expr) => {
+    ($store:expr, $scope:expr, $meeting_id:expr, |$tx:ident, $meeting:ident| $body:expr) => {
         transaction!(
             $store,
             |$tx| match meetings::lock(&$tx, $scope, $meeting_id).await? {
-                Some($meeting) => $body,
-                None => $missing,
+                Some($meeting) => Some($body),
+                None => None,
             }
         )
     };
 }
 
-/// Runs `op` on the key of an attendee of the locked meeting, or says the attendee is missing.
+/// Runs `op` on the key of an attendee of the locked meeting; `None` when the meeting has no
+/// such attendee.
 async fn with_attendee<T, F, Fut>(
     tx: &deadpool_postgres::Transaction<'_>,
-    meeting: &LockedMeeting,
+    meeting: &ActiveMeeting,
     attendee_id: &str,
     op: F,
-) -> StoreResult<AttendeeLookup<T>>
+) -> StoreResult<Option<T>>
 where
     F: FnOnce(i64) -> Fut,
     Fut: Future<Output = StoreResult<T>>,
 {
     match attendees::seq(tx, meeting, attendee_id).await? {
-        Some(seq) => op(seq).await.map(AttendeeLookup::Found),
-        None => Ok(AttendeeLookup::AttendeeNotFound),
+        Some(seq) => op(seq).await.map(Some),
+        None => Ok(None),
     }
 }
 
@@ -321,11 +322,12 @@ impl Store for PgStore {
         meeting_id: &str,
         attendees: Vec<NewAttendee>,
     ) -> StoreResult<Option<Vec<AttendeeOutcome>>> {
-        with_meeting!(self, scope, meeting_id, None, |tx, meeting| Some(
+        with_meeting!(self, scope, meeting_id, |tx, meeting| {
             attendees::create_in(&tx, &meeting, attendees).await?
-        ))
+        })
     }
 
+    /// One statement: the meeting and its attendee are one snapshot.
     async fn get_attendee(
         &self,
         scope: &Scope,
@@ -345,17 +347,15 @@ impl Store for PgStore {
                 "reading an attendee",
             )
             .await?;
-            Ok(match row {
-                None => AttendeeLookup::MeetingNotFound,
-                Some(row) => match rows::attendee(&row, meeting_id)? {
-                    Some(attendee) => AttendeeLookup::Found(attendee),
-                    None => AttendeeLookup::AttendeeNotFound,
-                },
-            })
+            let found = row
+                .map(|row| rows::attendee(&row, meeting_id))
+                .transpose()?;
+            Ok(AttendeeLookup::from(found))
         })
         .await
     }
 
+    /// One statement: no row at all when the meeting is not active.
     async fn list_attendees(
         &self,
         scope: &Scope,
@@ -363,8 +363,6 @@ impl Store for PgStore {
         after: Option<i64>,
         limit: usize,
     ) -> StoreResult<Option<AttendeePage>> {
-        // One row more than asked tells whether another page follows.
-        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
         let rows = self
             .run(async |client| {
                 db::query(
@@ -375,7 +373,7 @@ impl Store for PgStore {
                         &scope.account_id,
                         &scope.namespace.as_str(),
                         &after.unwrap_or(0),
-                        &fetch,
+                        &rules::rows_for_page(limit),
                     ],
                     "listing attendees",
                 )
@@ -385,18 +383,13 @@ impl Store for PgStore {
         if rows.is_empty() {
             return Ok(None);
         }
-        let mut attendees = Vec::with_capacity(rows.len().min(limit));
-        let mut next = None;
-        for row in rows.iter().take(limit) {
+        let mut attendees = Vec::with_capacity(rows.len());
+        for row in &rows {
             if let Some(attendee) = rows::attendee(row, meeting_id)? {
-                attendees.push(attendee);
-                next = row.get::<_, Option<i64>>(4);
+                attendees.push((attendee, rows::get(row, 4)?));
             }
         }
-        Ok(Some(AttendeePage {
-            attendees,
-            next: (rows.len() > limit).then(|| next.or(after).unwrap_or(0)),
-        }))
+        Ok(Some(rules::page(attendees, limit, after)))
     }
 
     async fn delete_attendee(
@@ -405,13 +398,10 @@ impl Store for PgStore {
         meeting_id: &str,
         attendee_id: &str,
     ) -> StoreResult<AttendeeLookup<()>> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            AttendeeLookup::MeetingNotFound,
-            |tx, meeting| attendees::delete(&tx, &meeting, attendee_id).await?
-        )
+        let deleted = with_meeting!(self, scope, meeting_id, |tx, meeting| {
+            attendees::delete(&tx, &meeting, attendee_id).await?
+        });
+        deleted.map(AttendeeLookup::from)
     }
 
     async fn update_attendee_capabilities(
@@ -421,14 +411,10 @@ impl Store for PgStore {
         attendee_id: &str,
         capabilities: AttendeeCapabilities,
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            AttendeeLookup::MeetingNotFound,
-            |tx, meeting| attendees::update_capabilities(&tx, &meeting, attendee_id, &capabilities)
-                .await?
-        )
+        let updated = with_meeting!(self, scope, meeting_id, |tx, meeting| {
+            attendees::update_capabilities(&tx, &meeting, attendee_id, &capabilities).await?
+        });
+        updated.map(AttendeeLookup::from)
     }
 
     async fn update_capabilities_except(
@@ -438,15 +424,14 @@ impl Store for PgStore {
         excluded_attendee_ids: &[String],
         capabilities: AttendeeCapabilities,
     ) -> StoreResult<Option<()>> {
-        with_meeting!(self, scope, meeting_id, None, |tx, meeting| {
+        with_meeting!(self, scope, meeting_id, |tx, meeting| {
             attendees::update_capabilities_except(
                 &tx,
                 &meeting,
                 excluded_attendee_ids,
                 &capabilities,
             )
-            .await?;
-            Some(())
+            .await?
         })
     }
 
@@ -469,9 +454,9 @@ impl Store for PgStore {
         tags: Vec<Tag>,
         max_tags: usize,
     ) -> StoreResult<Option<TagOutcome>> {
-        with_meeting!(self, scope, meeting_id, None, |tx, meeting| Some(
-            tags::tag(&tx, &tags::MEETING, meeting.seq, &tags, max_tags).await?
-        ))
+        with_meeting!(self, scope, meeting_id, |tx, meeting| {
+            tags::tag(&tx, &tags::MEETING, meeting.seq, tags, max_tags).await?
+        })
     }
 
     async fn untag_meeting(
@@ -480,9 +465,8 @@ impl Store for PgStore {
         meeting_id: &str,
         keys: Vec<String>,
     ) -> StoreResult<Option<()>> {
-        with_meeting!(self, scope, meeting_id, None, |tx, meeting| {
-            tags::untag(&tx, &tags::MEETING, meeting.seq, &keys).await?;
-            Some(())
+        with_meeting!(self, scope, meeting_id, |tx, meeting| {
+            tags::untag(&tx, &tags::MEETING, meeting.seq, &keys).await?
         })
     }
 
@@ -518,18 +502,13 @@ impl Store for PgStore {
         tags: Vec<Tag>,
         max_tags: usize,
     ) -> StoreResult<AttendeeLookup<TagOutcome>> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            AttendeeLookup::MeetingNotFound,
-            |tx, meeting| with_attendee(&tx, &meeting, attendee_id, |seq| {
-                let tx = &tx;
-                let tags = &tags;
-                async move { tags::tag(tx, &tags::ATTENDEE, seq, tags, max_tags).await }
+        let tagged = with_meeting!(self, scope, meeting_id, |tx, meeting| {
+            with_attendee(&tx, &meeting, attendee_id, |seq| {
+                tags::tag(&tx, &tags::ATTENDEE, seq, tags, max_tags)
             })
             .await?
-        )
+        });
+        tagged.map(AttendeeLookup::from)
     }
 
     async fn untag_attendee(
@@ -539,18 +518,14 @@ impl Store for PgStore {
         attendee_id: &str,
         keys: Vec<String>,
     ) -> StoreResult<AttendeeLookup<()>> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            AttendeeLookup::MeetingNotFound,
-            |tx, meeting| with_attendee(&tx, &meeting, attendee_id, |seq| {
-                let tx = &tx;
-                let keys = &keys;
+        let untagged = with_meeting!(self, scope, meeting_id, |tx, meeting| {
+            with_attendee(&tx, &meeting, attendee_id, |seq| {
+                let (tx, keys) = (&tx, &keys);
                 async move { tags::untag(tx, &tags::ATTENDEE, seq, keys).await }
             })
             .await?
-        )
+        });
+        untagged.map(AttendeeLookup::from)
     }
 
     /// In a transaction so that the meeting, the attendee and the tags are one snapshot... and
@@ -561,17 +536,14 @@ impl Store for PgStore {
         meeting_id: &str,
         attendee_id: &str,
     ) -> StoreResult<AttendeeLookup<Vec<Tag>>> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            AttendeeLookup::MeetingNotFound,
-            |tx, meeting| with_attendee(&tx, &meeting, attendee_id, |seq| {
+        let listed = with_meeting!(self, scope, meeting_id, |tx, meeting| {
+            with_attendee(&tx, &meeting, attendee_id, |seq| {
                 let tx = &tx;
                 async move { tags::list(tx, &tags::ATTENDEE, seq).await }
             })
             .await?
-        )
+        });
+        listed.map(AttendeeLookup::from)
     }
 
     async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup> {

@@ -22,9 +22,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use carillon_core::store::rules::ActiveMeeting;
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
-    AttendeeCapabilities, AttendeeLookup, AttendeePage, AttendeeRecord, ChangeBus,
+    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord, ChangeBus,
     CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, NewAttendee,
     NewMeeting, Scope, Store, StoreError, StoreResult, Tag, TagOutcome,
 };
@@ -154,12 +155,12 @@ impl Store for SqliteStore {
         scope: &Scope,
         meeting_id: &str,
         attendees: Vec<NewAttendee>,
-    ) -> StoreResult<Option<Vec<carillon_core::AttendeeOutcome>>> {
+    ) -> StoreResult<Option<Vec<AttendeeOutcome>>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         self.write(move |conn| {
-            meetings::active(conn, &scope, &meeting_id)?
-                .map(|meeting| attendees::create_in(conn, &meeting, attendees))
-                .transpose()
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                attendees::create_in(conn, meeting, attendees)
+            })
         })
         .await
     }
@@ -172,12 +173,12 @@ impl Store for SqliteStore {
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let attendee_id = attendee_id.to_owned();
-        self.read(
-            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
-                Some(meeting) => attendees::get(conn, &meeting, &attendee_id),
-                None => Ok(AttendeeLookup::MeetingNotFound),
-            },
-        )
+        self.read(move |conn| {
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                attendees::find(conn, meeting.seq, &meeting.meeting_id, &attendee_id)
+            })
+            .map(AttendeeLookup::from)
+        })
         .await
     }
 
@@ -190,9 +191,9 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<AttendeePage>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         self.read(move |conn| {
-            meetings::active(conn, &scope, &meeting_id)?
-                .map(|meeting| attendees::list(conn, &meeting, after, limit))
-                .transpose()
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                attendees::list(conn, meeting, after, limit)
+            })
         })
         .await
     }
@@ -212,9 +213,11 @@ impl Store for SqliteStore {
         let changes = self.changes.clone();
         self.writer
             .run_then(
-                move |conn| match meetings::active(conn, &scope, &meeting_id)? {
-                    Some(meeting) => attendees::delete(conn, &meeting, &attendee_id),
-                    None => Ok(AttendeeLookup::MeetingNotFound),
+                move |conn| {
+                    with_meeting(conn, &scope, &meeting_id, |meeting| {
+                        attendees::delete(conn, meeting, &attendee_id)
+                    })
+                    .map(AttendeeLookup::from)
                 },
                 Some(Box::new(move |deleted: &AttendeeLookup<()>| {
                     if *deleted == AttendeeLookup::Found(()) {
@@ -234,14 +237,12 @@ impl Store for SqliteStore {
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let attendee_id = attendee_id.to_owned();
-        self.write(
-            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
-                Some(meeting) => {
-                    attendees::update_capabilities(conn, &meeting, &attendee_id, &capabilities)
-                }
-                None => Ok(AttendeeLookup::MeetingNotFound),
-            },
-        )
+        self.write(move |conn| {
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                attendees::update_capabilities(conn, meeting, &attendee_id, &capabilities)
+            })
+            .map(AttendeeLookup::from)
+        })
         .await
     }
 
@@ -255,11 +256,9 @@ impl Store for SqliteStore {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let excluded = excluded_attendee_ids.to_vec();
         self.write(move |conn| {
-            meetings::active(conn, &scope, &meeting_id)?
-                .map(|meeting| {
-                    attendees::update_capabilities_except(conn, &meeting, &excluded, &capabilities)
-                })
-                .transpose()
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                attendees::update_capabilities_except(conn, meeting, &excluded, &capabilities)
+            })
         })
         .await
     }
@@ -286,9 +285,9 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<TagOutcome>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         self.write(move |conn| {
-            meetings::active(conn, &scope, &meeting_id)?
-                .map(|meeting| tags::tag(conn, &tags::MEETING, meeting.seq, &tags, max_tags))
-                .transpose()
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                tags::tag(conn, &tags::MEETING, meeting.seq, tags, max_tags)
+            })
         })
         .await
     }
@@ -301,9 +300,9 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         self.write(move |conn| {
-            meetings::active(conn, &scope, &meeting_id)?
-                .map(|meeting| tags::untag(conn, &tags::MEETING, meeting.seq, &keys))
-                .transpose()
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                tags::untag(conn, &tags::MEETING, meeting.seq, &keys)
+            })
         })
         .await
     }
@@ -315,9 +314,9 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<Vec<Tag>>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         self.read(move |conn| {
-            meetings::active(conn, &scope, &meeting_id)?
-                .map(|meeting| tags::list(conn, &tags::MEETING, meeting.seq))
-                .transpose()
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                tags::list(conn, &tags::MEETING, meeting.seq)
+            })
         })
         .await
     }
@@ -345,7 +344,7 @@ impl Store for SqliteStore {
         let attendee_id = attendee_id.to_owned();
         self.write(move |conn| {
             with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
-                tags::tag(conn, &tags::ATTENDEE, seq, &tags, max_tags)
+                tags::tag(conn, &tags::ATTENDEE, seq, tags, max_tags)
             })
         })
         .await
@@ -384,7 +383,6 @@ impl Store for SqliteStore {
         .await
     }
 
-    /// Goes through the writer: it is the part that can stop (a full disk, a lost file).
     async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup> {
         let (meeting_id, attendee_id) = (meeting_id.to_owned(), attendee_id.to_owned());
         self.read(move |conn| meetings::join_lookup(conn, &meeting_id, &attendee_id))
@@ -395,6 +393,7 @@ impl Store for SqliteStore {
         self.changes.subscribe()
     }
 
+    /// Goes through the writer: it is the part that can stop (a full disk, a lost file).
     async fn ping(&self) -> StoreResult<()> {
         self.write(|conn| {
             conn.query_row("SELECT 1", [], |_| Ok(()))
@@ -402,6 +401,18 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// Runs `op` on the active meeting of the scope with this id; `None` when there is none.
+fn with_meeting<T>(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+    op: impl FnOnce(&ActiveMeeting) -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
+    meetings::active(conn, scope, meeting_id)?
+        .map(|meeting| op(&meeting))
+        .transpose()
 }
 
 /// Runs `op` on the key of an attendee of an active meeting of the scope, or says which of the
@@ -413,11 +424,9 @@ fn with_attendee<T>(
     attendee_id: &str,
     op: impl FnOnce(i64) -> StoreResult<T>,
 ) -> StoreResult<AttendeeLookup<T>> {
-    let Some(meeting) = meetings::active(conn, scope, meeting_id)? else {
-        return Ok(AttendeeLookup::MeetingNotFound);
-    };
-    match attendees::seq(conn, &meeting, attendee_id)? {
-        Some(seq) => op(seq).map(AttendeeLookup::Found),
-        None => Ok(AttendeeLookup::AttendeeNotFound),
-    }
+    let found = with_meeting(conn, scope, meeting_id, |meeting| {
+        attendees::seq(conn, meeting, attendee_id)
+    })?;
+    let done = found.map(|seq| seq.map(op).transpose()).transpose()?;
+    Ok(AttendeeLookup::from(done))
 }

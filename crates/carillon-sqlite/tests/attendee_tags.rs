@@ -119,7 +119,7 @@ async fn attendee_tags_and_meeting_lists_survive_reopening() {
             AttendeeLookup::Found(TagOutcome::Tagged)
         );
         let page = store.list_meetings(&scope, None, 2).await.unwrap();
-        assert_eq!(page.meetings, meetings[..2]);
+        assert_eq!(page.items, meetings[..2]);
         cursor = page.next;
         store.close().unwrap();
     }
@@ -134,7 +134,7 @@ async fn attendee_tags_and_meeting_lists_survive_reopening() {
     );
     // A cursor taken before reopening still works.
     let rest = store.list_meetings(&scope, cursor, 10).await.unwrap();
-    assert_eq!(rest.meetings, meetings[2..]);
+    assert_eq!(rest.items, meetings[2..]);
     assert_eq!(rest.next, None);
     store.close().unwrap();
 }
@@ -184,7 +184,7 @@ async fn a_version_1_database_is_upgraded() {
 
     let store = SqliteStore::open(&path).unwrap();
     let page = store.list_meetings(&scope, None, 10).await.unwrap();
-    assert_eq!(page.meetings, std::slice::from_ref(&m));
+    assert_eq!(page.items, std::slice::from_ref(&m));
     assert_eq!(
         store
             .get_attendee(&scope, &m.meeting_id, &a.attendee_id)

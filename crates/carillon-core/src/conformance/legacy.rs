@@ -407,7 +407,7 @@ pub async fn attendee_tags(store: &dyn Store) {
 pub async fn list_meetings(store: &dyn Store) {
     let scope = new_legacy_scope();
     let empty = meeting_page(store, &scope, None, 10).await;
-    assert!(empty.meetings.is_empty());
+    assert!(empty.items.is_empty());
     assert_eq!(empty.next, None);
 
     let mut all = vec![full_meeting(&scope)];
@@ -433,7 +433,7 @@ pub async fn list_meetings(store: &dyn Store) {
 
     // Created and ended while paging.
     let first = meeting_page(store, &scope, None, 5).await;
-    assert_eq!(first.meetings, all[..5]);
+    assert_eq!(first.items, all[..5]);
     let cursor = first.next.expect("more meetings follow");
     let added: Vec<MeetingRecord> = (0..3).map(|_| meeting_record(&scope)).collect();
     for m in &added {
@@ -451,7 +451,7 @@ pub async fn list_meetings(store: &dyn Store) {
     let mut after = Some(cursor);
     for _ in 0..100 {
         let p = meeting_page(store, &scope, after, 4).await;
-        rest.extend(p.meetings);
+        rest.extend(p.items);
         after = p.next;
         if after.is_none() {
             break;
@@ -489,7 +489,7 @@ pub async fn list_meetings(store: &dyn Store) {
     let late = meeting_record(&scope);
     created(store, new_meeting(late.clone()), vec![]).await;
     let tail = meeting_page(store, &scope, Some(cursor), 10).await;
-    assert_eq!(tail.meetings, std::slice::from_ref(&late));
+    assert_eq!(tail.items, std::slice::from_ref(&late));
     assert_eq!(tail.next, None);
     active.truncate(active.len() - 2);
     active.push(late);

@@ -216,7 +216,7 @@ impl MeetingService {
             .await?
             .ok_or_else(|| ServiceError::meeting_not_found(&meeting_id))?;
         Ok(ListAttendeesOutput {
-            attendees: page.attendees.into_iter().map(Attendee::from).collect(),
+            attendees: page.items.into_iter().map(Attendee::from).collect(),
             next_token: page.next.map(|p| listing.encode(p)),
         })
     }

@@ -36,11 +36,7 @@ impl MeetingService {
         let limit = input.max_results.unwrap_or(DEFAULT_MEETINGS_PAGE_SIZE) as usize;
         let page = self.store.list_meetings(&ctx.scope, after, limit).await?;
         Ok(ListMeetingsOutput {
-            meetings: page
-                .meetings
-                .iter()
-                .map(|m| self.meeting_output(m))
-                .collect(),
+            meetings: page.items.iter().map(|m| self.meeting_output(m)).collect(),
             next_token: page.next.map(|p| Listing::Meetings.encode(p)),
         })
     }

@@ -3,6 +3,13 @@
 //! cap, the replica cap, the concurrent meeting quota) are enforced inside these operations, never
 //! by a read-then-write in the service, so that every backend (embedded SQLite, PostgreSQL behind
 //! several nodes) keeps them.
+//!
+//! What a backend decides is decided once, in [`rules`] (which outcome a creation has, which
+//! meetings end together, how tags merge under their cap, where a page ends) and [`rows`] (a
+//! meeting as plain column values); a backend holds only its statements and its transactions.
+
+pub mod rows;
+pub mod rules;
 
 use async_trait::async_trait;
 
@@ -136,19 +143,30 @@ pub enum JoinLookup {
     Found(MeetingRecord, AttendeeRecord),
 }
 
+/// One page of a list in creation order; [`rules::page`] cuts it.
 #[derive(Debug, Clone)]
-pub struct AttendeePage {
-    pub attendees: Vec<AttendeeRecord>,
-    /// Position after the last attendee returned, when more may follow.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Position after the last item returned, when more may follow.
     pub next: Option<i64>,
 }
 
-#[derive(Debug, Clone)]
-pub struct MeetingPage {
-    pub meetings: Vec<MeetingRecord>,
-    /// Position after the last meeting returned, when more may follow.
-    pub next: Option<i64>,
+impl<T> Page<T> {
+    /// The same page with each item converted, or the first conversion that failed.
+    pub fn try_map<U, E>(self, convert: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self
+                .items
+                .into_iter()
+                .map(convert)
+                .collect::<Result<_, _>>()?,
+            next: self.next,
+        })
+    }
 }
+
+pub type AttendeePage = Page<AttendeeRecord>;
+pub type MeetingPage = Page<MeetingRecord>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagOutcome {
@@ -168,12 +186,10 @@ pub enum TagOutcome {
 /// ([`Store::join_lookup`], which also tells an ended meeting from an unknown one).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Creates the meeting unless the scope already has one with the same ClientRequestToken
-    /// (a replay is answered even when the scope is at its quota), checks the replica rules when
-    /// `PrimaryMeetingId` is set, refuses the meeting when the scope already holds
-    /// [`NewMeeting::max_active_meetings`] active meetings, stores the tags, then creates
-    /// `attendees` in order as [`Store::create_attendees`] would. A refused meeting takes
-    /// nothing: its ClientRequestToken stays unused.
+    /// Creates the meeting unless [`rules::creation_refusal`] answers otherwise (a replay of its
+    /// ClientRequestToken, a refused `PrimaryMeetingId`, the scope at its quota), stores the
+    /// tags, then creates `attendees` in order as [`Store::create_attendees`] would. A refused
+    /// meeting takes nothing: its ClientRequestToken stays unused.
     async fn create_meeting(
         &self,
         meeting: NewMeeting,
@@ -187,8 +203,9 @@ pub trait Store: Send + Sync + 'static {
         meeting_id: &str,
     ) -> StoreResult<Option<MeetingRecord>>;
 
-    /// Ends an active meeting and its active replicas: their attendees (and so their JoinTokens)
-    /// and tags are deleted, and each end is announced on [`Store::changes`] once durable.
+    /// Ends an active meeting and, for a primary, its active replicas ([`rules::ending`]): their
+    /// attendees (and so their JoinTokens) and tags are deleted, and each end is announced on
+    /// [`Store::changes`] once durable.
     async fn end_meeting(
         &self,
         scope: &Scope,
@@ -258,7 +275,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<()>>;
 
     /// Adds or overwrites tags, refusing the whole change if the meeting would end up with more
-    /// than `max_tags` tags. A key repeated in `tags` counts once; its last value wins.
+    /// than `max_tags` tags. A key repeated in `tags` counts once; its last value wins
+    /// ([`rules::merge_tags`]).
     async fn tag_meeting(
         &self,
         scope: &Scope,
@@ -293,7 +311,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Adds or overwrites an attendee's tags, refusing the whole change if the attendee would end
     /// up with more than `max_tags` tags. A key repeated in `tags` counts once; its last value
-    /// wins.
+    /// wins ([`rules::merge_tags`]).
     async fn tag_attendee(
         &self,
         scope: &Scope,
