@@ -1,4 +1,4 @@
-//! The concurrent meeting quota (digest §7.8, `L-9F286451`; legacy `L-A5C73716`): a scope never
+//! The concurrent meeting quota (Service Quotas `L-9F286451`; legacy `L-A5C73716`): a scope never
 //! holds more active meetings than [`crate::store::NewMeeting::max_active_meetings`].
 
 use std::future::Future;
