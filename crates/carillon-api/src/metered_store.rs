@@ -62,7 +62,12 @@ impl Store for MeteredStore {
         self.timed("get_meeting", call).await
     }
 
-    async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool> {
+    async fn end_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<()>> {
         let call = self.inner.end_meeting(scope, meeting_id, now_ms);
         self.timed("end_meeting", call).await
     }
@@ -127,7 +132,7 @@ impl Store for MeteredStore {
         meeting_id: &str,
         excluded_attendee_ids: &[String],
         capabilities: AttendeeCapabilities,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<()>> {
         let call = self.inner.update_capabilities_except(
             scope,
             meeting_id,
@@ -142,7 +147,7 @@ impl Store for MeteredStore {
         scope: &Scope,
         meeting_id: &str,
         configuration: Option<TranscriptionConfiguration>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<()>> {
         let call = self
             .inner
             .set_transcription(scope, meeting_id, configuration);
@@ -155,7 +160,7 @@ impl Store for MeteredStore {
         meeting_id: &str,
         tags: Vec<Tag>,
         max_tags: usize,
-    ) -> StoreResult<TagOutcome> {
+    ) -> StoreResult<Option<TagOutcome>> {
         let call = self.inner.tag_meeting(scope, meeting_id, tags, max_tags);
         self.timed("tag_meeting", call).await
     }
@@ -165,7 +170,7 @@ impl Store for MeteredStore {
         scope: &Scope,
         meeting_id: &str,
         keys: Vec<String>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<()>> {
         let call = self.inner.untag_meeting(scope, meeting_id, keys);
         self.timed("untag_meeting", call).await
     }

@@ -1,4 +1,8 @@
-//! Attendee capabilities against the meeting's features (digest §7.4).
+//! Attendee capabilities against the meeting's features, as the model documents them for
+//! `AttendeeCapabilities`, CreateAttendee, UpdateAttendeeCapabilities and
+//! BatchUpdateAttendeeCapabilitiesExcept: no video or content capability on a meeting whose
+//! `MaxResolution` for it is `None`, and content `SendReceive` or `Receive` only with video
+//! `SendReceive` or `Receive`.
 
 use crate::domain::{
     AttendeeCapabilities, ContentResolution, MediaCapability, MeetingFeatures, VideoResolution,

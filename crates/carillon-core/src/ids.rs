@@ -1,4 +1,6 @@
-//! Identifiers shaped like AWS's (digest §8.1).
+//! Identifiers shaped like the ones AWS returns: a MeetingId or AttendeeId is a lower-case GUID
+//! (`396bc713-ecdb-4fac-a406-1db789d52713`), a JoinToken the unpadded base64 of
+//! `<AttendeeId>:<random GUID>` (98 characters).
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
@@ -122,7 +124,7 @@ mod tests {
 
     #[test]
     fn the_aws_sample_token_has_the_same_shape() {
-        // From a real CreateAttendee response (digest §8.1).
+        // A JoinToken of a real CreateAttendee response, published in a public issue.
         let sample = "MzVhMzkyZDMtOTUwMi0yMmRmLTgzMGEtYmE2ZDA0N2JiNjgxOjI5N2M3ODgyLTkzZDUtNGZjNi05YmY2LTA4NjFmNzhhMTEwMQ";
         let raw = String::from_utf8(STANDARD_NO_PAD.decode(sample).unwrap()).unwrap();
         assert_eq!(

@@ -1,6 +1,9 @@
-//! `MediaPlacement` URLs. They are shaped like AWS's (digest §8.2) but point at this server's
-//! public address, so the signaling and media endpoints can live there later. They are derived
-//! on every response rather than stored, so changing the public URL moves every meeting.
+//! `MediaPlacement` URLs. They are shaped like the ones AWS returns (for us-east-1, e.g.
+//! `wss://signal.m3.ue1.app.chime.aws/control/<MeetingId>` and
+//! `https://<last four of MeetingId>.cell.us-east-1.meetings.chime.aws/v2/turn_sessions`) but
+//! point at this server's public address, so the signaling and media endpoints can live there
+//! later. They are derived on every response rather than stored, so changing the public URL
+//! moves every meeting.
 
 use serde::Serialize;
 

@@ -1,4 +1,5 @@
-//! Live transcription settings and the combination rules the model documents (digest §7.7).
+//! Live transcription settings and the combination rules the model documents for
+//! `EngineTranscribeSettings` and `EngineTranscribeMedicalSettings`.
 //!
 //! AWS forwards the settings to Amazon Transcribe and reports a bad combination later, through a
 //! `chime:TranscriptionFailed` event. Carillon has no Transcribe behind it, so it checks the

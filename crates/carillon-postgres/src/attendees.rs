@@ -3,16 +3,17 @@
 
 use std::collections::HashMap;
 
+use carillon_core::store::rows::{to_json, to_optional_json};
+use carillon_core::store::rules::{self, ActiveMeeting, Seats};
 use carillon_core::{
-    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeeRecord, LiveChange, NewAttendee,
-    StoreResult,
+    AttendeeCapabilities, AttendeeOutcome, AttendeeRecord, LiveChange, NewAttendee, StoreResult,
 };
 use deadpool_postgres::Transaction;
 
 use crate::db::{execute, query, query_opt};
+use crate::error::Context;
 use crate::live;
-use crate::meetings::LockedMeeting;
-use crate::rows::{self, to_json, to_optional_json};
+use crate::rows;
 use crate::{sql, tags};
 
 /// Creates attendees in order: an undeleted one with the same ExternalUserId is returned instead
@@ -24,30 +25,28 @@ use crate::{sql, tags};
 /// depends on whether an earlier one was new.
 pub(crate) async fn create_in(
     tx: &Transaction<'_>,
-    meeting: &LockedMeeting,
+    meeting: &ActiveMeeting,
     attendees: Vec<NewAttendee>,
 ) -> StoreResult<Vec<AttendeeOutcome>> {
     if attendees.is_empty() {
         return Ok(Vec::new());
     }
-    let room = meeting.max_attendees - meeting.attendee_count;
-    if i64::try_from(attendees.len()).unwrap_or(i64::MAX) <= room {
+    let mut seats = Seats::of(meeting);
+    if seats.fit(attendees.len()) {
         return insert_all(tx, meeting, attendees).await;
     }
     let mut outcomes = Vec::with_capacity(attendees.len());
-    let mut count = meeting.attendee_count;
     for attendee in attendees {
-        let external_user_id = attendee.record.external_user_id.clone();
-        if count < meeting.max_attendees {
+        if seats.free() {
             let mut one = insert_all(tx, meeting, vec![attendee]).await?;
             if matches!(one.first(), Some(AttendeeOutcome::Created(_))) {
-                count += 1;
+                seats.take();
             }
             outcomes.append(&mut one);
-        } else if let Some(existing) = by_user(tx, meeting, &external_user_id).await? {
-            outcomes.push(AttendeeOutcome::Existing(existing));
         } else {
-            outcomes.push(AttendeeOutcome::LimitExceeded { external_user_id });
+            let external_user_id = attendee.record.external_user_id;
+            let existing = by_user(tx, meeting, &external_user_id).await?;
+            outcomes.push(rules::not_inserted(existing, external_user_id));
         }
     }
     Ok(outcomes)
@@ -56,7 +55,7 @@ pub(crate) async fn create_in(
 /// Inserts attendees that all fit under the cap, with one statement (and the count with it).
 async fn insert_all(
     tx: &Transaction<'_>,
-    meeting: &LockedMeeting,
+    meeting: &ActiveMeeting,
     attendees: Vec<NewAttendee>,
 ) -> StoreResult<Vec<AttendeeOutcome>> {
     let n = attendees.len();
@@ -70,10 +69,10 @@ async fn insert_all(
         ids.push(a.record.attendee_id.as_str());
         users.push(a.record.external_user_id.as_str());
         tokens.push(a.record.join_token.as_str());
-        caps.push(to_optional_json(
-            a.record.capabilities.as_ref(),
-            "encoding capabilities",
-        )?);
+        caps.push(
+            to_optional_json(a.record.capabilities.as_ref(), "capabilities")
+                .context("inserting attendees")?,
+        );
     }
     let rows = query(
         tx,
@@ -85,8 +84,8 @@ async fn insert_all(
     // The key of each ExternalUserId inserted now; it belongs to its first occurrence.
     let mut inserted: HashMap<String, i64> = rows
         .iter()
-        .map(|row| (row.get::<_, String>(1), row.get::<_, i64>(0)))
-        .collect();
+        .map(|row| Ok((rows::get(row, 1)?, rows::get(row, 0)?)))
+        .collect::<StoreResult<_>>()?;
     let skipped: Vec<&str> = users
         .iter()
         .copied()
@@ -115,7 +114,7 @@ async fn insert_all(
     {
         attendee.meeting_id.clone_from(&meeting.meeting_id);
         if let Some(seq) = inserted.remove(&attendee.external_user_id) {
-            tags::insert(tx, &tags::ATTENDEE, seq, &attendee_tags).await?;
+            tags::insert(tx, &tags::ATTENDEE, seq, attendee_tags).await?;
             outcomes.push(AttendeeOutcome::Created(attendee));
         } else if let Some(found) = existing.get(&attendee.external_user_id) {
             outcomes.push(AttendeeOutcome::Existing(found.clone()));
@@ -130,7 +129,7 @@ async fn insert_all(
 
 async fn by_user(
     tx: &Transaction<'_>,
-    meeting: &LockedMeeting,
+    meeting: &ActiveMeeting,
     external_user_id: &str,
 ) -> StoreResult<Option<AttendeeRecord>> {
     match query_opt(
@@ -149,7 +148,7 @@ async fn by_user(
 /// The key of the meeting's attendee with this id, which its tags reference.
 pub(crate) async fn seq(
     tx: &Transaction<'_>,
-    meeting: &LockedMeeting,
+    meeting: &ActiveMeeting,
     attendee_id: &str,
 ) -> StoreResult<Option<i64>> {
     let row = query_opt(
@@ -162,12 +161,13 @@ pub(crate) async fn seq(
     Ok(row.map(|row| row.get(0)))
 }
 
-/// Deletes the attendee and, with its row, its tags.
+/// Deletes the attendee and, with its row, its tags, announcing it on commit; `None` when the
+/// meeting has no such attendee.
 pub(crate) async fn delete(
     tx: &Transaction<'_>,
-    meeting: &LockedMeeting,
+    meeting: &ActiveMeeting,
     attendee_id: &str,
-) -> StoreResult<AttendeeLookup<()>> {
+) -> StoreResult<Option<()>> {
     let deleted = execute(
         tx,
         sql::DELETE_ATTENDEE,
@@ -176,7 +176,7 @@ pub(crate) async fn delete(
     )
     .await?;
     if deleted == 0 {
-        return Ok(AttendeeLookup::AttendeeNotFound);
+        return Ok(None);
     }
     execute(
         tx,
@@ -190,7 +190,7 @@ pub(crate) async fn delete(
         attendee_id: attendee_id.to_owned(),
     };
     live::notify(tx, &change).await?;
-    Ok(AttendeeLookup::Found(()))
+    Ok(Some(()))
 }
 
 /// Deletes the meeting's attendees and, with their rows, their tags.
@@ -205,39 +205,41 @@ pub(crate) async fn delete_all(tx: &Transaction<'_>, meeting_seq: i64) -> StoreR
     Ok(())
 }
 
+/// The attendee as updated; `None` when the meeting has no such attendee.
 pub(crate) async fn update_capabilities(
     tx: &Transaction<'_>,
-    meeting: &LockedMeeting,
+    meeting: &ActiveMeeting,
     attendee_id: &str,
     capabilities: &AttendeeCapabilities,
-) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-    let json = to_json(capabilities, "encoding capabilities")?;
+) -> StoreResult<Option<AttendeeRecord>> {
+    let what = "updating attendee capabilities";
+    let json = to_json(capabilities, "capabilities").context(what)?;
     let row = query_opt(
         tx,
         sql::UPDATE_CAPABILITIES,
         &[&meeting.seq, &attendee_id, &json],
-        "updating attendee capabilities",
+        what,
     )
     .await?;
-    let updated = match row {
-        Some(row) => rows::attendee(&row, &meeting.meeting_id)?,
-        None => None,
-    };
-    Ok(updated.map_or(AttendeeLookup::AttendeeNotFound, AttendeeLookup::Found))
+    match row {
+        Some(row) => rows::attendee(&row, &meeting.meeting_id),
+        None => Ok(None),
+    }
 }
 
 pub(crate) async fn update_capabilities_except(
     tx: &Transaction<'_>,
-    meeting: &LockedMeeting,
+    meeting: &ActiveMeeting,
     excluded_attendee_ids: &[String],
     capabilities: &AttendeeCapabilities,
 ) -> StoreResult<()> {
-    let json = to_json(capabilities, "encoding capabilities")?;
+    let what = "updating attendee capabilities";
+    let json = to_json(capabilities, "capabilities").context(what)?;
     execute(
         tx,
         sql::UPDATE_CAPABILITIES_EXCEPT,
         &[&meeting.seq, &json, &excluded_attendee_ids],
-        "updating attendee capabilities",
+        what,
     )
     .await?;
     Ok(())

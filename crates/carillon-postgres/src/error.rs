@@ -57,7 +57,9 @@ impl<T> Context<T> for Result<T, tokio_postgres::Error> {
     }
 }
 
-impl<T> Context<T> for Result<T, serde_json::Error> {
+/// A value the store read or is about to write that does not convert (see
+/// [`carillon_core::store::rows`]).
+impl<T> Context<T> for Result<T, StoreError> {
     fn context(self, what: &str) -> Result<T, StoreError> {
         self.map_err(|e| StoreError::new(format!("postgres: {what}: {e}")))
     }

@@ -3,7 +3,8 @@
 //! - Every write is one transaction (READ COMMITTED) that locks what its rule depends on: the
 //!   meeting's row for the attendee cap, counts, tags and ending; the scope's advisory lock for
 //!   the concurrent meeting quota; unique indexes for ClientRequestToken and ExternalUserId. So
-//!   the invariants hold across nodes exactly as in one process. See `meetings` and `attendees`.
+//!   the invariants hold across nodes exactly as in one process. See `store` (the operations),
+//!   `meetings` and `attendees`.
 //! - Reads are single statements (one snapshot each), outside any transaction.
 //! - Connections come from a pool. When none is free within the acquire timeout, or the database
 //!   cannot be reached, or an operation outlasts the operation timeout, the error is
@@ -25,27 +26,19 @@ mod rate;
 mod rows;
 mod schema;
 mod sql;
+mod store;
 mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use carillon_core::transcription::TranscriptionConfiguration;
-use carillon_core::{
-    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord, ChangeBus,
-    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, NewAttendee,
-    NewMeeting, Scope, Store, StoreError, StoreResult, Tag, TagOutcome,
-};
+use carillon_core::{ChangeBus, StoreError, StoreResult};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
-use crate::error::Context;
 use crate::lease::Lease;
-use crate::meetings::LockedMeeting;
 
 pub use schema::SCHEMA_VERSION;
 
@@ -102,7 +95,7 @@ pub fn redacted_url(url: &str) -> String {
     }
 }
 
-/// The PostgreSQL implementation of [`Store`].
+/// The PostgreSQL implementation of [`carillon_core::Store`].
 pub struct PgStore {
     pool: Pool,
     operation_timeout: Duration,
@@ -207,390 +200,6 @@ impl PgStore {
                     self.operation_timeout
                 )))
             })
-    }
-}
-
-async fn begin(client: &mut Object) -> StoreResult<deadpool_postgres::Transaction<'_>> {
-    client.transaction().await.context("starting a transaction")
-}
-
-async fn commit(tx: deadpool_postgres::Transaction<'_>) -> StoreResult<()> {
-    tx.commit().await.context("committing")
-}
-
-/// Runs `$body` in a transaction on a pooled connection, within the operation timeout; `$tx`
-/// names the transaction inside `$body`. A body that fails (`?`) rolls back.
-macro_rules! transaction {
-    ($store:expr, |$tx:ident| $body:expr) => {
-        $store
-            .run(async |client| {
-                let $tx = begin(client).await?;
-                let value = $body;
-                commit($tx).await?;
-                Ok(value)
-            })
-            .await
-    };
-}
-
-/// Runs `$body` with `$meeting` the locked active meeting of the scope, in a transaction; the
-/// value of `$missing` when the scope has no such active meeting.
-macro_rules! with_meeting {
-    ($store:expr, $scope:expr, $meeting_id:expr, $missing:expr, |$tx:ident, $meeting:ident| $body:expr) => {
-        transaction!(
-            $store,
-            |$tx| match meetings::lock(&$tx, $scope, $meeting_id).await? {
-                Some($meeting) => $body,
-                None => $missing,
-            }
-        )
-    };
-}
-
-/// Runs `op` on the key of an attendee of the locked meeting, or says the attendee is missing.
-async fn with_attendee<T, F, Fut>(
-    tx: &deadpool_postgres::Transaction<'_>,
-    meeting: &LockedMeeting,
-    attendee_id: &str,
-    op: F,
-) -> StoreResult<AttendeeLookup<T>>
-where
-    F: FnOnce(i64) -> Fut,
-    Fut: Future<Output = StoreResult<T>>,
-{
-    match attendees::seq(tx, meeting, attendee_id).await? {
-        Some(seq) => op(seq).await.map(AttendeeLookup::Found),
-        None => Ok(AttendeeLookup::AttendeeNotFound),
-    }
-}
-
-#[async_trait]
-impl Store for PgStore {
-    async fn create_meeting(
-        &self,
-        meeting: NewMeeting,
-        attendees: Vec<NewAttendee>,
-    ) -> StoreResult<CreateMeetingOutcome> {
-        let scope = meeting.record.scope.clone();
-        let token = meeting.record.client_request_token.clone();
-        let created = self
-            .run(async |client| {
-                let tx = begin(client).await?;
-                let created = meetings::create(&tx, meeting, attendees).await?;
-                // Dropping the transaction instead rolls it back.
-                if created.is_some() {
-                    commit(tx).await?;
-                }
-                Ok(created)
-            })
-            .await?;
-        if let Some(outcome) = created {
-            return Ok(outcome);
-        }
-        // Another node took the token between this one's lookup and insert: answer with the
-        // meeting it created, as a replay.
-        let meeting = self
-            .run(async |client| meetings::by_token(&*client, &scope, &token).await)
-            .await?
-            .ok_or_else(|| StoreError::new("postgres: a ClientRequestToken raced and vanished"))?;
-        Ok(CreateMeetingOutcome::Replayed { meeting })
-    }
-
-    async fn get_meeting(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-    ) -> StoreResult<Option<MeetingRecord>> {
-        self.run(async |client| meetings::get(&*client, scope, meeting_id).await)
-            .await
-    }
-
-    async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool> {
-        transaction!(self, |tx| meetings::end(&tx, scope, meeting_id, now_ms)
-            .await?)
-    }
-
-    async fn create_attendees(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendees: Vec<NewAttendee>,
-    ) -> StoreResult<Option<Vec<AttendeeOutcome>>> {
-        with_meeting!(self, scope, meeting_id, None, |tx, meeting| Some(
-            attendees::create_in(&tx, &meeting, attendees).await?
-        ))
-    }
-
-    async fn get_attendee(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-    ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-        self.run(async |client| {
-            let row = db::query_opt(
-                &*client,
-                sql::GET_ATTENDEE,
-                &[
-                    &meeting_id,
-                    &scope.account_id,
-                    &scope.namespace.as_str(),
-                    &attendee_id,
-                ],
-                "reading an attendee",
-            )
-            .await?;
-            Ok(match row {
-                None => AttendeeLookup::MeetingNotFound,
-                Some(row) => match rows::attendee(&row, meeting_id)? {
-                    Some(attendee) => AttendeeLookup::Found(attendee),
-                    None => AttendeeLookup::AttendeeNotFound,
-                },
-            })
-        })
-        .await
-    }
-
-    async fn list_attendees(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        after: Option<i64>,
-        limit: usize,
-    ) -> StoreResult<Option<AttendeePage>> {
-        // One row more than asked tells whether another page follows.
-        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
-        let rows = self
-            .run(async |client| {
-                db::query(
-                    &*client,
-                    sql::LIST_ATTENDEES,
-                    &[
-                        &meeting_id,
-                        &scope.account_id,
-                        &scope.namespace.as_str(),
-                        &after.unwrap_or(0),
-                        &fetch,
-                    ],
-                    "listing attendees",
-                )
-                .await
-            })
-            .await?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let mut attendees = Vec::with_capacity(rows.len().min(limit));
-        let mut next = None;
-        for row in rows.iter().take(limit) {
-            if let Some(attendee) = rows::attendee(row, meeting_id)? {
-                attendees.push(attendee);
-                next = row.get::<_, Option<i64>>(4);
-            }
-        }
-        Ok(Some(AttendeePage {
-            attendees,
-            next: (rows.len() > limit).then(|| next.or(after).unwrap_or(0)),
-        }))
-    }
-
-    async fn delete_attendee(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-    ) -> StoreResult<AttendeeLookup<()>> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            AttendeeLookup::MeetingNotFound,
-            |tx, meeting| attendees::delete(&tx, &meeting, attendee_id).await?
-        )
-    }
-
-    async fn update_attendee_capabilities(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-        capabilities: AttendeeCapabilities,
-    ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            AttendeeLookup::MeetingNotFound,
-            |tx, meeting| attendees::update_capabilities(&tx, &meeting, attendee_id, &capabilities)
-                .await?
-        )
-    }
-
-    async fn update_capabilities_except(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        excluded_attendee_ids: &[String],
-        capabilities: AttendeeCapabilities,
-    ) -> StoreResult<bool> {
-        with_meeting!(self, scope, meeting_id, false, |tx, meeting| {
-            attendees::update_capabilities_except(
-                &tx,
-                &meeting,
-                excluded_attendee_ids,
-                &capabilities,
-            )
-            .await?;
-            true
-        })
-    }
-
-    async fn set_transcription(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        configuration: Option<TranscriptionConfiguration>,
-    ) -> StoreResult<bool> {
-        self.run(async |client| {
-            meetings::set_transcription(&*client, scope, meeting_id, configuration.as_ref()).await
-        })
-        .await
-    }
-
-    async fn tag_meeting(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        tags: Vec<Tag>,
-        max_tags: usize,
-    ) -> StoreResult<TagOutcome> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            TagOutcome::MeetingNotFound,
-            |tx, meeting| tags::tag(&tx, &tags::MEETING, meeting.seq, &tags, max_tags).await?
-        )
-    }
-
-    async fn untag_meeting(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        keys: Vec<String>,
-    ) -> StoreResult<bool> {
-        with_meeting!(self, scope, meeting_id, false, |tx, meeting| {
-            tags::untag(&tx, &tags::MEETING, meeting.seq, &keys).await?;
-            true
-        })
-    }
-
-    async fn list_meeting_tags(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-    ) -> StoreResult<Option<Vec<Tag>>> {
-        self.run(
-            async |client| match meetings::active_seq(&*client, scope, meeting_id).await? {
-                Some(seq) => Ok(Some(tags::list(&*client, &tags::MEETING, seq).await?)),
-                None => Ok(None),
-            },
-        )
-        .await
-    }
-
-    async fn list_meetings(
-        &self,
-        scope: &Scope,
-        after: Option<i64>,
-        limit: usize,
-    ) -> StoreResult<MeetingPage> {
-        self.run(async |client| meetings::list(&*client, scope, after, limit).await)
-            .await
-    }
-
-    async fn tag_attendee(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-        tags: Vec<Tag>,
-        max_tags: usize,
-    ) -> StoreResult<AttendeeLookup<TagOutcome>> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            AttendeeLookup::MeetingNotFound,
-            |tx, meeting| with_attendee(&tx, &meeting, attendee_id, |seq| {
-                let tx = &tx;
-                let tags = &tags;
-                async move { tags::tag(tx, &tags::ATTENDEE, seq, tags, max_tags).await }
-            })
-            .await?
-        )
-    }
-
-    async fn untag_attendee(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-        keys: Vec<String>,
-    ) -> StoreResult<AttendeeLookup<()>> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            AttendeeLookup::MeetingNotFound,
-            |tx, meeting| with_attendee(&tx, &meeting, attendee_id, |seq| {
-                let tx = &tx;
-                let keys = &keys;
-                async move { tags::untag(tx, &tags::ATTENDEE, seq, keys).await }
-            })
-            .await?
-        )
-    }
-
-    /// In a transaction so that the meeting, the attendee and the tags are one snapshot... and
-    /// a concurrent delete of the attendee waits for it or is seen whole.
-    async fn list_attendee_tags(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-    ) -> StoreResult<AttendeeLookup<Vec<Tag>>> {
-        with_meeting!(
-            self,
-            scope,
-            meeting_id,
-            AttendeeLookup::MeetingNotFound,
-            |tx, meeting| with_attendee(&tx, &meeting, attendee_id, |seq| {
-                let tx = &tx;
-                async move { tags::list(tx, &tags::ATTENDEE, seq).await }
-            })
-            .await?
-        )
-    }
-
-    async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup> {
-        self.run(async |client| meetings::join_lookup(&*client, meeting_id, attendee_id).await)
-            .await
-    }
-
-    fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
-        self.changes.subscribe()
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        self.run(async |client| {
-            client
-                .simple_query("SELECT 1")
-                .await
-                .context("ping")
-                .map(drop)
-        })
-        .await
     }
 }
 

@@ -1,7 +1,10 @@
 //! Meeting operations. Writes run inside the caller's transaction and lock what they depend on:
 //! the meeting's row for anything done to one meeting, the scope's advisory lock for creations
-//! whose order or number is checked across the scope.
+//! whose order or number is checked across the scope. What they decide is decided by
+//! [`carillon_core::store::rules`].
 
+use carillon_core::store::rows::{to_optional_json, MeetingRow};
+use carillon_core::store::rules::{self, ActiveMeeting, CreationFacts, PrimaryFacts};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, Namespace,
@@ -10,24 +13,16 @@ use carillon_core::{
 use deadpool_postgres::{GenericClient, Transaction};
 
 use crate::db::{execute, query, query_opt};
-use crate::rows::{self, to_json, to_optional_json};
+use crate::error::Context;
+use crate::rows;
 use crate::{attendees, live, sql, tags};
-
-/// What the writes need to know about an active meeting, whose row the transaction has locked.
-pub(crate) struct LockedMeeting {
-    pub seq: i64,
-    pub meeting_id: String,
-    pub max_attendees: i64,
-    pub attendee_count: i64,
-    pub primary_meeting_id: Option<String>,
-}
 
 /// Locks the active meeting of the scope with this id until the transaction ends.
 pub(crate) async fn lock(
     tx: &Transaction<'_>,
     scope: &Scope,
     meeting_id: &str,
-) -> StoreResult<Option<LockedMeeting>> {
+) -> StoreResult<Option<ActiveMeeting>> {
     let row = query_opt(
         tx,
         sql::LOCK_ACTIVE_MEETING,
@@ -35,7 +30,7 @@ pub(crate) async fn lock(
         "locking a meeting",
     )
     .await?;
-    Ok(row.map(|row| LockedMeeting {
+    Ok(row.map(|row| ActiveMeeting {
         seq: row.get(0),
         meeting_id: meeting_id.to_owned(),
         max_attendees: row.get(1),
@@ -103,102 +98,93 @@ pub(crate) async fn create(
     new: NewMeeting,
     attendees: Vec<NewAttendee>,
 ) -> StoreResult<Option<CreateMeetingOutcome>> {
-    let record = new.record;
-    let scope = &record.scope;
+    let scope = &new.record.scope;
     if new.max_active_meetings.is_some() || scope.namespace == Namespace::Legacy {
         let key = format!("{}/{}", scope.account_id, scope.namespace.as_str());
         execute(tx, sql::LOCK_SCOPE, &[&key], "locking the scope").await?;
     }
-    if let Some(meeting) = by_token(tx, scope, &record.client_request_token).await? {
-        return Ok(Some(CreateMeetingOutcome::Replayed { meeting }));
+    let facts = CreationFacts {
+        same_token: by_token(tx, scope, &new.record.client_request_token).await?,
+        primary: match &new.record.primary_meeting_id {
+            Some(id) => Some(PrimaryFacts {
+                meeting: lock(tx, scope, id).await?,
+                active_replicas: active_replicas(tx, id).await?.len(),
+            }),
+            None => None,
+        },
+        at_quota: match new.max_active_meetings {
+            Some(quota) => at_quota(tx, scope, quota).await?,
+            None => false,
+        },
+    };
+    if let Some(refused) = rules::creation_refusal(&new, facts) {
+        return Ok(Some(refused));
     }
-    if let Some(primary_id) = &record.primary_meeting_id {
-        let Some(primary) = lock(tx, scope, primary_id).await? else {
-            return Ok(Some(CreateMeetingOutcome::PrimaryNotFound));
-        };
-        if primary.primary_meeting_id.is_some() {
-            return Ok(Some(CreateMeetingOutcome::PrimaryIsReplica));
-        }
-        if active_replicas(tx, primary_id).await?.len() >= new.max_replicas as usize {
-            return Ok(Some(CreateMeetingOutcome::TooManyReplicas));
-        }
-    }
-    if let Some(quota) = new.max_active_meetings {
-        let active: i64 = query_opt(
-            tx,
-            sql::COUNT_ACTIVE_UP_TO,
-            &[
-                &scope.account_id,
-                &scope.namespace.as_str(),
-                &i64::from(quota),
-            ],
-            "counting active meetings",
-        )
-        .await?
-        .map_or(0, |row| row.get(0));
-        if active >= i64::from(quota) {
-            return Ok(Some(CreateMeetingOutcome::TooManyMeetings));
-        }
-    }
-    let Some(seq) = insert(tx, &record).await? else {
+    let Some(seq) = insert(tx, &new.record).await? else {
         return Ok(None);
     };
-    tags::insert(tx, &tags::MEETING, seq, &new.tags).await?;
-    let meeting = LockedMeeting {
-        seq,
-        meeting_id: record.meeting_id.clone(),
-        max_attendees: i64::from(record.max_attendees()),
-        attendee_count: 0,
-        primary_meeting_id: record.primary_meeting_id.clone(),
-    };
+    tags::insert(tx, &tags::MEETING, seq, new.tags).await?;
+    let meeting = ActiveMeeting::inserted(&new.record, seq);
     let attendees = attendees::create_in(tx, &meeting, attendees).await?;
     Ok(Some(CreateMeetingOutcome::Created {
-        meeting: record,
+        meeting: new.record,
         attendees,
     }))
 }
 
+/// True when the scope holds at least `quota` active meetings. Costs at most `quota` steps
+/// through the partial index of active meetings.
+async fn at_quota(tx: &Transaction<'_>, scope: &Scope, quota: u32) -> StoreResult<bool> {
+    let active: i64 = match query_opt(
+        tx,
+        sql::COUNT_ACTIVE_UP_TO,
+        &[
+            &scope.account_id,
+            &scope.namespace.as_str(),
+            &i64::from(quota),
+        ],
+        "counting active meetings",
+    )
+    .await?
+    {
+        Some(row) => rows::get(&row, 0)?,
+        None => 0,
+    };
+    Ok(active >= i64::from(quota))
+}
+
 /// The new meeting's key, or `None` when the ClientRequestToken was taken meanwhile.
-async fn insert(tx: &Transaction<'_>, r: &MeetingRecord) -> StoreResult<Option<i64>> {
-    let tenant_ids = to_json(&r.tenant_ids, "encoding TenantIds")?;
-    let features = to_optional_json(r.features.as_ref(), "encoding MeetingFeatures")?;
-    let notifications = to_optional_json(
-        r.notifications.as_ref(),
-        "encoding NotificationsConfiguration",
-    )?;
-    let transcription = to_optional_json(
-        r.transcription.as_ref(),
-        "encoding TranscriptionConfiguration",
-    )?;
+async fn insert(tx: &Transaction<'_>, record: &MeetingRecord) -> StoreResult<Option<i64>> {
+    let what = "inserting a meeting";
+    let r = MeetingRow::from_record(record).context(what)?;
     let row = query_opt(
         tx,
         sql::INSERT_MEETING,
         &[
             &r.meeting_id,
-            &r.scope.account_id,
-            &r.scope.namespace.as_str(),
+            &r.account_id,
+            &r.namespace,
             &r.control_region,
             &r.client_request_token,
             &r.media_region,
             &r.external_meeting_id,
             &r.meeting_host_id,
             &r.primary_meeting_id,
-            &tenant_ids,
-            &features,
-            &notifications,
+            &r.tenant_ids,
+            &r.features,
+            &r.notifications,
             &r.media_placement_network_type,
-            &transcription,
+            &r.transcription,
             &r.created_at_ms,
             &r.ended_at_ms,
-            &i64::from(r.max_attendees()),
+            &i64::from(record.max_attendees()),
         ],
-        "inserting a meeting",
+        what,
     )
     .await?;
-    Ok(row.map(|row| row.get(0)))
+    row.map(|row| rows::get(&row, 0)).transpose()
 }
 
-/// The keys of the primary's active replicas, locked.
 /// The seq and id of each active replica, locked.
 async fn active_replicas(
     tx: &Transaction<'_>,
@@ -211,7 +197,9 @@ async fn active_replicas(
         "listing active replicas",
     )
     .await?;
-    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    rows.iter()
+        .map(|row| Ok((rows::get(row, 0)?, rows::get(row, 1)?)))
+        .collect()
 }
 
 /// The meeting with this id in any scope, and its attendee with this id: one statement, one
@@ -232,13 +220,8 @@ pub(crate) async fn join_lookup<C: GenericClient>(
         return Ok(JoinLookup::MeetingNotFound);
     };
     let meeting = rows::meeting(&row)?;
-    if !meeting.is_active() {
-        return Ok(JoinLookup::MeetingEnded(meeting));
-    }
-    Ok(match rows::attendee_from(&row, 16, meeting_id)? {
-        Some(attendee) => JoinLookup::Found(meeting, attendee),
-        None => JoinLookup::AttendeeNotFound(meeting),
-    })
+    let attendee = rows::attendee_from(&row, 16, meeting_id)?;
+    Ok(rules::join_lookup(Some(meeting), attendee))
 }
 
 /// The scope's active meetings in creation order, after position `after`.
@@ -248,8 +231,6 @@ pub(crate) async fn list<C: GenericClient>(
     after: Option<i64>,
     limit: usize,
 ) -> StoreResult<MeetingPage> {
-    // One row more than asked tells whether another page follows.
-    let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
     let rows = query(
         c,
         sql::LIST_MEETINGS,
@@ -257,47 +238,38 @@ pub(crate) async fn list<C: GenericClient>(
             &scope.account_id,
             &scope.namespace.as_str(),
             &after.unwrap_or(0),
-            &fetch,
+            &rules::rows_for_page(limit),
         ],
         "listing meetings",
     )
     .await?;
-    let mut meetings = Vec::with_capacity(rows.len().min(limit));
-    let mut next = None;
-    for row in rows.iter().take(limit) {
-        meetings.push(rows::meeting(row)?);
-        next = Some(row.get::<_, i64>(16));
-    }
-    Ok(MeetingPage {
-        meetings,
-        next: (rows.len() > limit).then(|| next.or(after).unwrap_or(0)),
-    })
+    let positioned = rows
+        .iter()
+        .map(|row| Ok((row, rows::get(row, 16)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    rules::page(positioned, limit, after).try_map(rows::meeting)
 }
 
-/// Ends the meeting and, for a primary, its active replicas. Deleting the attendee rows deletes
-/// their tags too.
-/// Ends the meeting and, for a primary, its active replicas, announcing each end on commit.
-/// False when the scope has no such active meeting.
+/// Ends the meeting and the meetings that end with it ([`rules::ending`]), announcing each end
+/// on commit; `None` when the scope has no such active meeting. Deleting the attendee rows
+/// deletes their tags too.
 pub(crate) async fn end(
     tx: &Transaction<'_>,
     scope: &Scope,
     meeting_id: &str,
     now_ms: i64,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<()>> {
     let Some(meeting) = lock(tx, scope, meeting_id).await? else {
-        return Ok(false);
+        return Ok(None);
     };
-    let mut ending = vec![(meeting.seq, meeting.meeting_id)];
-    if meeting.primary_meeting_id.is_none() {
-        ending.extend(active_replicas(tx, meeting_id).await?);
-    }
-    for (seq, meeting_id) in ending {
+    let replicas = active_replicas(tx, meeting_id).await?;
+    for (seq, meeting_id) in rules::ending(meeting, replicas) {
         execute(tx, sql::END_MEETING, &[&seq, &now_ms], "ending a meeting").await?;
         attendees::delete_all(tx, seq).await?;
         tags::delete_all(tx, seq).await?;
         live::notify(tx, &LiveChange::MeetingEnded { meeting_id }).await?;
     }
-    Ok(true)
+    Ok(Some(()))
 }
 
 pub(crate) async fn set_transcription<C: GenericClient>(
@@ -305,8 +277,9 @@ pub(crate) async fn set_transcription<C: GenericClient>(
     scope: &Scope,
     meeting_id: &str,
     configuration: Option<&TranscriptionConfiguration>,
-) -> StoreResult<bool> {
-    let json = to_optional_json(configuration, "encoding TranscriptionConfiguration")?;
+) -> StoreResult<Option<()>> {
+    let what = "setting transcription";
+    let json = to_optional_json(configuration, "TranscriptionConfiguration").context(what)?;
     let changed = execute(
         c,
         sql::SET_TRANSCRIPTION,
@@ -316,8 +289,8 @@ pub(crate) async fn set_transcription<C: GenericClient>(
             &scope.namespace.as_str(),
             &json,
         ],
-        "setting transcription",
+        what,
     )
     .await?;
-    Ok(changed > 0)
+    Ok((changed > 0).then_some(()))
 }

@@ -1,9 +1,8 @@
 //! Tags of meetings and of attendees, inside the caller's transaction with the meeting's row
 //! locked. Both kinds work the same way; [`Owner`] holds the statements of each, and the owner is
-//! named by its row key (`seq`).
+//! named by its row key (`seq`). How tags merge is [`rules::merge_tags`]'s.
 
-use std::collections::HashSet;
-
+use carillon_core::store::rules;
 use carillon_core::{StoreResult, Tag, TagOutcome};
 use deadpool_postgres::{GenericClient, Transaction};
 
@@ -32,14 +31,38 @@ pub(crate) const ATTENDEE: Owner = Owner {
     list: sql::LIST_ATTENDEE_TAGS,
 };
 
-/// Adds or overwrites tags without a cap (creation, where the caller has checked the count). A
-/// repeated key keeps its first place and takes its last value.
+/// Stores a new owner's tags (no cap: creation, where the request's size was checked).
 pub(crate) async fn insert(
     tx: &Transaction<'_>,
     owner: &Owner,
     seq: i64,
-    tags: &[Tag],
+    tags: Vec<Tag>,
 ) -> StoreResult<()> {
+    upsert(tx, owner, seq, &rules::dedup_tags(tags)).await
+}
+
+/// Adds or overwrites tags unless the owner would end up with more than `max_tags`.
+pub(crate) async fn tag(
+    tx: &Transaction<'_>,
+    owner: &Owner,
+    seq: i64,
+    tags: Vec<Tag>,
+    max_tags: usize,
+) -> StoreResult<TagOutcome> {
+    let existing = query(tx, owner.keys, &[&seq], "reading tag keys")
+        .await?
+        .iter()
+        .map(|row| rows::get(row, 0))
+        .collect::<StoreResult<Vec<String>>>()?;
+    let Some(tags) = rules::merge_tags(existing, tags, max_tags) else {
+        return Ok(TagOutcome::TooManyTags);
+    };
+    upsert(tx, owner, seq, &tags).await?;
+    Ok(TagOutcome::Tagged)
+}
+
+/// Adds or overwrites these tags, each key given once.
+async fn upsert(tx: &Transaction<'_>, owner: &Owner, seq: i64, tags: &[Tag]) -> StoreResult<()> {
     for tag in tags {
         execute(
             tx,
@@ -50,28 +73,6 @@ pub(crate) async fn insert(
         .await?;
     }
     Ok(())
-}
-
-/// Adds or overwrites tags unless the owner would end up with more than `max_tags`.
-pub(crate) async fn tag(
-    tx: &Transaction<'_>,
-    owner: &Owner,
-    seq: i64,
-    tags: &[Tag],
-    max_tags: usize,
-) -> StoreResult<TagOutcome> {
-    let rows = query(tx, owner.keys, &[&seq], "reading tag keys").await?;
-    let existing: HashSet<String> = rows.iter().map(|row| row.get(0)).collect();
-    let added: HashSet<&str> = tags
-        .iter()
-        .map(|t| t.key.as_str())
-        .filter(|k| !existing.contains(*k))
-        .collect();
-    if existing.len() + added.len() > max_tags {
-        return Ok(TagOutcome::TooManyTags);
-    }
-    insert(tx, owner, seq, tags).await?;
-    Ok(TagOutcome::Tagged)
 }
 
 /// Removes the tags with these keys; absent keys are fine.

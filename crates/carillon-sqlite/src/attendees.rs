@@ -1,15 +1,15 @@
 //! Attendee operations, each run on one connection inside the caller's transaction. Callers look
 //! the meeting up first ([`crate::meetings::active`]), which also checks the scope.
 
+use carillon_core::store::rows::to_json;
+use carillon_core::store::rules::{self, ActiveMeeting, Seats};
 use carillon_core::{
-    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
-    NewAttendee, StoreResult,
+    AttendeeCapabilities, AttendeeOutcome, AttendeePage, AttendeeRecord, NewAttendee, StoreResult,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Context;
-use crate::meetings::ActiveMeeting;
-use crate::rows::{self, to_json};
+use crate::rows;
 use crate::{sql, tags};
 
 /// Creates attendees in order: an undeleted one with the same ExternalUserId is returned instead
@@ -20,7 +20,7 @@ pub(crate) fn create_in(
     meeting: &ActiveMeeting,
     attendees: Vec<NewAttendee>,
 ) -> StoreResult<Vec<AttendeeOutcome>> {
-    let mut count = meeting.attendee_count;
+    let mut seats = Seats::of(meeting);
     let mut outcomes = Vec::with_capacity(attendees.len());
     for NewAttendee {
         record: mut attendee,
@@ -28,26 +28,23 @@ pub(crate) fn create_in(
     } in attendees
     {
         attendee.meeting_id.clone_from(&meeting.meeting_id);
-        // With room left, the insert itself detects a repeated ExternalUserId (one index probe
-        // fewer on the common path); at the cap, only a repeat can succeed.
-        let inserted = if count < meeting.max_attendees {
+        // With a seat free, the insert itself detects a repeated ExternalUserId (one index probe
+        // fewer on the common path); with none, only a repeat can succeed.
+        let inserted = if seats.free() {
             insert(conn, meeting.seq, &attendee)?
         } else {
             None
         };
         if let Some(seq) = inserted {
-            tags::insert(conn, &tags::ATTENDEE, seq, &attendee_tags)?;
-            count += 1;
+            tags::insert(conn, &tags::ATTENDEE, seq, attendee_tags)?;
+            seats.take();
             outcomes.push(AttendeeOutcome::Created(attendee));
-        } else if let Some(existing) = by_user(conn, meeting, &attendee.external_user_id)? {
-            outcomes.push(AttendeeOutcome::Existing(existing));
         } else {
-            outcomes.push(AttendeeOutcome::LimitExceeded {
-                external_user_id: attendee.external_user_id,
-            });
+            let existing = by_user(conn, meeting, &attendee.external_user_id)?;
+            outcomes.push(rules::not_inserted(existing, attendee.external_user_id));
         }
     }
-    if count != meeting.attendee_count {
+    if let Some(count) = seats.changed() {
         set_count(conn, meeting.seq, count)?;
     }
     Ok(outcomes)
@@ -107,15 +104,6 @@ pub(crate) fn seq(
         .context("looking up an attendee")
 }
 
-pub(crate) fn get(
-    conn: &Connection,
-    meeting: &ActiveMeeting,
-    attendee_id: &str,
-) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-    let found = find(conn, meeting.seq, &meeting.meeting_id, attendee_id)?;
-    Ok(found.map_or(AttendeeLookup::AttendeeNotFound, AttendeeLookup::Found))
-}
-
 /// The attendee with this id of the meeting with this seq (and id).
 pub(crate) fn find(
     conn: &Connection,
@@ -139,9 +127,8 @@ pub(crate) fn list(
     after: Option<i64>,
     limit: usize,
 ) -> StoreResult<AttendeePage> {
-    // One row more than asked tells whether another page follows.
-    let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
-    let mut rows: Vec<(AttendeeRecord, i64)> = conn
+    let fetch = rules::rows_for_page(limit);
+    let rows: Vec<(AttendeeRecord, i64)> = conn
         .prepare_cached(sql::LIST_ATTENDEES)
         .and_then(|mut stmt| {
             stmt.query_map(params![meeting.seq, after.unwrap_or(0), fetch], |row| {
@@ -150,36 +137,25 @@ pub(crate) fn list(
             .collect()
         })
         .context("listing attendees")?;
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        Some(
-            rows.last()
-                .map_or(after.unwrap_or(0), |(_, position)| *position),
-        )
-    } else {
-        None
-    };
-    Ok(AttendeePage {
-        attendees: rows.into_iter().map(|(attendee, _)| attendee).collect(),
-        next,
-    })
+    Ok(rules::page(rows, limit, after))
 }
 
-/// Deletes the attendee and, with its row, its tags.
+/// Deletes the attendee and, with its row, its tags; `None` when the meeting has no such
+/// attendee.
 pub(crate) fn delete(
     conn: &Connection,
     meeting: &ActiveMeeting,
     attendee_id: &str,
-) -> StoreResult<AttendeeLookup<()>> {
+) -> StoreResult<Option<()>> {
     let deleted = conn
         .prepare_cached(sql::DELETE_ATTENDEE)
         .and_then(|mut stmt| stmt.execute(params![meeting.seq, attendee_id]))
         .context("deleting an attendee")?;
     if deleted == 0 {
-        return Ok(AttendeeLookup::AttendeeNotFound);
+        return Ok(None);
     }
     set_count(conn, meeting.seq, meeting.attendee_count - 1)?;
-    Ok(AttendeeLookup::Found(()))
+    Ok(Some(()))
 }
 
 /// Deletes the meeting's attendees and, with their rows, their tags.
@@ -190,23 +166,22 @@ pub(crate) fn delete_all(conn: &Connection, meeting_seq: i64) -> StoreResult<()>
     Ok(())
 }
 
+/// The attendee as updated; `None` when the meeting has no such attendee.
 pub(crate) fn update_capabilities(
     conn: &Connection,
     meeting: &ActiveMeeting,
     attendee_id: &str,
     capabilities: &AttendeeCapabilities,
-) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+) -> StoreResult<Option<AttendeeRecord>> {
     let code = rows::capabilities_code(capabilities);
-    let updated = conn
-        .prepare_cached(sql::UPDATE_CAPABILITIES)
+    conn.prepare_cached(sql::UPDATE_CAPABILITIES)
         .and_then(|mut stmt| {
             stmt.query_row(params![meeting.seq, attendee_id, code], |row| {
                 rows::attendee(row, &meeting.meeting_id)
             })
             .optional()
         })
-        .context("updating attendee capabilities")?;
-    Ok(updated.map_or(AttendeeLookup::AttendeeNotFound, AttendeeLookup::Found))
+        .context("updating attendee capabilities")
 }
 
 pub(crate) fn update_capabilities_except(
@@ -215,10 +190,11 @@ pub(crate) fn update_capabilities_except(
     excluded_attendee_ids: &[String],
     capabilities: &AttendeeCapabilities,
 ) -> StoreResult<()> {
+    let what = "updating attendee capabilities";
     let code = rows::capabilities_code(capabilities);
-    let excluded = to_json(&excluded_attendee_ids, "encoding excluded attendee ids")?;
+    let excluded = to_json(&excluded_attendee_ids, "the excluded AttendeeIds").context(what)?;
     conn.prepare_cached(sql::UPDATE_CAPABILITIES_EXCEPT)
         .and_then(|mut stmt| stmt.execute(params![meeting.seq, code, excluded]))
-        .context("updating attendee capabilities")?;
+        .context(what)?;
     Ok(())
 }

@@ -13,7 +13,9 @@ impl<T> Context<T> for rusqlite::Result<T> {
     }
 }
 
-impl<T> Context<T> for serde_json::Result<T> {
+/// A value the store read or is about to write that does not convert (see
+/// [`carillon_core::store::rows`]).
+impl<T> Context<T> for Result<T, StoreError> {
     fn context(self, what: &str) -> Result<T, StoreError> {
         self.map_err(|e| StoreError::new(format!("sqlite: {what}: {e}")))
     }

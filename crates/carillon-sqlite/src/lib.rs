@@ -7,6 +7,8 @@
 //!   An in-memory database exists only inside its one connection, so there every operation goes
 //!   through the writer.
 //! - The schema is migrated at open; see the `schema` module and the `migrations/` directory.
+//! - [`carillon_core::Store`] is implemented in the `store` module, each operation by the
+//!   function of the `meetings`, `attendees` or `tags` module that holds its statements.
 
 mod attendees;
 mod error;
@@ -15,19 +17,14 @@ mod readers;
 mod rows;
 mod schema;
 mod sql;
+mod store;
 mod tags;
 mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use carillon_core::transcription::TranscriptionConfiguration;
-use carillon_core::{
-    AttendeeCapabilities, AttendeeLookup, AttendeePage, AttendeeRecord, ChangeBus,
-    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, NewAttendee,
-    NewMeeting, Scope, Store, StoreError, StoreResult, Tag, TagOutcome,
-};
+use carillon_core::{ChangeBus, StoreResult};
 use rusqlite::Connection;
 
 use crate::readers::ReadPool;
@@ -39,7 +36,7 @@ pub use schema::SCHEMA_VERSION;
 /// use at once, which takes more runtime threads than that).
 const READERS: usize = 4;
 
-/// The SQLite implementation of [`Store`]. Dropping it (or [`SqliteStore::close`]) lets the writer
+/// The SQLite implementation of [`carillon_core::Store`]. Dropping it (or [`SqliteStore::close`]) lets the writer
 /// finish the queued writes, then checkpoints the WAL into the database file.
 pub struct SqliteStore {
     // Dropped before the writer, so that the shutdown checkpoint is not held back by readers.
@@ -101,321 +98,5 @@ impl SqliteStore {
             Reads::Pool(pool) => pool.run(read),
             Reads::Writer => self.writer.run(read).await,
         }
-    }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    async fn create_meeting(
-        &self,
-        meeting: NewMeeting,
-        attendees: Vec<NewAttendee>,
-    ) -> StoreResult<CreateMeetingOutcome> {
-        self.write(move |conn| meetings::create(conn, meeting, attendees))
-            .await
-    }
-
-    async fn get_meeting(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-    ) -> StoreResult<Option<MeetingRecord>> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.read(move |conn| meetings::get(conn, &scope, &meeting_id))
-            .await
-    }
-
-    async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        let changes = self.changes.clone();
-        let ended = self
-            .writer
-            .run_then(
-                move |conn| meetings::end(conn, &scope, &meeting_id, now_ms),
-                Some(Box::new(move |ended: &Option<Vec<String>>| {
-                    for meeting_id in ended.iter().flatten() {
-                        changes.publish(LiveChange::MeetingEnded {
-                            meeting_id: meeting_id.clone(),
-                        });
-                    }
-                })),
-            )
-            .await?;
-        Ok(ended.is_some())
-    }
-
-    async fn create_attendees(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendees: Vec<NewAttendee>,
-    ) -> StoreResult<Option<Vec<carillon_core::AttendeeOutcome>>> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.write(move |conn| {
-            meetings::active(conn, &scope, &meeting_id)?
-                .map(|meeting| attendees::create_in(conn, &meeting, attendees))
-                .transpose()
-        })
-        .await
-    }
-
-    async fn get_attendee(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-    ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        let attendee_id = attendee_id.to_owned();
-        self.read(
-            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
-                Some(meeting) => attendees::get(conn, &meeting, &attendee_id),
-                None => Ok(AttendeeLookup::MeetingNotFound),
-            },
-        )
-        .await
-    }
-
-    async fn list_attendees(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        after: Option<i64>,
-        limit: usize,
-    ) -> StoreResult<Option<AttendeePage>> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.read(move |conn| {
-            meetings::active(conn, &scope, &meeting_id)?
-                .map(|meeting| attendees::list(conn, &meeting, after, limit))
-                .transpose()
-        })
-        .await
-    }
-
-    async fn delete_attendee(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-    ) -> StoreResult<AttendeeLookup<()>> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        let attendee_id = attendee_id.to_owned();
-        let change = LiveChange::AttendeeDeleted {
-            meeting_id: meeting_id.clone(),
-            attendee_id: attendee_id.clone(),
-        };
-        let changes = self.changes.clone();
-        self.writer
-            .run_then(
-                move |conn| match meetings::active(conn, &scope, &meeting_id)? {
-                    Some(meeting) => attendees::delete(conn, &meeting, &attendee_id),
-                    None => Ok(AttendeeLookup::MeetingNotFound),
-                },
-                Some(Box::new(move |deleted: &AttendeeLookup<()>| {
-                    if *deleted == AttendeeLookup::Found(()) {
-                        changes.publish(change);
-                    }
-                })),
-            )
-            .await
-    }
-
-    async fn update_attendee_capabilities(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-        capabilities: AttendeeCapabilities,
-    ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        let attendee_id = attendee_id.to_owned();
-        self.write(
-            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
-                Some(meeting) => {
-                    attendees::update_capabilities(conn, &meeting, &attendee_id, &capabilities)
-                }
-                None => Ok(AttendeeLookup::MeetingNotFound),
-            },
-        )
-        .await
-    }
-
-    async fn update_capabilities_except(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        excluded_attendee_ids: &[String],
-        capabilities: AttendeeCapabilities,
-    ) -> StoreResult<bool> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        let excluded = excluded_attendee_ids.to_vec();
-        self.write(move |conn| {
-            let Some(meeting) = meetings::active(conn, &scope, &meeting_id)? else {
-                return Ok(false);
-            };
-            attendees::update_capabilities_except(conn, &meeting, &excluded, &capabilities)?;
-            Ok(true)
-        })
-        .await
-    }
-
-    async fn set_transcription(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        configuration: Option<TranscriptionConfiguration>,
-    ) -> StoreResult<bool> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.write(move |conn| {
-            meetings::set_transcription(conn, &scope, &meeting_id, configuration.as_ref())
-        })
-        .await
-    }
-
-    async fn tag_meeting(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        tags: Vec<Tag>,
-        max_tags: usize,
-    ) -> StoreResult<TagOutcome> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.write(
-            move |conn| match meetings::active(conn, &scope, &meeting_id)? {
-                Some(meeting) => tags::tag(conn, &tags::MEETING, meeting.seq, &tags, max_tags),
-                None => Ok(TagOutcome::MeetingNotFound),
-            },
-        )
-        .await
-    }
-
-    async fn untag_meeting(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        keys: Vec<String>,
-    ) -> StoreResult<bool> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.write(move |conn| {
-            let Some(meeting) = meetings::active(conn, &scope, &meeting_id)? else {
-                return Ok(false);
-            };
-            tags::untag(conn, &tags::MEETING, meeting.seq, &keys)?;
-            Ok(true)
-        })
-        .await
-    }
-
-    async fn list_meeting_tags(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-    ) -> StoreResult<Option<Vec<Tag>>> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.read(move |conn| {
-            meetings::active(conn, &scope, &meeting_id)?
-                .map(|meeting| tags::list(conn, &tags::MEETING, meeting.seq))
-                .transpose()
-        })
-        .await
-    }
-
-    async fn list_meetings(
-        &self,
-        scope: &Scope,
-        after: Option<i64>,
-        limit: usize,
-    ) -> StoreResult<MeetingPage> {
-        let scope = scope.clone();
-        self.read(move |conn| meetings::list(conn, &scope, after, limit))
-            .await
-    }
-
-    async fn tag_attendee(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-        tags: Vec<Tag>,
-        max_tags: usize,
-    ) -> StoreResult<AttendeeLookup<TagOutcome>> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        let attendee_id = attendee_id.to_owned();
-        self.write(move |conn| {
-            with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
-                tags::tag(conn, &tags::ATTENDEE, seq, &tags, max_tags)
-            })
-        })
-        .await
-    }
-
-    async fn untag_attendee(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-        keys: Vec<String>,
-    ) -> StoreResult<AttendeeLookup<()>> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        let attendee_id = attendee_id.to_owned();
-        self.write(move |conn| {
-            with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
-                tags::untag(conn, &tags::ATTENDEE, seq, &keys)
-            })
-        })
-        .await
-    }
-
-    async fn list_attendee_tags(
-        &self,
-        scope: &Scope,
-        meeting_id: &str,
-        attendee_id: &str,
-    ) -> StoreResult<AttendeeLookup<Vec<Tag>>> {
-        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        let attendee_id = attendee_id.to_owned();
-        self.read(move |conn| {
-            with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
-                tags::list(conn, &tags::ATTENDEE, seq)
-            })
-        })
-        .await
-    }
-
-    /// Goes through the writer: it is the part that can stop (a full disk, a lost file).
-    async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup> {
-        let (meeting_id, attendee_id) = (meeting_id.to_owned(), attendee_id.to_owned());
-        self.read(move |conn| meetings::join_lookup(conn, &meeting_id, &attendee_id))
-            .await
-    }
-
-    fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
-        self.changes.subscribe()
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        self.write(|conn| {
-            conn.query_row("SELECT 1", [], |_| Ok(()))
-                .map_err(|e| StoreError::new(format!("sqlite: ping: {e}")))
-        })
-        .await
-    }
-}
-
-/// Runs `op` on the key of an attendee of an active meeting of the scope, or says which of the
-/// two is missing.
-fn with_attendee<T>(
-    conn: &Connection,
-    scope: &Scope,
-    meeting_id: &str,
-    attendee_id: &str,
-    op: impl FnOnce(i64) -> StoreResult<T>,
-) -> StoreResult<AttendeeLookup<T>> {
-    let Some(meeting) = meetings::active(conn, scope, meeting_id)? else {
-        return Ok(AttendeeLookup::MeetingNotFound);
-    };
-    match attendees::seq(conn, &meeting, attendee_id)? {
-        Some(seq) => op(seq).map(AttendeeLookup::Found),
-        None => Ok(AttendeeLookup::AttendeeNotFound),
     }
 }

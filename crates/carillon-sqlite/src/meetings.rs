@@ -1,5 +1,8 @@
-//! Meeting operations, each run on one connection inside the caller's transaction.
+//! Meeting operations, each run on one connection inside the caller's transaction. What they
+//! decide is decided by [`carillon_core::store::rules`].
 
+use carillon_core::store::rows::{to_optional_json, MeetingRow};
+use carillon_core::store::rules::{self, ActiveMeeting, CreationFacts, PrimaryFacts};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     CreateMeetingOutcome, JoinLookup, MeetingPage, MeetingRecord, NewAttendee, NewMeeting, Scope,
@@ -8,17 +11,8 @@ use carillon_core::{
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Context;
-use crate::rows::{self, to_json, to_optional_json};
+use crate::rows;
 use crate::{attendees, sql, tags};
-
-/// What the writes need to know about an active meeting.
-pub(crate) struct ActiveMeeting {
-    pub seq: i64,
-    pub meeting_id: String,
-    pub max_attendees: i64,
-    pub attendee_count: i64,
-    pub primary_meeting_id: Option<String>,
-}
 
 /// The active meeting of the scope with this id.
 pub(crate) fn active(
@@ -50,27 +44,27 @@ pub(crate) fn get(
     scope: &Scope,
     meeting_id: &str,
 ) -> StoreResult<Option<MeetingRecord>> {
-    conn.prepare_cached(sql::GET_MEETING)
-        .and_then(|mut stmt| {
-            stmt.query_row(
-                params![meeting_id, scope.account_id, scope.namespace.as_str()],
-                rows::meeting,
-            )
-            .optional()
-        })
-        .context("reading a meeting")
+    let read = conn.prepare_cached(sql::GET_MEETING).and_then(|mut stmt| {
+        stmt.query_row(
+            params![meeting_id, scope.account_id, scope.namespace.as_str()],
+            rows::meeting_row,
+        )
+        .optional()
+    });
+    rows::meeting(read, "reading a meeting")
 }
 
 fn by_token(conn: &Connection, scope: &Scope, token: &str) -> StoreResult<Option<MeetingRecord>> {
-    conn.prepare_cached(sql::MEETING_BY_TOKEN)
+    let read = conn
+        .prepare_cached(sql::MEETING_BY_TOKEN)
         .and_then(|mut stmt| {
             stmt.query_row(
                 params![scope.account_id, scope.namespace.as_str(), token],
-                rows::meeting,
+                rows::meeting_row,
             )
             .optional()
-        })
-        .context("looking up a ClientRequestToken")
+        });
+    rows::meeting(read, "looking up a ClientRequestToken")
 }
 
 /// The seq and id of each active replica.
@@ -84,16 +78,18 @@ fn active_replicas(conn: &Connection, primary_meeting_id: &str) -> StoreResult<V
 }
 
 /// The meeting with this id whatever its scope, active or ended, and its seq.
-pub(crate) fn any_by_id(
-    conn: &Connection,
-    meeting_id: &str,
-) -> StoreResult<Option<(MeetingRecord, i64)>> {
+fn any_by_id(conn: &Connection, meeting_id: &str) -> StoreResult<Option<(MeetingRecord, i64)>> {
+    let what = "looking up a meeting by id";
     conn.prepare_cached(sql::MEETING_BY_ID)
         .and_then(|mut stmt| {
-            stmt.query_row([meeting_id], |row| Ok((rows::meeting(row)?, row.get(16)?)))
-                .optional()
+            stmt.query_row([meeting_id], |row| {
+                Ok((rows::meeting_row(row)?, row.get(16)?))
+            })
+            .optional()
         })
-        .context("looking up a meeting by id")
+        .context(what)?
+        .map(|(row, seq)| Ok((row.into_record().context(what)?, seq)))
+        .transpose()
 }
 
 /// True when the scope holds at least `quota` active meetings. Costs at most `quota` steps
@@ -120,76 +116,60 @@ pub(crate) fn create(
     new: NewMeeting,
     attendees: Vec<NewAttendee>,
 ) -> StoreResult<CreateMeetingOutcome> {
-    let record = new.record;
-    if let Some(meeting) = by_token(conn, &record.scope, &record.client_request_token)? {
-        return Ok(CreateMeetingOutcome::Replayed { meeting });
-    }
-    if let Some(primary_id) = &record.primary_meeting_id {
-        let Some(primary) = active(conn, &record.scope, primary_id)? else {
-            return Ok(CreateMeetingOutcome::PrimaryNotFound);
-        };
-        if primary.primary_meeting_id.is_some() {
-            return Ok(CreateMeetingOutcome::PrimaryIsReplica);
-        }
-        if active_replicas(conn, primary_id)?.len() >= new.max_replicas as usize {
-            return Ok(CreateMeetingOutcome::TooManyReplicas);
-        }
-    }
-    if let Some(quota) = new.max_active_meetings {
-        if at_quota(conn, &record.scope, quota)? {
-            return Ok(CreateMeetingOutcome::TooManyMeetings);
-        }
-    }
-    let seq = insert(conn, &record)?;
-    tags::insert(conn, &tags::MEETING, seq, &new.tags)?;
-    let meeting = ActiveMeeting {
-        seq,
-        meeting_id: record.meeting_id.clone(),
-        max_attendees: i64::from(record.max_attendees()),
-        attendee_count: 0,
-        primary_meeting_id: record.primary_meeting_id.clone(),
+    let scope = &new.record.scope;
+    let facts = CreationFacts {
+        same_token: by_token(conn, scope, &new.record.client_request_token)?,
+        primary: match &new.record.primary_meeting_id {
+            Some(id) => Some(PrimaryFacts {
+                meeting: active(conn, scope, id)?,
+                active_replicas: active_replicas(conn, id)?.len(),
+            }),
+            None => None,
+        },
+        at_quota: match new.max_active_meetings {
+            Some(quota) => at_quota(conn, scope, quota)?,
+            None => false,
+        },
     };
+    if let Some(refused) = rules::creation_refusal(&new, facts) {
+        return Ok(refused);
+    }
+    let seq = insert(conn, &new.record)?;
+    tags::insert(conn, &tags::MEETING, seq, new.tags)?;
+    let meeting = ActiveMeeting::inserted(&new.record, seq);
     let attendees = attendees::create_in(conn, &meeting, attendees)?;
     Ok(CreateMeetingOutcome::Created {
-        meeting: record,
+        meeting: new.record,
         attendees,
     })
 }
 
-fn insert(conn: &Connection, r: &MeetingRecord) -> StoreResult<i64> {
-    let tenant_ids = to_json(&r.tenant_ids, "encoding TenantIds")?;
-    let features = to_optional_json(r.features.as_ref(), "encoding MeetingFeatures")?;
-    let notifications = to_optional_json(
-        r.notifications.as_ref(),
-        "encoding NotificationsConfiguration",
-    )?;
-    let transcription = to_optional_json(
-        r.transcription.as_ref(),
-        "encoding TranscriptionConfiguration",
-    )?;
+fn insert(conn: &Connection, record: &MeetingRecord) -> StoreResult<i64> {
+    let what = "inserting a meeting";
+    let r = MeetingRow::from_record(record).context(what)?;
     conn.prepare_cached(sql::INSERT_MEETING)
         .and_then(|mut stmt| {
             stmt.execute(params![
                 r.meeting_id,
-                r.scope.account_id,
-                r.scope.namespace.as_str(),
+                r.account_id,
+                r.namespace,
                 r.control_region,
                 r.client_request_token,
                 r.media_region,
                 r.external_meeting_id,
                 r.meeting_host_id,
                 r.primary_meeting_id,
-                tenant_ids,
-                features,
-                notifications,
+                r.tenant_ids,
+                r.features,
+                r.notifications,
                 r.media_placement_network_type,
-                transcription,
+                r.transcription,
                 r.created_at_ms,
                 r.ended_at_ms,
-                i64::from(r.max_attendees()),
+                i64::from(record.max_attendees()),
             ])
         })
-        .context("inserting a meeting")?;
+        .context(what)?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -200,9 +180,8 @@ pub(crate) fn list(
     after: Option<i64>,
     limit: usize,
 ) -> StoreResult<MeetingPage> {
-    // One row more than asked tells whether another page follows.
-    let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
-    let mut rows: Vec<(MeetingRecord, i64)> = conn
+    let what = "listing meetings";
+    let rows: Vec<(MeetingRow, i64)> = conn
         .prepare_cached(sql::LIST_MEETINGS)
         .and_then(|mut stmt| {
             stmt.query_map(
@@ -210,31 +189,19 @@ pub(crate) fn list(
                     scope.account_id,
                     scope.namespace.as_str(),
                     after.unwrap_or(0),
-                    fetch
+                    rules::rows_for_page(limit)
                 ],
-                |row| Ok((rows::meeting(row)?, row.get(16)?)),
+                |row| Ok((rows::meeting_row(row)?, row.get(16)?)),
             )?
             .collect()
         })
-        .context("listing meetings")?;
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        Some(
-            rows.last()
-                .map_or(after.unwrap_or(0), |(_, position)| *position),
-        )
-    } else {
-        None
-    };
-    Ok(MeetingPage {
-        meetings: rows.into_iter().map(|(meeting, _)| meeting).collect(),
-        next,
-    })
+        .context(what)?;
+    rules::page(rows, limit, after).try_map(|row| row.into_record().context(what))
 }
 
-/// Ends the meeting and, for a primary, its active replicas, and returns the ids of the meetings
-/// ended (`None`: the scope has no such active meeting). Deleting the attendee rows deletes
-/// their tags too.
+/// Ends the meeting and the meetings that end with it ([`rules::ending`]), and returns their ids
+/// (`None`: the scope has no such active meeting). Deleting the attendee rows deletes their tags
+/// too.
 pub(crate) fn end(
     conn: &Connection,
     scope: &Scope,
@@ -244,18 +211,15 @@ pub(crate) fn end(
     let Some(meeting) = active(conn, scope, meeting_id)? else {
         return Ok(None);
     };
-    let mut ending = vec![(meeting.seq, meeting.meeting_id)];
-    if meeting.primary_meeting_id.is_none() {
-        ending.extend(active_replicas(conn, meeting_id)?);
-    }
-    let mut ended = Vec::with_capacity(ending.len());
-    for (seq, id) in ending {
-        ended.push(id);
+    let replicas = active_replicas(conn, meeting_id)?;
+    let mut ended = Vec::new();
+    for (seq, id) in rules::ending(meeting, replicas) {
         conn.prepare_cached(sql::END_MEETING)
             .and_then(|mut stmt| stmt.execute(params![seq, now_ms]))
             .context("ending a meeting")?;
         attendees::delete_all(conn, seq)?;
         tags::delete_all(conn, seq)?;
+        ended.push(id);
     }
     Ok(Some(ended))
 }
@@ -265,8 +229,9 @@ pub(crate) fn set_transcription(
     scope: &Scope,
     meeting_id: &str,
     configuration: Option<&TranscriptionConfiguration>,
-) -> StoreResult<bool> {
-    let json = to_optional_json(configuration, "encoding TranscriptionConfiguration")?;
+) -> StoreResult<Option<()>> {
+    let what = "setting transcription";
+    let json = to_optional_json(configuration, "TranscriptionConfiguration").context(what)?;
     let changed = conn
         .prepare_cached(sql::SET_TRANSCRIPTION)
         .and_then(|mut stmt| {
@@ -277,8 +242,8 @@ pub(crate) fn set_transcription(
                 json
             ])
         })
-        .context("setting transcription")?;
-    Ok(changed > 0)
+        .context(what)?;
+    Ok((changed > 0).then_some(()))
 }
 
 /// The meeting with this id in any scope, and its attendee with this id.
@@ -290,13 +255,6 @@ pub(crate) fn join_lookup(
     let Some((meeting, seq)) = any_by_id(conn, meeting_id)? else {
         return Ok(JoinLookup::MeetingNotFound);
     };
-    if !meeting.is_active() {
-        return Ok(JoinLookup::MeetingEnded(meeting));
-    }
-    Ok(
-        match attendees::find(conn, seq, &meeting.meeting_id, attendee_id)? {
-            Some(attendee) => JoinLookup::Found(meeting, attendee),
-            None => JoinLookup::AttendeeNotFound(meeting),
-        },
-    )
+    let attendee = attendees::find(conn, seq, &meeting.meeting_id, attendee_id)?;
+    Ok(rules::join_lookup(Some(meeting), attendee))
 }

@@ -1,42 +1,46 @@
 //! Mapping between rows and records. A value that does not decode (bad JSON, an unknown
-//! namespace) is reported as a conversion error of its column, never a panic.
+//! namespace, capabilities of an unknown form) is a store error, never a panic.
 
 use carillon_core::ids::join_token;
+use carillon_core::store::rows::MeetingRow;
 use carillon_core::{
-    AttendeeCapabilities, AttendeeRecord, MediaCapability, MeetingRecord, Namespace, Scope, Tag,
+    AttendeeCapabilities, AttendeeRecord, MediaCapability, MeetingRecord, StoreResult, Tag,
 };
 use rusqlite::types::{ToSqlOutput, Type, Value, ValueRef};
 use rusqlite::Row;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::error::Context;
 
-/// Reads a row of [`crate::sql::GET_MEETING`]'s columns.
-pub(crate) fn meeting(row: &Row<'_>) -> rusqlite::Result<MeetingRecord> {
-    let namespace: String = row.get(2)?;
-    let namespace = Namespace::parse(&namespace)
-        .ok_or_else(|| conversion_error(2, format!("unknown namespace {namespace:?}").into()))?;
-    Ok(MeetingRecord {
+/// Reads a row of [`crate::sql::GET_MEETING`]'s columns; [`meeting`] decodes it.
+pub(crate) fn meeting_row(row: &Row<'_>) -> rusqlite::Result<MeetingRow> {
+    Ok(MeetingRow {
         meeting_id: row.get(0)?,
-        scope: Scope {
-            account_id: row.get(1)?,
-            namespace,
-        },
+        account_id: row.get(1)?,
+        namespace: row.get(2)?,
         control_region: row.get(3)?,
         client_request_token: row.get(4)?,
         media_region: row.get(5)?,
         external_meeting_id: row.get(6)?,
         meeting_host_id: row.get(7)?,
         primary_meeting_id: row.get(8)?,
-        tenant_ids: json(row, 9)?,
-        features: optional_json(row, 10)?,
-        notifications: optional_json(row, 11)?,
+        tenant_ids: row.get(9)?,
+        features: row.get(10)?,
+        notifications: row.get(11)?,
         media_placement_network_type: row.get(12)?,
-        transcription: optional_json(row, 13)?,
+        transcription: row.get(13)?,
         created_at_ms: row.get(14)?,
         ended_at_ms: row.get(15)?,
     })
+}
+
+/// The meeting a statement read (`what` says which, for the error).
+pub(crate) fn meeting(
+    read: rusqlite::Result<Option<MeetingRow>>,
+    what: &str,
+) -> StoreResult<Option<MeetingRecord>> {
+    read.context(what)?
+        .map(|row| row.into_record().context(what))
+        .transpose()
 }
 
 /// Reads a row of the attendee columns; the meeting id is the one the caller looked under.
@@ -126,36 +130,6 @@ pub(crate) fn tag(row: &Row<'_>) -> rusqlite::Result<Tag> {
         key: row.get(0)?,
         value: row.get(1)?,
     })
-}
-
-/// A struct-valued member as JSON text.
-pub(crate) fn to_json<T: Serialize>(
-    value: &T,
-    what: &str,
-) -> Result<String, carillon_core::StoreError> {
-    serde_json::to_string(value).context(what)
-}
-
-/// An optional struct-valued member as JSON text or NULL.
-pub(crate) fn to_optional_json<T: Serialize>(
-    value: Option<&T>,
-    what: &str,
-) -> Result<ToSqlOutput<'static>, carillon_core::StoreError> {
-    Ok(match value {
-        Some(v) => ToSqlOutput::Owned(Value::Text(to_json(v, what)?)),
-        None => ToSqlOutput::Owned(Value::Null),
-    })
-}
-
-fn json<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
-    let text: String = row.get(idx)?;
-    serde_json::from_str(&text).map_err(|e| conversion_error(idx, Box::new(e)))
-}
-
-fn optional_json<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<T>> {
-    let text: Option<String> = row.get(idx)?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| conversion_error(idx, Box::new(e))))
-        .transpose()
 }
 
 fn conversion_error(

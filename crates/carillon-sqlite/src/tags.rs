@@ -1,9 +1,8 @@
 //! Tags of meetings and of attendees, each operation run on one connection inside the caller's
 //! transaction. Both kinds work the same way; [`Owner`] holds the statements of each, and the
-//! owner is named by its row key (`seq`).
+//! owner is named by its row key (`seq`). How tags merge is [`rules::merge_tags`]'s.
 
-use std::collections::HashSet;
-
+use carillon_core::store::rules;
 use carillon_core::{StoreResult, Tag, TagOutcome};
 use rusqlite::{params, Connection};
 
@@ -33,9 +32,37 @@ pub(crate) const ATTENDEE: Owner = Owner {
     list: sql::LIST_ATTENDEE_TAGS,
 };
 
-/// Adds or overwrites tags without a cap (creation, where the caller has checked the count). A
-/// repeated key keeps its first place and takes its last value.
-pub(crate) fn insert(conn: &Connection, owner: &Owner, seq: i64, tags: &[Tag]) -> StoreResult<()> {
+/// Stores a new owner's tags (no cap: creation, where the request's size was checked).
+pub(crate) fn insert(
+    conn: &Connection,
+    owner: &Owner,
+    seq: i64,
+    tags: Vec<Tag>,
+) -> StoreResult<()> {
+    upsert(conn, owner, seq, &rules::dedup_tags(tags))
+}
+
+/// Adds or overwrites tags unless the owner would end up with more than `max_tags`.
+pub(crate) fn tag(
+    conn: &Connection,
+    owner: &Owner,
+    seq: i64,
+    tags: Vec<Tag>,
+    max_tags: usize,
+) -> StoreResult<TagOutcome> {
+    let existing: Vec<String> = conn
+        .prepare_cached(owner.keys)
+        .and_then(|mut stmt| stmt.query_map([seq], |row| row.get(0))?.collect())
+        .context("reading tag keys")?;
+    let Some(tags) = rules::merge_tags(existing, tags, max_tags) else {
+        return Ok(TagOutcome::TooManyTags);
+    };
+    upsert(conn, owner, seq, &tags)?;
+    Ok(TagOutcome::Tagged)
+}
+
+/// Adds or overwrites these tags, each key given once.
+fn upsert(conn: &Connection, owner: &Owner, seq: i64, tags: &[Tag]) -> StoreResult<()> {
     if tags.is_empty() {
         return Ok(());
     }
@@ -45,31 +72,6 @@ pub(crate) fn insert(conn: &Connection, owner: &Owner, seq: i64, tags: &[Tag]) -
             .context("storing a tag")?;
     }
     Ok(())
-}
-
-/// Adds or overwrites tags unless the owner would end up with more than `max_tags`.
-pub(crate) fn tag(
-    conn: &Connection,
-    owner: &Owner,
-    seq: i64,
-    tags: &[Tag],
-    max_tags: usize,
-) -> StoreResult<TagOutcome> {
-    let existing: HashSet<String> = conn
-        .prepare_cached(owner.keys)
-        .and_then(|mut stmt| stmt.query_map([seq], |row| row.get(0))?.collect())
-        .context("reading tag keys")?;
-    let mut added = HashSet::new();
-    for tag in tags {
-        if !existing.contains(&tag.key) {
-            added.insert(tag.key.as_str());
-        }
-    }
-    if existing.len() + added.len() > max_tags {
-        return Ok(TagOutcome::TooManyTags);
-    }
-    insert(conn, owner, seq, tags)?;
-    Ok(TagOutcome::Tagged)
 }
 
 /// Removes the tags with these keys; absent keys are fine.

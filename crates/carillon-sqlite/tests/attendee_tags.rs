@@ -60,10 +60,13 @@ async fn tags_go_with_their_attendee_rows() {
     assert_eq!(tag_rows(&path, &ids[..1]), 0, "DeleteAttendee");
     assert_eq!(tag_rows(&path, &ids), 4);
 
-    assert!(store
-        .end_meeting(&scope, &m.meeting_id, ENDED_AT_MS)
-        .await
-        .unwrap());
+    assert_eq!(
+        store
+            .end_meeting(&scope, &m.meeting_id, ENDED_AT_MS)
+            .await
+            .unwrap(),
+        Some(())
+    );
     assert_eq!(tag_rows(&path, &ids), 0, "ending the meeting");
     assert_eq!(tag_rows(&path, &[&bystander.attendee_id]), 2);
     let orphans: i64 = rusqlite::Connection::open(&path)
@@ -116,7 +119,7 @@ async fn attendee_tags_and_meeting_lists_survive_reopening() {
             AttendeeLookup::Found(TagOutcome::Tagged)
         );
         let page = store.list_meetings(&scope, None, 2).await.unwrap();
-        assert_eq!(page.meetings, meetings[..2]);
+        assert_eq!(page.items, meetings[..2]);
         cursor = page.next;
         store.close().unwrap();
     }
@@ -131,7 +134,7 @@ async fn attendee_tags_and_meeting_lists_survive_reopening() {
     );
     // A cursor taken before reopening still works.
     let rest = store.list_meetings(&scope, cursor, 10).await.unwrap();
-    assert_eq!(rest.meetings, meetings[2..]);
+    assert_eq!(rest.items, meetings[2..]);
     assert_eq!(rest.next, None);
     store.close().unwrap();
 }
@@ -181,7 +184,7 @@ async fn a_version_1_database_is_upgraded() {
 
     let store = SqliteStore::open(&path).unwrap();
     let page = store.list_meetings(&scope, None, 10).await.unwrap();
-    assert_eq!(page.meetings, std::slice::from_ref(&m));
+    assert_eq!(page.items, std::slice::from_ref(&m));
     assert_eq!(
         store
             .get_attendee(&scope, &m.meeting_id, &a.attendee_id)

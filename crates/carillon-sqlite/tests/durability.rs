@@ -56,7 +56,7 @@ async fn everything_is_there_after_reopening() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(page.attendees, people[1..]);
+        assert_eq!(page.items, people[1..]);
         position_before = store
             .list_attendees(&scope, &live.meeting_id, None, 5)
             .await
@@ -79,14 +79,14 @@ async fn everything_is_there_after_reopening() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(page.attendees, people[1..]);
+    assert_eq!(page.items, people[1..]);
     // Positions survive too: a cursor taken before reopening still works.
     let rest = store
         .list_attendees(&scope, &live.meeting_id, position_before, 100)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(rest.attendees, people[6..]);
+    assert_eq!(rest.items, people[6..]);
     assert_eq!(
         store
             .get_attendee(&scope, &live.meeting_id, &people[0].attendee_id)
@@ -192,7 +192,7 @@ async fn closing_finishes_queued_writes() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(page.attendees.len(), 100);
+    assert_eq!(page.items.len(), 100);
 }
 
 fn untagged(attendees: &[AttendeeRecord]) -> Vec<NewAttendee> {

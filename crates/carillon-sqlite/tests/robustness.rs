@@ -162,9 +162,9 @@ async fn a_failing_write_rolls_back_alone() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(page.attendees.len(), 1 + 56);
+    assert_eq!(page.items.len(), 1 + 56);
     assert!(page
-        .attendees
+        .items
         .iter()
         .all(|a| !a.external_user_id.starts_with("undone")));
 
@@ -223,5 +223,5 @@ async fn parallel_tasks_respect_the_cap() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(page.attendees.len(), 250);
+    assert_eq!(page.items.len(), 250);
 }

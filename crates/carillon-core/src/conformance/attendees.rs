@@ -195,7 +195,7 @@ pub async fn pagination(store: &dyn Store) {
     created(store, new_meeting(m.clone()), vec![]).await;
     let empty = ok(store.list_attendees(&scope, &m.meeting_id, None, 10).await)
         .expect("an active meeting lists");
-    assert!(empty.attendees.is_empty());
+    assert!(empty.items.is_empty());
 
     let mut all = Vec::new();
     for range in [0..5, 5..6, 6..23] {
@@ -209,7 +209,7 @@ pub async fn pagination(store: &dyn Store) {
 
     // Added and deleted while paging.
     let first = page(store, &m, None, 5).await;
-    assert_eq!(first.attendees, all[..5]);
+    assert_eq!(first.items, all[..5]);
     let cursor = first.next.expect("more attendees follow");
     let added: Vec<AttendeeRecord> = (0..3).map(|i| attendee(&m, &format!("new{i}"))).collect();
     add(store, &m, added.clone()).await;
@@ -225,8 +225,8 @@ pub async fn pagination(store: &dyn Store) {
     let mut after = Some(cursor);
     for _ in 0..100 {
         let p = page(store, &m, after, 4).await;
-        assert!(p.attendees.len() <= 4);
-        rest.extend(p.attendees);
+        assert!(p.items.len() <= 4);
+        rest.extend(p.items);
         after = p.next;
         if after.is_none() {
             break;
@@ -253,7 +253,7 @@ pub async fn pagination_never_reuses_positions(store: &dyn Store) {
     let batch: Vec<AttendeeRecord> = (0..4).map(|i| attendee(&m, &format!("u{i}"))).collect();
     created(store, new_meeting(m.clone()), batch.clone()).await;
     let first = page(store, &m, None, 3).await;
-    assert_eq!(first.attendees, batch[..3]);
+    assert_eq!(first.items, batch[..3]);
     let cursor = first.next.expect("a fourth attendee follows");
     for gone in [&batch[3], &batch[2]] {
         assert_eq!(
@@ -266,7 +266,7 @@ pub async fn pagination_never_reuses_positions(store: &dyn Store) {
     let late = attendee(&m, "late");
     add(store, &m, vec![late.clone()]).await;
     let rest = page(store, &m, Some(cursor), 10).await;
-    assert_eq!(rest.attendees, std::slice::from_ref(&late));
+    assert_eq!(rest.items, std::slice::from_ref(&late));
     assert_eq!(rest.next, None);
     let mut everyone = batch[..2].to_vec();
     everyone.push(late);
@@ -316,9 +316,12 @@ pub async fn attendee_capabilities(store: &dyn Store) {
     // Everyone but b (and an id that names nobody).
     let none = uniform_capabilities(MediaCapability::None);
     let excluded = [all[1].attendee_id.clone(), new_id()];
-    assert!(ok(store
-        .update_capabilities_except(&scope, &m.meeting_id, &excluded, none)
-        .await));
+    assert_eq!(
+        ok(store
+            .update_capabilities_except(&scope, &m.meeting_id, &excluded, none)
+            .await),
+        Some(())
+    );
     let caps = |r: Option<AttendeeRecord>| r.and_then(|r| r.capabilities);
     assert_eq!(
         caps(get_attendee(store, &m, &all[0].attendee_id).await),
@@ -347,13 +350,19 @@ pub async fn attendee_capabilities(store: &dyn Store) {
 
     // Nobody excluded: everyone.
     let send = uniform_capabilities(MediaCapability::Send);
-    assert!(ok(store
-        .update_capabilities_except(&scope, &m.meeting_id, &[], send)
-        .await));
+    assert_eq!(
+        ok(store
+            .update_capabilities_except(&scope, &m.meeting_id, &[], send)
+            .await),
+        Some(())
+    );
     for listed in list_all(store, &m, 100).await {
         assert_eq!(listed.capabilities, Some(send));
     }
-    assert!(!ok(store
-        .update_capabilities_except(&scope, &new_id(), &[], send)
-        .await));
+    assert_eq!(
+        ok(store
+            .update_capabilities_except(&scope, &new_id(), &[], send)
+            .await),
+        None
+    );
 }

@@ -298,10 +298,7 @@ pub(crate) async fn page(
         .list_attendees(&meeting.scope, &meeting.meeting_id, after, limit)
         .await)
     .expect("the meeting is active");
-    assert!(
-        page.attendees.len() <= limit,
-        "a page holds at most {limit}"
-    );
+    assert!(page.items.len() <= limit, "a page holds at most {limit}");
     page
 }
 
@@ -316,7 +313,7 @@ pub(crate) async fn list_all(
     // Generous: a trailing empty page is allowed.
     for _ in 0..=(DEFAULT_MAX_ATTENDEES as usize + 1) {
         let p = page(store, meeting, after, limit).await;
-        all.extend(p.attendees);
+        all.extend(p.items);
         match p.next {
             Some(next) => after = Some(next),
             None => return all,
@@ -332,7 +329,7 @@ pub(crate) async fn meeting_page(
     limit: usize,
 ) -> MeetingPage {
     let page = ok(store.list_meetings(scope, after, limit).await);
-    assert!(page.meetings.len() <= limit, "a page holds at most {limit}");
+    assert!(page.items.len() <= limit, "a page holds at most {limit}");
     page
 }
 
@@ -347,7 +344,7 @@ pub(crate) async fn list_all_meetings(
     let mut after = None;
     for _ in 0..1000 {
         let p = meeting_page(store, scope, after, limit).await;
-        all.extend(p.meetings);
+        all.extend(p.items);
         match p.next {
             Some(next) => after = Some(next),
             None => return all,

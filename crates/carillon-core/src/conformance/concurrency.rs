@@ -120,9 +120,12 @@ pub async fn concurrent_replicas(store: &dyn Store) {
         }
     }
     assert_eq!((made.len(), refused), (4, 8));
-    assert!(ok(store
-        .end_meeting(&scope, &primary.meeting_id, ENDED_AT_MS)
-        .await));
+    assert_eq!(
+        ok(store
+            .end_meeting(&scope, &primary.meeting_id, ENDED_AT_MS)
+            .await),
+        Some(())
+    );
     for replica in made {
         assert_eq!(get(store, &scope, &replica.meeting_id).await, None);
     }
@@ -185,11 +188,11 @@ pub async fn concurrent_tags(store: &dyn Store) {
     let outcomes = join_all(calls.collect()).await;
     let tagged = outcomes
         .iter()
-        .filter(|o| **o == TagOutcome::Tagged)
+        .filter(|o| **o == Some(TagOutcome::Tagged))
         .count();
     let refused = outcomes
         .iter()
-        .filter(|o| **o == TagOutcome::TooManyTags)
+        .filter(|o| **o == Some(TagOutcome::TooManyTags))
         .count();
     assert_eq!((tagged, refused), (10, 10));
     let listed = ok(store.list_meeting_tags(&scope, &m.meeting_id).await).expect("active");

@@ -201,9 +201,10 @@ pub async fn attendee_tags_on_creation(store: &dyn Store) {
         vec![with_tags(b.clone(), vec![tag("k2", "other")])],
     )
     .await;
-    assert!(ok(store
-        .end_meeting(&scope, &m.meeting_id, ENDED_AT_MS)
-        .await));
+    assert_eq!(
+        ok(store.end_meeting(&scope, &m.meeting_id, ENDED_AT_MS).await),
+        Some(())
+    );
     for gone in [&a0_again, &a1, &a2] {
         assert_attendee_gone(
             store,
@@ -379,7 +380,7 @@ pub async fn attendee_tags(store: &dyn Store) {
         ok(store
             .tag_meeting(s, id, vec![tag("k2", "meeting")], 1)
             .await),
-        TagOutcome::Tagged
+        Some(TagOutcome::Tagged)
     );
     assert_eq!(list(aid).await.len(), 4);
     assert_eq!(
@@ -406,7 +407,7 @@ pub async fn attendee_tags(store: &dyn Store) {
 pub async fn list_meetings(store: &dyn Store) {
     let scope = new_legacy_scope();
     let empty = meeting_page(store, &scope, None, 10).await;
-    assert!(empty.meetings.is_empty());
+    assert!(empty.items.is_empty());
     assert_eq!(empty.next, None);
 
     let mut all = vec![full_meeting(&scope)];
@@ -415,9 +416,12 @@ pub async fn list_meetings(store: &dyn Store) {
         created(store, new_meeting(m.clone()), vec![]).await;
     }
     // Listed as stored, later changes included.
-    assert!(ok(store
-        .set_transcription(&scope, &all[1].meeting_id, Some(transcription_config()))
-        .await));
+    assert_eq!(
+        ok(store
+            .set_transcription(&scope, &all[1].meeting_id, Some(transcription_config()))
+            .await),
+        Some(())
+    );
     all[1].transcription = Some(transcription_config());
     for limit in [1, 7, 23, 100] {
         assert_eq!(
@@ -429,22 +433,25 @@ pub async fn list_meetings(store: &dyn Store) {
 
     // Created and ended while paging.
     let first = meeting_page(store, &scope, None, 5).await;
-    assert_eq!(first.meetings, all[..5]);
+    assert_eq!(first.items, all[..5]);
     let cursor = first.next.expect("more meetings follow");
     let added: Vec<MeetingRecord> = (0..3).map(|_| meeting_record(&scope)).collect();
     for m in &added {
         created(store, new_meeting(m.clone()), vec![]).await;
     }
     for gone in [&all[2], &all[10], &all[22], &added[1]] {
-        assert!(ok(store
-            .end_meeting(&scope, &gone.meeting_id, ENDED_AT_MS)
-            .await));
+        assert_eq!(
+            ok(store
+                .end_meeting(&scope, &gone.meeting_id, ENDED_AT_MS)
+                .await),
+            Some(())
+        );
     }
     let mut rest = Vec::new();
     let mut after = Some(cursor);
     for _ in 0..100 {
         let p = meeting_page(store, &scope, after, 4).await;
-        rest.extend(p.meetings);
+        rest.extend(p.items);
         after = p.next;
         if after.is_none() {
             break;
@@ -472,14 +479,17 @@ pub async fn list_meetings(store: &dyn Store) {
     let p = meeting_page(store, &scope, None, active.len() - 1).await;
     let cursor = p.next.expect("one more meeting follows");
     for gone in &active[active.len() - 2..] {
-        assert!(ok(store
-            .end_meeting(&scope, &gone.meeting_id, ENDED_AT_MS)
-            .await));
+        assert_eq!(
+            ok(store
+                .end_meeting(&scope, &gone.meeting_id, ENDED_AT_MS)
+                .await),
+            Some(())
+        );
     }
     let late = meeting_record(&scope);
     created(store, new_meeting(late.clone()), vec![]).await;
     let tail = meeting_page(store, &scope, Some(cursor), 10).await;
-    assert_eq!(tail.meetings, std::slice::from_ref(&late));
+    assert_eq!(tail.items, std::slice::from_ref(&late));
     assert_eq!(tail.next, None);
     active.truncate(active.len() - 2);
     active.push(late);
@@ -506,9 +516,12 @@ pub async fn list_meetings(store: &dyn Store) {
         meeting_ids(&list_all_meetings(store, &other_namespace, 2).await),
         meeting_ids(&[own.clone(), primary.clone(), replica.clone()])
     );
-    assert!(ok(store
-        .end_meeting(&other_namespace, &primary.meeting_id, ENDED_AT_MS)
-        .await));
+    assert_eq!(
+        ok(store
+            .end_meeting(&other_namespace, &primary.meeting_id, ENDED_AT_MS)
+            .await),
+        Some(())
+    );
     assert_eq!(
         list_all_meetings(store, &other_namespace, 100).await,
         std::slice::from_ref(&own)

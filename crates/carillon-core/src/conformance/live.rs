@@ -96,10 +96,13 @@ pub async fn join_lookup_and_changes(store: &dyn Store) {
             matches!(deleted, JoinLookup::AttendeeNotFound(m) if m.meeting_id == meeting.meeting_id)
         );
 
-        assert!(store
-            .end_meeting(&scope, &meeting.meeting_id, CREATED_AT_MS + 10)
-            .await
-            .expect("end"));
+        assert_eq!(
+            store
+                .end_meeting(&scope, &meeting.meeting_id, CREATED_AT_MS + 10)
+                .await
+                .expect("end"),
+            Some(())
+        );
         for ended in [&meeting, &replica] {
             announced(
                 &mut changes,

@@ -12,9 +12,12 @@ pub async fn transcription(store: &dyn Store) {
     let m = meeting_record(&scope);
     created(store, new_meeting(m.clone()), vec![]).await;
     let standard = transcription_config();
-    assert!(ok(store
-        .set_transcription(&scope, &m.meeting_id, Some(standard.clone()))
-        .await));
+    assert_eq!(
+        ok(store
+            .set_transcription(&scope, &m.meeting_id, Some(standard.clone()))
+            .await),
+        Some(())
+    );
     let mut expected = m.clone();
     expected.transcription = Some(standard);
     assert_eq!(
@@ -33,20 +36,28 @@ pub async fn transcription(store: &dyn Store) {
             content_identification_type: Some("PHI".into()),
         }),
     };
-    assert!(ok(store
-        .set_transcription(&scope, &m.meeting_id, Some(medical.clone()))
-        .await));
+    assert_eq!(
+        ok(store
+            .set_transcription(&scope, &m.meeting_id, Some(medical.clone()))
+            .await),
+        Some(())
+    );
     expected.transcription = Some(medical);
     assert_eq!(get(store, &scope, &m.meeting_id).await, Some(expected));
 
-    assert!(ok(store
-        .set_transcription(&scope, &m.meeting_id, None)
-        .await));
+    assert_eq!(
+        ok(store.set_transcription(&scope, &m.meeting_id, None).await),
+        Some(())
+    );
     assert_eq!(get(store, &scope, &m.meeting_id).await, Some(m.clone()));
-    assert!(ok(store
-        .set_transcription(&scope, &m.meeting_id, None)
-        .await));
-    assert!(!ok(store.set_transcription(&scope, &new_id(), None).await));
+    assert_eq!(
+        ok(store.set_transcription(&scope, &m.meeting_id, None).await),
+        Some(())
+    );
+    assert_eq!(
+        ok(store.set_transcription(&scope, &new_id(), None).await),
+        None
+    );
 }
 
 /// TagResource / UntagResource / ListTagsForResource on meetings.
@@ -65,7 +76,7 @@ pub async fn tags(store: &dyn Store) {
         ok(store
             .tag_meeting(&scope, id, vec![tag("k2", "v2b"), tag("k3", "v3")], 50)
             .await),
-        TagOutcome::Tagged
+        Some(TagOutcome::Tagged)
     );
     let three = vec![tag("k1", "v1"), tag("k2", "v2b"), tag("k3", "v3")];
     assert_eq!(list().await, Some(three.clone()));
@@ -80,7 +91,7 @@ pub async fn tags(store: &dyn Store) {
                 4
             )
             .await),
-        TagOutcome::TooManyTags
+        Some(TagOutcome::TooManyTags)
     );
     assert_eq!(list().await, Some(three));
     // Exactly at the cap.
@@ -88,7 +99,7 @@ pub async fn tags(store: &dyn Store) {
         ok(store
             .tag_meeting(&scope, id, vec![tag("k1", "v1b"), tag("k4", "v4")], 4)
             .await),
-        TagOutcome::Tagged
+        Some(TagOutcome::Tagged)
     );
     // At the cap, overwriting adds nothing; a key repeated in one request counts once and its
     // last value wins.
@@ -96,13 +107,13 @@ pub async fn tags(store: &dyn Store) {
         ok(store
             .tag_meeting(&scope, id, vec![tag("k2", "x"), tag("k2", "y")], 4)
             .await),
-        TagOutcome::Tagged
+        Some(TagOutcome::Tagged)
     );
     assert_eq!(
         ok(store
             .tag_meeting(&scope, id, vec![tag("k5", "a"), tag("k5", "b")], 5)
             .await),
-        TagOutcome::Tagged
+        Some(TagOutcome::Tagged)
     );
     assert_eq!(
         list().await,
@@ -116,15 +127,18 @@ pub async fn tags(store: &dyn Store) {
     );
 
     // Untag: absent keys are fine; a key set again goes last.
-    assert!(ok(store
-        .untag_meeting(&scope, id, vec!["k1".into(), "absent".into(), "k3".into()])
-        .await));
-    assert!(ok(store.untag_meeting(&scope, id, vec![]).await));
+    assert_eq!(
+        ok(store
+            .untag_meeting(&scope, id, vec!["k1".into(), "absent".into(), "k3".into()])
+            .await),
+        Some(())
+    );
+    assert_eq!(ok(store.untag_meeting(&scope, id, vec![]).await), Some(()));
     assert_eq!(
         ok(store
             .tag_meeting(&scope, id, vec![tag("k1", "again")], 50)
             .await),
-        TagOutcome::Tagged
+        Some(TagOutcome::Tagged)
     );
     assert_eq!(
         list().await,
@@ -147,7 +161,7 @@ pub async fn tags(store: &dyn Store) {
         ok(store
             .tag_meeting(&scope, &other.meeting_id, vec![tag("k2", "mine")], 1)
             .await),
-        TagOutcome::Tagged
+        Some(TagOutcome::Tagged)
     );
     assert_eq!(list().await.map(|t| t.len()), Some(4));
 
@@ -156,14 +170,20 @@ pub async fn tags(store: &dyn Store) {
         ok(store
             .tag_meeting(&scope, &unknown, vec![tag("k", "v")], 50)
             .await),
-        TagOutcome::MeetingNotFound
+        None
     );
-    assert!(!ok(store
-        .untag_meeting(&scope, &unknown, vec!["k".into()])
-        .await));
+    assert_eq!(
+        ok(store
+            .untag_meeting(&scope, &unknown, vec!["k".into()])
+            .await),
+        None
+    );
     assert_eq!(ok(store.list_meeting_tags(&scope, &unknown).await), None);
 
     // Gone with the meeting.
-    assert!(ok(store.end_meeting(&scope, id, ENDED_AT_MS).await));
+    assert_eq!(
+        ok(store.end_meeting(&scope, id, ENDED_AT_MS).await),
+        Some(())
+    );
     assert_eq!(list().await, None);
 }

@@ -2,7 +2,7 @@
 
 use crate::domain::{MediaCapability, MeetingRecord, Namespace, Scope};
 use crate::ids::new_id;
-use crate::store::{AttendeeLookup, CreateMeetingOutcome, NewMeeting, Store, TagOutcome};
+use crate::store::{AttendeeLookup, CreateMeetingOutcome, NewMeeting, Store};
 
 use super::builders::*;
 
@@ -25,14 +25,18 @@ pub async fn meeting_lifecycle(store: &dyn Store) {
         Some(minimal.clone())
     );
 
-    assert!(ok(store
-        .end_meeting(&scope, &full.meeting_id, ENDED_AT_MS)
-        .await));
-    assert_eq!(get(store, &scope, &full.meeting_id).await, None);
-    assert!(
-        !ok(store
+    assert_eq!(
+        ok(store
             .end_meeting(&scope, &full.meeting_id, ENDED_AT_MS)
             .await),
+        Some(())
+    );
+    assert_eq!(get(store, &scope, &full.meeting_id).await, None);
+    assert_eq!(
+        ok(store
+            .end_meeting(&scope, &full.meeting_id, ENDED_AT_MS)
+            .await),
+        None,
         "a meeting ends once"
     );
     assert_eq!(
@@ -40,7 +44,10 @@ pub async fn meeting_lifecycle(store: &dyn Store) {
         Some(minimal),
         "ending one meeting leaves the others"
     );
-    assert!(!ok(store.end_meeting(&scope, &new_id(), ENDED_AT_MS).await));
+    assert_eq!(
+        ok(store.end_meeting(&scope, &new_id(), ENDED_AT_MS).await),
+        None
+    );
     assert_eq!(get(store, &scope, &new_id()).await, None);
     ok(store.ping().await);
 }
@@ -84,9 +91,12 @@ pub async fn token_replay(store: &dyn Store) {
         original
     );
 
-    assert!(ok(store
-        .end_meeting(&scope, &original.meeting_id, ENDED_AT_MS)
-        .await));
+    assert_eq!(
+        ok(store
+            .end_meeting(&scope, &original.meeting_id, ENDED_AT_MS)
+            .await),
+        Some(())
+    );
     let after_end = replayed(store, new_meeting(again), vec![]).await;
     let mut ended = original.clone();
     ended.ended_at_ms = Some(ENDED_AT_MS);
@@ -134,17 +144,21 @@ pub async fn scope_isolation(store: &dyn Store) {
                 .await),
             AttendeeLookup::MeetingNotFound
         );
-        assert!(!ok(store
-            .update_capabilities_except(s, id, &[], caps)
-            .await));
-        assert!(!ok(store
-            .set_transcription(s, id, Some(transcription_config()))
-            .await));
+        assert_eq!(
+            ok(store.update_capabilities_except(s, id, &[], caps).await),
+            None
+        );
+        assert_eq!(
+            ok(store
+                .set_transcription(s, id, Some(transcription_config()))
+                .await),
+            None
+        );
         assert_eq!(
             ok(store.tag_meeting(s, id, vec![tag("x", "y")], 50).await),
-            TagOutcome::MeetingNotFound
+            None
         );
-        assert!(!ok(store.untag_meeting(s, id, vec!["k".into()]).await));
+        assert_eq!(ok(store.untag_meeting(s, id, vec!["k".into()]).await), None);
         assert_eq!(ok(store.list_meeting_tags(s, id).await), None);
         let aid = a.attendee_id.as_str();
         assert_eq!(
@@ -179,7 +193,7 @@ pub async fn scope_isolation(store: &dyn Store) {
         let (other, _) = created(store, new_meeting(same_token.clone()), vec![]).await;
         assert_eq!(other.meeting_id, same_token.meeting_id);
 
-        assert!(!ok(store.end_meeting(s, id, ENDED_AT_MS).await));
+        assert_eq!(ok(store.end_meeting(s, id, ENDED_AT_MS).await), None);
     }
 
     // Nothing happened to the meeting in its own scope.
@@ -242,9 +256,10 @@ pub async fn replicas(store: &dyn Store) {
     ));
 
     // Ending a replica frees its slot and leaves the primary alone.
-    assert!(ok(store
-        .end_meeting(&scope, &r1.meeting_id, ENDED_AT_MS)
-        .await));
+    assert_eq!(
+        ok(store.end_meeting(&scope, &r1.meeting_id, ENDED_AT_MS).await),
+        Some(())
+    );
     assert_eq!(
         get(store, &scope, &primary.meeting_id).await,
         Some(primary.clone())
@@ -252,12 +267,15 @@ pub async fn replicas(store: &dyn Store) {
     created(store, with_cap(r3.clone()), vec![]).await;
 
     // Ending the primary ends its active replicas, their attendees and their tags.
-    assert!(ok(store
-        .end_meeting(&scope, &primary.meeting_id, ENDED_AT_MS)
-        .await));
+    assert_eq!(
+        ok(store
+            .end_meeting(&scope, &primary.meeting_id, ENDED_AT_MS)
+            .await),
+        Some(())
+    );
     for id in [&primary.meeting_id, &r2.meeting_id, &r3.meeting_id] {
         assert_eq!(get(store, &scope, id).await, None);
-        assert!(!ok(store.end_meeting(&scope, id, ENDED_AT_MS).await));
+        assert_eq!(ok(store.end_meeting(&scope, id, ENDED_AT_MS).await), None);
     }
     assert_eq!(
         ok(store
@@ -289,14 +307,18 @@ pub async fn ended_meetings_are_invisible(store: &dyn Store) {
     new.tags = vec![tag("k", "v")];
     let (_, out) = created(store, new, vec![attendee(&m, "u1")]).await;
     let a = created_attendee(&out[0]).clone();
-    assert!(ok(store
-        .end_meeting(&scope, &m.meeting_id, ENDED_AT_MS)
-        .await));
+    assert_eq!(
+        ok(store.end_meeting(&scope, &m.meeting_id, ENDED_AT_MS).await),
+        Some(())
+    );
 
     let id = m.meeting_id.as_str();
     let caps = uniform_capabilities(MediaCapability::Send);
     assert_eq!(get(store, &scope, id).await, None);
-    assert!(!ok(store.end_meeting(&scope, id, ENDED_AT_MS + 1).await));
+    assert_eq!(
+        ok(store.end_meeting(&scope, id, ENDED_AT_MS + 1).await),
+        None
+    );
     assert!(ok(store
         .create_attendees(&scope, id, vec![attendee(&m, "u2").into()])
         .await)
@@ -316,15 +338,21 @@ pub async fn ended_meetings_are_invisible(store: &dyn Store) {
             .await),
         AttendeeLookup::MeetingNotFound
     );
-    assert!(!ok(store
-        .update_capabilities_except(&scope, id, &[], caps)
-        .await));
-    assert!(!ok(store.set_transcription(&scope, id, None).await));
+    assert_eq!(
+        ok(store
+            .update_capabilities_except(&scope, id, &[], caps)
+            .await),
+        None
+    );
+    assert_eq!(ok(store.set_transcription(&scope, id, None).await), None);
     assert_eq!(
         ok(store.tag_meeting(&scope, id, vec![tag("x", "y")], 50).await),
-        TagOutcome::MeetingNotFound
+        None
     );
-    assert!(!ok(store.untag_meeting(&scope, id, vec!["k".into()]).await));
+    assert_eq!(
+        ok(store.untag_meeting(&scope, id, vec!["k".into()]).await),
+        None
+    );
     assert_eq!(ok(store.list_meeting_tags(&scope, id).await), None);
     let aid = a.attendee_id.as_str();
     assert_eq!(

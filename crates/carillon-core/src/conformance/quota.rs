@@ -1,4 +1,4 @@
-//! The concurrent meeting quota (digest §7.8, `L-9F286451`; legacy `L-A5C73716`): a scope never
+//! The concurrent meeting quota (Service Quotas `L-9F286451`; legacy `L-A5C73716`): a scope never
 //! holds more active meetings than [`crate::store::NewMeeting::max_active_meetings`].
 
 use std::future::Future;
@@ -68,13 +68,17 @@ pub async fn meeting_quota(store: &dyn Store) {
         .create_meeting(new_meeting_with_quota(m4.clone(), 5), vec![])
         .await));
     for id in [&m5.meeting_id, &m6.meeting_id] {
-        assert!(ok(store.end_meeting(&scope, id, ENDED_AT_MS).await));
+        assert_eq!(
+            ok(store.end_meeting(&scope, id, ENDED_AT_MS).await),
+            Some(())
+        );
     }
 
     // Ending a meeting frees its slot; the refused token was never used.
-    assert!(ok(store
-        .end_meeting(&scope, &m2.meeting_id, ENDED_AT_MS)
-        .await));
+    assert_eq!(
+        ok(store.end_meeting(&scope, &m2.meeting_id, ENDED_AT_MS).await),
+        Some(())
+    );
     let (m4_made, attendees) = created(store, at_most_3(&m4), vec![attendee(&m4, "u1")]).await;
     assert_eq!(m4_made, m4);
     created_attendee(&attendees[0]);
@@ -88,9 +92,10 @@ pub async fn meeting_quota(store: &dyn Store) {
     assert_eq!(replayed(store, at_most_3(&again), vec![]).await, m2_ended);
 
     // Ending a primary ends its replicas: both slots are free.
-    assert!(ok(store
-        .end_meeting(&scope, &m1.meeting_id, ENDED_AT_MS)
-        .await));
+    assert_eq!(
+        ok(store.end_meeting(&scope, &m1.meeting_id, ENDED_AT_MS).await),
+        Some(())
+    );
     assert_eq!(active_count(store, &scope).await, 1);
     for _ in 0..2 {
         created(store, at_most_3(&meeting_record(&scope)), vec![]).await;
@@ -122,9 +127,12 @@ pub async fn meeting_quota_scopes(store: &dyn Store) {
     }
     // Ending one scope's meeting frees a slot in that scope only.
     let first = list_all_meetings(store, &legacy, 100).await.remove(0);
-    assert!(ok(store
-        .end_meeting(&legacy, &first.meeting_id, ENDED_AT_MS)
-        .await));
+    assert_eq!(
+        ok(store
+            .end_meeting(&legacy, &first.meeting_id, ENDED_AT_MS)
+            .await),
+        Some(())
+    );
     created(
         store,
         new_meeting_with_quota(meeting_record(&legacy), 2),
@@ -179,7 +187,10 @@ pub async fn concurrent_meeting_quota(store: &dyn Store) {
     let ends = made[..5].iter().map(|m| {
         let (scope, id) = (&scope, m.meeting_id.as_str());
         Box::pin(async move {
-            assert!(ok(store.end_meeting(scope, id, ENDED_AT_MS).await));
+            assert_eq!(
+                ok(store.end_meeting(scope, id, ENDED_AT_MS).await),
+                Some(())
+            );
             0_usize
         }) as Call<'_>
     });

@@ -1,6 +1,4 @@
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-
+use super::next_token::Listing;
 use super::{MeetingService, RequestContext};
 use crate::capabilities::{check_capabilities, resolve_capabilities};
 use crate::domain::{AttendeeRecord, MeetingFeatures, MeetingRecord, Scope};
@@ -86,23 +84,6 @@ fn attendee_limit_message(meeting: &MeetingRecord) -> String {
 
 fn features_of(meeting: &MeetingRecord) -> MeetingFeatures {
     meeting.features.clone().unwrap_or_default()
-}
-
-/// `NextToken`: opaque to callers; binds the position to the meeting so a token of one meeting
-/// is refused on another.
-fn encode_next_token(meeting_id: &str, position: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("1:{meeting_id}:{position}"))
-}
-
-fn decode_next_token(meeting_id: &str, token: &str) -> Result<i64, ServiceError> {
-    let invalid = || ServiceError::BadRequest("The NextToken is not valid for this request".into());
-    let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-    let raw = String::from_utf8(raw).map_err(|_| invalid())?;
-    let mut parts = raw.splitn(3, ':');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some("1"), Some(id), Some(pos)) if id == meeting_id => pos.parse().map_err(|_| invalid()),
-        _ => Err(invalid()),
-    }
 }
 
 impl MeetingService {
@@ -224,10 +205,10 @@ impl MeetingService {
         input: ListAttendeesInput,
     ) -> Result<ListAttendeesOutput, ServiceError> {
         let meeting_id = normalize_id(&input.meeting_id);
-        let after = match input.next_token.as_deref() {
-            Some(token) if !token.is_empty() => Some(decode_next_token(&meeting_id, token)?),
-            _ => None,
+        let listing = Listing::Attendees {
+            meeting_id: &meeting_id,
         };
+        let after = listing.decode(input.next_token.as_deref())?;
         let limit = input.max_results.unwrap_or(DEFAULT_PAGE_SIZE) as usize;
         let page = self
             .store
@@ -235,8 +216,8 @@ impl MeetingService {
             .await?
             .ok_or_else(|| ServiceError::meeting_not_found(&meeting_id))?;
         Ok(ListAttendeesOutput {
-            attendees: page.attendees.into_iter().map(Attendee::from).collect(),
-            next_token: page.next.map(|p| encode_next_token(&meeting_id, p)),
+            attendees: page.items.into_iter().map(Attendee::from).collect(),
+            next_token: page.next.map(|p| listing.encode(p)),
         })
     }
 
@@ -290,15 +271,10 @@ impl MeetingService {
             .iter()
             .map(|item| normalize_id(&item.attendee_id))
             .collect();
-        if self
-            .store
+        self.store
             .update_capabilities_except(&ctx.scope, &meeting_id, &excluded, input.capabilities)
             .await?
-        {
-            Ok(())
-        } else {
-            Err(ServiceError::meeting_not_found(&meeting_id))
-        }
+            .ok_or_else(|| ServiceError::meeting_not_found(&meeting_id))
     }
 }
 
@@ -333,27 +309,5 @@ pub(super) fn found_or_not_found<T>(
         AttendeeLookup::Found(t) => Ok(t),
         AttendeeLookup::MeetingNotFound => Err(ServiceError::meeting_not_found(meeting_id)),
         AttendeeLookup::AttendeeNotFound => Err(ServiceError::attendee_not_found(attendee_id)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_token_round_trip_and_binding() {
-        let m = "396bc713-ecdb-4fac-a406-1db789d52713";
-        let t = encode_next_token(m, 42);
-        assert!(!t.contains(m), "the token is opaque");
-        assert_eq!(decode_next_token(m, &t).unwrap(), 42);
-        assert!(decode_next_token("aaaaaaaa-ecdb-4fac-a406-1db789d52713", &t).is_err());
-        for bad in [
-            "",
-            "!!!",
-            "bm90IGEgdG9rZW4",
-            &URL_SAFE_NO_PAD.encode(format!("1:{m}:x")),
-        ] {
-            assert!(decode_next_token(m, bad).is_err(), "{bad}");
-        }
     }
 }

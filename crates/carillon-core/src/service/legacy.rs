@@ -1,10 +1,8 @@
 //! Operations that only the legacy `chime` API has: ListMeetings, meeting tags by MeetingId, and
 //! attendee tags.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-
 use super::attendees::found_or_not_found;
+use super::next_token::Listing;
 use super::{MeetingService, RequestContext, MAX_TAGS_PER_RESOURCE};
 use crate::error::ServiceError;
 use crate::ids::normalize_id;
@@ -20,19 +18,6 @@ pub const MAX_TAGS_PER_ATTENDEE: usize = 10;
 /// ListMeetings page size when `MaxResults` is absent ("Lists up to 100 active meetings").
 pub const DEFAULT_MEETINGS_PAGE_SIZE: u32 = 100;
 
-fn encode_meetings_token(position: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("m1:{position}"))
-}
-
-fn decode_meetings_token(token: &str) -> Result<i64, ServiceError> {
-    let invalid = || ServiceError::BadRequest("The NextToken is not valid for this request".into());
-    let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-    let raw = std::str::from_utf8(&raw).map_err(|_| invalid())?;
-    raw.strip_prefix("m1:")
-        .and_then(|p| p.parse().ok())
-        .ok_or_else(invalid)
-}
-
 fn too_many_tags(resource: String, max: usize) -> ServiceError {
     ServiceError::TooManyTags {
         message: format!("Too many tags: a resource can have at most {max} tags"),
@@ -47,19 +32,12 @@ impl MeetingService {
         ctx: &RequestContext,
         input: ListMeetingsInput,
     ) -> Result<ListMeetingsOutput, ServiceError> {
-        let after = match input.next_token.as_deref() {
-            Some(token) if !token.is_empty() => Some(decode_meetings_token(token)?),
-            _ => None,
-        };
+        let after = Listing::Meetings.decode(input.next_token.as_deref())?;
         let limit = input.max_results.unwrap_or(DEFAULT_MEETINGS_PAGE_SIZE) as usize;
         let page = self.store.list_meetings(&ctx.scope, after, limit).await?;
         Ok(ListMeetingsOutput {
-            meetings: page
-                .meetings
-                .iter()
-                .map(|m| self.meeting_output(m))
-                .collect(),
-            next_token: page.next.map(encode_meetings_token),
+            meetings: page.items.iter().map(|m| self.meeting_output(m)).collect(),
+            next_token: page.next.map(|p| Listing::Meetings.encode(p)),
         })
     }
 
@@ -72,7 +50,7 @@ impl MeetingService {
         let meeting = self
             .active_meeting(&ctx.scope, &normalize_id(&input.meeting_id))
             .await?;
-        match self
+        let tagged = self
             .store
             .tag_meeting(
                 &ctx.scope,
@@ -81,11 +59,9 @@ impl MeetingService {
                 MAX_TAGS_PER_RESOURCE,
             )
             .await?
-        {
+            .ok_or_else(|| ServiceError::meeting_not_found(&meeting.meeting_id))?;
+        match tagged {
             TagOutcome::Tagged => Ok(()),
-            TagOutcome::MeetingNotFound => {
-                Err(ServiceError::meeting_not_found(&meeting.meeting_id))
-            }
             TagOutcome::TooManyTags => Err(too_many_tags(meeting.arn(), MAX_TAGS_PER_RESOURCE)),
         }
     }
@@ -97,15 +73,10 @@ impl MeetingService {
         input: UntagMeetingInput,
     ) -> Result<(), ServiceError> {
         let id = normalize_id(&input.meeting_id);
-        if self
-            .store
+        self.store
             .untag_meeting(&ctx.scope, &id, input.tag_keys)
             .await?
-        {
-            Ok(())
-        } else {
-            Err(ServiceError::meeting_not_found(&id))
-        }
+            .ok_or_else(|| ServiceError::meeting_not_found(&id))
     }
 
     /// ListMeetingTags.
@@ -145,7 +116,6 @@ impl MeetingService {
             .await?;
         match found_or_not_found(lookup, &meeting_id, &attendee_id)? {
             TagOutcome::Tagged => Ok(()),
-            TagOutcome::MeetingNotFound => Err(ServiceError::meeting_not_found(&meeting_id)),
             TagOutcome::TooManyTags => Err(too_many_tags(
                 format!("attendee/{attendee_id}"),
                 MAX_TAGS_PER_ATTENDEE,
@@ -186,18 +156,5 @@ impl MeetingService {
             .await?;
         let tags = found_or_not_found(lookup, &meeting_id, &attendee_id)?;
         Ok(TagsOutput { tags })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn meetings_token_round_trip() {
-        assert_eq!(decode_meetings_token(&encode_meetings_token(7)).unwrap(), 7);
-        for bad in ["", "%%", "bTE6eA", "eDox"] {
-            assert!(decode_meetings_token(bad).is_err(), "{bad}");
-        }
     }
 }

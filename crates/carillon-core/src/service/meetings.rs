@@ -60,8 +60,10 @@ fn check_features(features: &MeetingFeatures) -> Result<(), ServiceError> {
     }
 }
 
-/// The concurrent meeting quota is reached (digest §7.8, Q6: the error is undocumented;
-/// `LimitExceededException`, `ResourceLimitExceededException` in the legacy API).
+/// The concurrent meeting quota is reached (Service Quotas `L-9F286451`, legacy `L-A5C73716`,
+/// 250 by default). AWS documents no error for it; the answer is `LimitExceededException`
+/// (`ResourceLimitExceededException` in the legacy API), the exception both models have for a
+/// limit.
 fn too_many_meetings(ctx: &RequestContext) -> ServiceError {
     let quota = match ctx.scope.namespace {
         Namespace::Meetings => "L-9F286451",
@@ -209,11 +211,10 @@ impl MeetingService {
         input: MeetingIdInput,
     ) -> Result<(), ServiceError> {
         let id = normalize_id(&input.meeting_id);
-        if self.store.end_meeting(&ctx.scope, &id, now_ms()).await? {
-            Ok(())
-        } else {
-            Err(ServiceError::meeting_not_found(&id))
-        }
+        self.store
+            .end_meeting(&ctx.scope, &id, now_ms())
+            .await?
+            .ok_or_else(|| ServiceError::meeting_not_found(&id))
     }
 }
 

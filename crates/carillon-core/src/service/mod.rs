@@ -1,10 +1,12 @@
 //! The operations, as plain async methods: typed input in, typed output or [`ServiceError`] out.
-//! They apply the documented rules (digest §7) and call the [`Store`] for anything that must be
-//! atomic. One file per resource.
+//! They apply the rules AWS documents for each operation (the service model and the Amazon Chime
+//! SDK Developer Guide) and call the [`Store`] for anything that must be atomic. One file per
+//! resource.
 
 mod attendees;
 mod legacy;
 mod meetings;
+mod next_token;
 mod tags;
 mod transcription;
 

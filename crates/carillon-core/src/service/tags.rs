@@ -55,7 +55,7 @@ impl MeetingService {
         input: TagResourceInput,
     ) -> Result<(), ServiceError> {
         let meeting = self.meeting_by_arn(ctx, &input.resource_arn).await?;
-        match self
+        let tagged = self
             .store
             .tag_meeting(
                 &ctx.scope,
@@ -64,9 +64,9 @@ impl MeetingService {
                 MAX_TAGS_PER_RESOURCE,
             )
             .await?
-        {
+            .ok_or_else(|| resource_not_found(&input.resource_arn))?;
+        match tagged {
             TagOutcome::Tagged => Ok(()),
-            TagOutcome::MeetingNotFound => Err(resource_not_found(&input.resource_arn)),
             TagOutcome::TooManyTags => Err(ServiceError::TooManyTags {
                 message: format!(
                     "Too many tags: a resource can have at most {MAX_TAGS_PER_RESOURCE} tags"
@@ -83,15 +83,10 @@ impl MeetingService {
         input: UntagResourceInput,
     ) -> Result<(), ServiceError> {
         let meeting = self.meeting_by_arn(ctx, &input.resource_arn).await?;
-        if self
-            .store
+        self.store
             .untag_meeting(&ctx.scope, &meeting.meeting_id, input.tag_keys)
             .await?
-        {
-            Ok(())
-        } else {
-            Err(resource_not_found(&input.resource_arn))
-        }
+            .ok_or_else(|| resource_not_found(&input.resource_arn))
     }
 
     /// ListTagsForResource.

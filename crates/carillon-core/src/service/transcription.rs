@@ -16,15 +16,10 @@ impl MeetingService {
             .check()
             .map_err(ServiceError::BadRequest)?;
         let id = normalize_id(&input.meeting_id);
-        if self
-            .store
+        self.store
             .set_transcription(&ctx.scope, &id, Some(input.transcription_configuration))
             .await?
-        {
-            Ok(())
-        } else {
-            Err(ServiceError::meeting_not_found(&id))
-        }
+            .ok_or_else(|| ServiceError::meeting_not_found(&id))
     }
 
     /// StopMeetingTranscription. Stopping a meeting without transcription succeeds: the caller's
@@ -35,10 +30,9 @@ impl MeetingService {
         input: MeetingIdInput,
     ) -> Result<(), ServiceError> {
         let id = normalize_id(&input.meeting_id);
-        if self.store.set_transcription(&ctx.scope, &id, None).await? {
-            Ok(())
-        } else {
-            Err(ServiceError::meeting_not_found(&id))
-        }
+        self.store
+            .set_transcription(&ctx.scope, &id, None)
+            .await?
+            .ok_or_else(|| ServiceError::meeting_not_found(&id))
     }
 }

@@ -3,6 +3,13 @@
 //! cap, the replica cap, the concurrent meeting quota) are enforced inside these operations, never
 //! by a read-then-write in the service, so that every backend (embedded SQLite, PostgreSQL behind
 //! several nodes) keeps them.
+//!
+//! What a backend decides is decided once, in [`rules`] (which outcome a creation has, which
+//! meetings end together, how tags merge under their cap, where a page ends) and [`rows`] (a
+//! meeting as plain column values); a backend holds only its statements and its transactions.
+
+pub mod rows;
+pub mod rules;
 
 use async_trait::async_trait;
 
@@ -111,6 +118,18 @@ pub enum AttendeeLookup<T> {
     AttendeeNotFound,
 }
 
+/// The outer `None`: the scope has no such active meeting; the inner one: the meeting has no
+/// such attendee. How a backend that looks the meeting up, then the attendee under it, says so.
+impl<T> From<Option<Option<T>>> for AttendeeLookup<T> {
+    fn from(found: Option<Option<T>>) -> Self {
+        match found {
+            None => AttendeeLookup::MeetingNotFound,
+            Some(None) => AttendeeLookup::AttendeeNotFound,
+            Some(Some(value)) => AttendeeLookup::Found(value),
+        }
+    }
+}
+
 /// What the store knows of a meeting and one of its attendees, whatever the scope: a client
 /// joining by JoinToken names only these two ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,36 +143,53 @@ pub enum JoinLookup {
     Found(MeetingRecord, AttendeeRecord),
 }
 
+/// One page of a list in creation order; [`rules::page`] cuts it.
 #[derive(Debug, Clone)]
-pub struct AttendeePage {
-    pub attendees: Vec<AttendeeRecord>,
-    /// Position after the last attendee returned, when more may follow.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Position after the last item returned, when more may follow.
     pub next: Option<i64>,
 }
 
-#[derive(Debug, Clone)]
-pub struct MeetingPage {
-    pub meetings: Vec<MeetingRecord>,
-    /// Position after the last meeting returned, when more may follow.
-    pub next: Option<i64>,
+impl<T> Page<T> {
+    /// The same page with each item converted, or the first conversion that failed.
+    pub fn try_map<U, E>(self, convert: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self
+                .items
+                .into_iter()
+                .map(convert)
+                .collect::<Result<_, _>>()?,
+            next: self.next,
+        })
+    }
 }
+
+pub type AttendeePage = Page<AttendeeRecord>;
+pub type MeetingPage = Page<MeetingRecord>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagOutcome {
     Tagged,
-    MeetingNotFound,
-    /// The meeting would carry more than the allowed number of tags; nothing was changed.
+    /// The resource would carry more than the allowed number of tags; nothing was changed.
     TooManyTags,
 }
 
+/// Absence has one form per kind of operation:
+///
+/// - on a meeting of a scope (its attendees as a whole, its tags, its state): `Option<T>`, where
+///   `None` says the scope has no such active meeting (never created, ended, or another scope's);
+/// - on one attendee of a meeting: [`AttendeeLookup<T>`], which says which of the two is missing.
+///
+/// The other operations name no existing meeting ([`Store::create_meeting`] answers with a
+/// [`CreateMeetingOutcome`], [`Store::list_meetings`] with a page), or look past scopes
+/// ([`Store::join_lookup`], which also tells an ended meeting from an unknown one).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Creates the meeting unless the scope already has one with the same ClientRequestToken
-    /// (a replay is answered even when the scope is at its quota), checks the replica rules when
-    /// `PrimaryMeetingId` is set, refuses the meeting when the scope already holds
-    /// [`NewMeeting::max_active_meetings`] active meetings, stores the tags, then creates
-    /// `attendees` in order as [`Store::create_attendees`] would. A refused meeting takes
-    /// nothing: its ClientRequestToken stays unused.
+    /// Creates the meeting unless [`rules::creation_refusal`] answers otherwise (a replay of its
+    /// ClientRequestToken, a refused `PrimaryMeetingId`, the scope at its quota), stores the
+    /// tags, then creates `attendees` in order as [`Store::create_attendees`] would. A refused
+    /// meeting takes nothing: its ClientRequestToken stays unused.
     async fn create_meeting(
         &self,
         meeting: NewMeeting,
@@ -167,16 +203,21 @@ pub trait Store: Send + Sync + 'static {
         meeting_id: &str,
     ) -> StoreResult<Option<MeetingRecord>>;
 
-    /// Ends an active meeting and its active replicas: their attendees (and so their JoinTokens)
-    /// and tags are deleted. Returns false when the scope has no such active meeting.
-    async fn end_meeting(&self, scope: &Scope, meeting_id: &str, now_ms: i64) -> StoreResult<bool>;
+    /// Ends an active meeting and, for a primary, its active replicas ([`rules::ending`]): their
+    /// attendees (and so their JoinTokens) and tags are deleted, and each end is announced on
+    /// [`Store::changes`] once durable.
+    async fn end_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<()>>;
 
     /// Creates attendees in order. An undeleted attendee with the same ExternalUserId is returned
     /// instead of a new one; a new one is refused once the meeting holds
     /// [`MeetingRecord::max_attendees`] undeleted attendees. The records' `meeting_id` is the
     /// meeting's own. A new attendee is stored with its tags (a key repeated counts once, the
-    /// last value wins); an existing one is returned without touching its tags. `None` when the
-    /// meeting is not active.
+    /// last value wins); an existing one is returned without touching its tags.
     async fn create_attendees(
         &self,
         scope: &Scope,
@@ -216,45 +257,43 @@ pub trait Store: Send + Sync + 'static {
         capabilities: AttendeeCapabilities,
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>>;
 
-    /// Sets the capabilities of every attendee of the meeting except the excluded ones. Returns
-    /// false when the meeting is not active.
+    /// Sets the capabilities of every attendee of the meeting except the excluded ones.
     async fn update_capabilities_except(
         &self,
         scope: &Scope,
         meeting_id: &str,
         excluded_attendee_ids: &[String],
         capabilities: AttendeeCapabilities,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<()>>;
 
-    /// Starts (or updates, or with `None` stops) transcription. False when the meeting is not
-    /// active.
+    /// Starts (or updates, or with `None` stops) transcription.
     async fn set_transcription(
         &self,
         scope: &Scope,
         meeting_id: &str,
         configuration: Option<TranscriptionConfiguration>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<()>>;
 
-    /// Adds or overwrites tags, refusing the whole change if the resource would end up with more
-    /// than `max_tags` tags. A key repeated in `tags` counts once; its last value wins.
+    /// Adds or overwrites tags, refusing the whole change if the meeting would end up with more
+    /// than `max_tags` tags. A key repeated in `tags` counts once; its last value wins
+    /// ([`rules::merge_tags`]).
     async fn tag_meeting(
         &self,
         scope: &Scope,
         meeting_id: &str,
         tags: Vec<Tag>,
         max_tags: usize,
-    ) -> StoreResult<TagOutcome>;
+    ) -> StoreResult<Option<TagOutcome>>;
 
-    /// Removes the tags with these keys (absent keys are fine). False when the meeting is not
-    /// active.
+    /// Removes the tags with these keys (absent keys are fine).
     async fn untag_meeting(
         &self,
         scope: &Scope,
         meeting_id: &str,
         keys: Vec<String>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<()>>;
 
-    /// Tags in the order their keys were first set. `None` when the meeting is not active.
+    /// Tags in the order their keys were first set.
     async fn list_meeting_tags(
         &self,
         scope: &Scope,
@@ -270,10 +309,9 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> StoreResult<MeetingPage>;
 
-    /// Adds or overwrites an attendee's tags, refusing the whole change (`TooManyTags`) if the
-    /// attendee would end up with more than `max_tags` tags. A key repeated in `tags` counts
-    /// once; its last value wins. (`TagOutcome::MeetingNotFound` is never returned here: the
-    /// lookup says which of the meeting and the attendee is missing.)
+    /// Adds or overwrites an attendee's tags, refusing the whole change if the attendee would end
+    /// up with more than `max_tags` tags. A key repeated in `tags` counts once; its last value
+    /// wins ([`rules::merge_tags`]).
     async fn tag_attendee(
         &self,
         scope: &Scope,

@@ -1,0 +1,340 @@
+//! [`Store`] for [`SqliteStore`]: each operation runs on the writer (a write) or on a reader (a
+//! read), calling the `meetings`, `attendees` and `tags` functions that hold its statements.
+
+use async_trait::async_trait;
+use carillon_core::store::rules::ActiveMeeting;
+use carillon_core::transcription::TranscriptionConfiguration;
+use carillon_core::{
+    AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
+    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, NewAttendee,
+    NewMeeting, Scope, Store, StoreError, StoreResult, Tag, TagOutcome,
+};
+use rusqlite::Connection;
+
+use crate::{attendees, meetings, tags, SqliteStore};
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_meeting(
+        &self,
+        meeting: NewMeeting,
+        attendees: Vec<NewAttendee>,
+    ) -> StoreResult<CreateMeetingOutcome> {
+        self.write(move |conn| meetings::create(conn, meeting, attendees))
+            .await
+    }
+
+    async fn get_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+    ) -> StoreResult<Option<MeetingRecord>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.read(move |conn| meetings::get(conn, &scope, &meeting_id))
+            .await
+    }
+
+    async fn end_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<()>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let changes = self.changes.clone();
+        let ended = self
+            .writer
+            .run_then(
+                move |conn| meetings::end(conn, &scope, &meeting_id, now_ms),
+                Some(Box::new(move |ended: &Option<Vec<String>>| {
+                    for meeting_id in ended.iter().flatten() {
+                        changes.publish(LiveChange::MeetingEnded {
+                            meeting_id: meeting_id.clone(),
+                        });
+                    }
+                })),
+            )
+            .await?;
+        Ok(ended.map(drop))
+    }
+
+    async fn create_attendees(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendees: Vec<NewAttendee>,
+    ) -> StoreResult<Option<Vec<AttendeeOutcome>>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.write(move |conn| {
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                attendees::create_in(conn, meeting, attendees)
+            })
+        })
+        .await
+    }
+
+    async fn get_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.read(move |conn| {
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                attendees::find(conn, meeting.seq, &meeting.meeting_id, &attendee_id)
+            })
+            .map(AttendeeLookup::from)
+        })
+        .await
+    }
+
+    async fn list_attendees(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Option<AttendeePage>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.read(move |conn| {
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                attendees::list(conn, meeting, after, limit)
+            })
+        })
+        .await
+    }
+
+    async fn delete_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<()>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        let change = LiveChange::AttendeeDeleted {
+            meeting_id: meeting_id.clone(),
+            attendee_id: attendee_id.clone(),
+        };
+        let changes = self.changes.clone();
+        self.writer
+            .run_then(
+                move |conn| {
+                    with_meeting(conn, &scope, &meeting_id, |meeting| {
+                        attendees::delete(conn, meeting, &attendee_id)
+                    })
+                    .map(AttendeeLookup::from)
+                },
+                Some(Box::new(move |deleted: &AttendeeLookup<()>| {
+                    if *deleted == AttendeeLookup::Found(()) {
+                        changes.publish(change);
+                    }
+                })),
+            )
+            .await
+    }
+
+    async fn update_attendee_capabilities(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        capabilities: AttendeeCapabilities,
+    ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.write(move |conn| {
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                attendees::update_capabilities(conn, meeting, &attendee_id, &capabilities)
+            })
+            .map(AttendeeLookup::from)
+        })
+        .await
+    }
+
+    async fn update_capabilities_except(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        excluded_attendee_ids: &[String],
+        capabilities: AttendeeCapabilities,
+    ) -> StoreResult<Option<()>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let excluded = excluded_attendee_ids.to_vec();
+        self.write(move |conn| {
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                attendees::update_capabilities_except(conn, meeting, &excluded, &capabilities)
+            })
+        })
+        .await
+    }
+
+    async fn set_transcription(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        configuration: Option<TranscriptionConfiguration>,
+    ) -> StoreResult<Option<()>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.write(move |conn| {
+            meetings::set_transcription(conn, &scope, &meeting_id, configuration.as_ref())
+        })
+        .await
+    }
+
+    async fn tag_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        tags: Vec<Tag>,
+        max_tags: usize,
+    ) -> StoreResult<Option<TagOutcome>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.write(move |conn| {
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                tags::tag(conn, &tags::MEETING, meeting.seq, tags, max_tags)
+            })
+        })
+        .await
+    }
+
+    async fn untag_meeting(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        keys: Vec<String>,
+    ) -> StoreResult<Option<()>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.write(move |conn| {
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                tags::untag(conn, &tags::MEETING, meeting.seq, &keys)
+            })
+        })
+        .await
+    }
+
+    async fn list_meeting_tags(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+    ) -> StoreResult<Option<Vec<Tag>>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        self.read(move |conn| {
+            with_meeting(conn, &scope, &meeting_id, |meeting| {
+                tags::list(conn, &tags::MEETING, meeting.seq)
+            })
+        })
+        .await
+    }
+
+    async fn list_meetings(
+        &self,
+        scope: &Scope,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<MeetingPage> {
+        let scope = scope.clone();
+        self.read(move |conn| meetings::list(conn, &scope, after, limit))
+            .await
+    }
+
+    async fn tag_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        tags: Vec<Tag>,
+        max_tags: usize,
+    ) -> StoreResult<AttendeeLookup<TagOutcome>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.write(move |conn| {
+            with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
+                tags::tag(conn, &tags::ATTENDEE, seq, tags, max_tags)
+            })
+        })
+        .await
+    }
+
+    async fn untag_attendee(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+        keys: Vec<String>,
+    ) -> StoreResult<AttendeeLookup<()>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.write(move |conn| {
+            with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
+                tags::untag(conn, &tags::ATTENDEE, seq, &keys)
+            })
+        })
+        .await
+    }
+
+    async fn list_attendee_tags(
+        &self,
+        scope: &Scope,
+        meeting_id: &str,
+        attendee_id: &str,
+    ) -> StoreResult<AttendeeLookup<Vec<Tag>>> {
+        let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let attendee_id = attendee_id.to_owned();
+        self.read(move |conn| {
+            with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
+                tags::list(conn, &tags::ATTENDEE, seq)
+            })
+        })
+        .await
+    }
+
+    async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup> {
+        let (meeting_id, attendee_id) = (meeting_id.to_owned(), attendee_id.to_owned());
+        self.read(move |conn| meetings::join_lookup(conn, &meeting_id, &attendee_id))
+            .await
+    }
+
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
+        self.changes.subscribe()
+    }
+
+    /// Goes through the writer: it is the part that can stop (a full disk, a lost file).
+    async fn ping(&self) -> StoreResult<()> {
+        self.write(|conn| {
+            conn.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(|e| StoreError::new(format!("sqlite: ping: {e}")))
+        })
+        .await
+    }
+}
+
+/// Runs `op` on the active meeting of the scope with this id; `None` when there is none.
+fn with_meeting<T>(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+    op: impl FnOnce(&ActiveMeeting) -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
+    meetings::active(conn, scope, meeting_id)?
+        .map(|meeting| op(&meeting))
+        .transpose()
+}
+
+/// Runs `op` on the key of an attendee of an active meeting of the scope, or says which of the
+/// two is missing.
+fn with_attendee<T>(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+    attendee_id: &str,
+    op: impl FnOnce(i64) -> StoreResult<T>,
+) -> StoreResult<AttendeeLookup<T>> {
+    let found = with_meeting(conn, scope, meeting_id, |meeting| {
+        attendees::seq(conn, meeting, attendee_id)
+    })?;
+    let done = found.map(|seq| seq.map(op).transpose()).transpose()?;
+    Ok(AttendeeLookup::from(done))
+}
