@@ -5,13 +5,12 @@
 //! token from its operation's bucket (if it has one) and from the account's "all meeting
 //! management API" bucket, and is admitted only when both have one; a refused request takes
 //! none. A bucket admits `burst` requests at once and refills at `rate` requests per second (a
-//! generic cell rate algorithm: one "next free time" per bucket, no floating-point drift). A
+//! generic cell rate algorithm, `carillon_core::rate::Rate`, shared with the signaling plane). A
 //! refusal carries how long until the request would be admitted ([`Throttled::retry_after_ms`]).
 //! [`Quotas::max_active_meetings`] is the concurrent meeting quota, which the store enforces when
 //! it creates a meeting.
 
 mod config;
-mod gcra;
 mod local;
 mod policy;
 mod refusal;

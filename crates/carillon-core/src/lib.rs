@@ -7,6 +7,7 @@
 //! and learns from it what ended ([`live`]).
 
 pub mod capabilities;
+pub mod clock;
 pub mod cluster;
 #[cfg(feature = "conformance")]
 pub mod conformance;

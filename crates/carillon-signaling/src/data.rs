@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use carillon_core::rate::Rate;
 
 /// Largest `data` of one message.
 pub const MAX_DATA_BYTES: usize = 2048;
@@ -21,13 +22,6 @@ pub const MAX_TOPIC_LEN: usize = 36;
 pub const MAX_LIFETIME: Duration = Duration::from_secs(300);
 /// Messages kept per meeting for replay.
 pub const BUFFERED_MESSAGES: usize = 1024;
-
-/// A token bucket: `rate` tokens a second, at most `burst` saved up.
-#[derive(Debug, Clone, Copy)]
-pub struct Rate {
-    pub per_second: f64,
-    pub burst: f64,
-}
 
 /// The limits of [the module documentation](self).
 #[derive(Debug, Clone, Copy)]
@@ -40,48 +34,41 @@ pub struct DataLimits {
 impl Default for DataLimits {
     fn default() -> Self {
         DataLimits {
-            meeting_soft: Rate {
-                per_second: 100.0,
-                burst: 200.0,
-            },
-            meeting_hard: Rate {
-                per_second: 500.0,
-                burst: 10_000.0,
-            },
-            attendee_hard: Rate {
-                per_second: 200.0,
-                burst: 2_000.0,
-            },
+            meeting_soft: Rate::new(100.0, 200),
+            meeting_hard: Rate::new(500.0, 10_000),
+            attendee_hard: Rate::new(200.0, 2_000),
         }
     }
 }
 
+/// One limit's bucket, on the same rate algorithm as the API's quotas; its time counts from its
+/// creation.
 #[derive(Debug, Clone)]
 pub struct TokenBucket {
     rate: Rate,
-    tokens: f64,
-    updated: Instant,
+    origin: Instant,
+    next_free_ns: u64,
 }
 
 impl TokenBucket {
     pub fn new(rate: Rate, now: Instant) -> Self {
         TokenBucket {
             rate,
-            tokens: rate.burst,
-            updated: now,
+            origin: now,
+            next_free_ns: 0,
         }
     }
 
     /// Takes one token if there is one.
     pub fn take(&mut self, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.rate.per_second).min(self.rate.burst);
-        self.updated = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
+        let now_ns = now.saturating_duration_since(self.origin).as_nanos();
+        let now_ns = u64::try_from(now_ns).unwrap_or(u64::MAX);
+        match self.rate.check(self.next_free_ns, now_ns) {
+            Ok(next_free_ns) => {
+                self.next_free_ns = next_free_ns;
+                true
+            }
+            Err(_) => false,
         }
     }
 }
@@ -183,13 +170,7 @@ mod tests {
     #[test]
     fn a_bucket_admits_its_burst_then_its_rate() {
         let start = Instant::now();
-        let mut bucket = TokenBucket::new(
-            Rate {
-                per_second: 100.0,
-                burst: 200.0,
-            },
-            start,
-        );
+        let mut bucket = TokenBucket::new(Rate::new(100.0, 200), start);
         assert_eq!((0..300).filter(|_| bucket.take(start)).count(), 200);
         let later = start + Duration::from_millis(100);
         assert_eq!((0..300).filter(|_| bucket.take(later)).count(), 10);

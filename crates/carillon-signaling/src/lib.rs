@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use carillon_core::{JoinLookup, LiveChange, Store};
 use tokio::sync::{broadcast, watch};
@@ -256,7 +256,5 @@ fn random_fingerprint() -> String {
 
 /// The frame clock: milliseconds since the epoch.
 pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    u64::try_from(carillon_core::clock::now_ms()).unwrap_or(0)
 }

@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::gcra::Rate;
 use super::policy::{
     operation_index, operations, Limits, AWS_RATE_LIMITED, DEFAULT_BURST,
     DEFAULT_MAX_ACTIVE_MEETINGS, DEFAULT_RATE,
 };
+use carillon_core::rate::Rate;
 
 /// Fastest rate accepted: one request per nanosecond is the clock's resolution.
 const MAX_RATE: f64 = 1e9;

@@ -10,8 +10,8 @@ use carillon_model::{
     ServiceModel, CHIME_2018_05_01_MEETING_OPERATIONS, CHIME_SDK_MEETINGS_2021_07_15,
 };
 
-use super::gcra::Rate;
 use super::refusal::{Throttled, ThrottledBy};
+use carillon_core::rate::Rate;
 
 /// AWS's default rate of every rate quota: requests per second.
 pub const DEFAULT_RATE: f64 = 10.0;

@@ -11,7 +11,6 @@ mod tags;
 mod transcription;
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::domain::{MeetingRecord, Scope};
 use crate::error::ServiceError;
@@ -88,9 +87,4 @@ impl MeetingService {
     }
 }
 
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub(crate) use crate::clock::now_ms;

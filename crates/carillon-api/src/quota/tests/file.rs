@@ -1,7 +1,7 @@
 //! The quota file: resolution member by member, the documented example, and refusals.
 
-use crate::quota::gcra::Rate;
 use crate::quota::policy::operation_index;
+use carillon_core::rate::Rate;
 
 use super::*;
 
