@@ -118,10 +118,8 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
 fn log_failure(e: &ApiError) {
     let cause = e.cause.as_deref().unwrap_or("");
     match e.status {
-        500.. if e.status != 503 => {
-            tracing::error!(error = e.name, cause, "request failed");
-        }
         503 => tracing::warn!(error = e.name, message = %e.message, cause, "request failed"),
+        500.. => tracing::error!(error = e.name, cause, "request failed"),
         _ if e.cause.is_some() => tracing::warn!(error = e.name, cause, "request refused"),
         _ => tracing::info!(error = e.name, "request refused"),
     }
