@@ -11,8 +11,8 @@ use aws_sdk_chimesdkmeetings::types::{
 };
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 use MediaCapabilities::{Receive, Send, SendReceive};
 const NONE: MediaCapabilities = MediaCapabilities::None;

@@ -26,8 +26,8 @@ use aws_sdk_chimesdkmeetings::types::{
 };
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 fn not_found_message(meeting_id: &str) -> String {
     format!("Meeting <{meeting_id}> not found")

@@ -6,8 +6,8 @@ use aws_sdk_chimesdkmeetings::operation::untag_resource::UntagResourceError;
 use aws_sdk_chimesdkmeetings::operation::RequestId;
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 async fn list(client: &Client, arn: &str) -> Vec<(String, String)> {
     let out = client

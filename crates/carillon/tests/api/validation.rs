@@ -13,8 +13,8 @@ use aws_sdk_chimesdkmeetings::operation::update_attendee_capabilities::UpdateAtt
 use aws_sdk_chimesdkmeetings::types::{MediaCapabilities, NotificationsConfiguration};
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 fn assert_names(message: Option<&str>, member: &str, value: &str) {
     let message = message.unwrap_or_else(|| panic!("no message for {member}"));

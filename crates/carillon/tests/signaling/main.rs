@@ -2,10 +2,6 @@
 //! real server: the join exchange, presence, mute, data messages, leave and drop, the control
 //! plane ending sessions, refusals and bad input, and ICE.
 
-#[path = "../common/mod.rs"]
-mod common;
-
-mod client;
 mod ice;
 mod overload;
 mod protocol;

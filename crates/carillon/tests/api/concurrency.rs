@@ -1,15 +1,13 @@
 //! Invariants under concurrent requests: the attendee cap, one meeting per ClientRequestToken,
 //! one attendee per ExternalUserId, the replica quota.
 
-mod common;
-
 use std::collections::HashSet;
 
 use aws_sdk_chimesdkmeetings::operation::create_attendee::CreateAttendeeError;
 use aws_sdk_chimesdkmeetings::operation::create_meeting::CreateMeetingError;
 use tokio::task::JoinSet;
 
-use common::*;
+use carillon_testkit::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_create_attendee_never_exceeds_the_cap() {

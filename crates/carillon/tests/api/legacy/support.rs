@@ -1,8 +1,10 @@
-//! Raw-request shortcuts for the legacy API and checks of its output shapes (digest §5.2).
+//! Raw-request shortcuts for the legacy API and checks of its output shapes: the members the
+//! `chime` 2018-05-01 model gives `Meeting`, `Attendee`, `MediaPlacement` and
+//! `CreateAttendeeError` (`crates/carillon-model/models/chime-2018-05-01-with-meetings.json`).
 
 use serde_json::{json, Value};
 
-use crate::common::*;
+use carillon_testkit::*;
 
 /// Members of the legacy `Meeting` structure.
 pub const MEETING_MEMBERS: &[&str] = &[

@@ -2,23 +2,13 @@
 //! signer, or deliberately unsigned or damaged): authentication errors, the AWS error shape,
 //! request ids, routing, malformed bodies, status codes, health.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_chimesdkmeetings::operation::get_meeting::GetMeetingError;
 use aws_sdk_chimesdkmeetings::operation::list_tags_for_resource::ListTagsForResourceError;
 use aws_sdk_chimesdkmeetings::operation::RequestId;
 
-use common::*;
-
-fn create_body() -> String {
-    format!(
-        r#"{{"ClientRequestToken":"{}","MediaRegion":"us-east-1","ExternalMeetingId":"{}"}}"#,
-        unique("tok"),
-        unique("ext")
-    )
-}
+use carillon_testkit::*;
 
 async fn send_signed_as(server: &Server, signing: &Signing, req: RawRequest) -> RawResponse {
     server.send(&req.sign(signing, server)).await
@@ -26,7 +16,9 @@ async fn send_signed_as(server: &Server, signing: &Signing, req: RawRequest) -> 
 
 /// Creates a meeting with a raw signed request; returns its id.
 async fn raw_meeting(server: &Server) -> String {
-    let r = server.signed("POST", "/meetings", &create_body()).await;
+    let r = server
+        .signed("POST", "/meetings", &fresh_create_meeting_body())
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
     r.json()["Meeting"]["MeetingId"]
         .as_str()
@@ -51,7 +43,7 @@ async fn a_request_without_authorization_is_refused() {
         ("GET", "/no/such/path".to_string()),
     ] {
         let r = server
-            .send(&RawRequest::new(method, &path).json_body(&create_body()))
+            .send(&RawRequest::new(method, &path).json_body(&fresh_create_meeting_body()))
             .await;
         r.assert_error(403, "MissingAuthenticationTokenException");
     }
@@ -67,7 +59,7 @@ async fn an_unknown_access_key_is_refused() {
     let r = send_signed_as(
         &server,
         &signing,
-        RawRequest::new("POST", "/meetings").json_body(&create_body()),
+        RawRequest::new("POST", "/meetings").json_body(&fresh_create_meeting_body()),
     )
     .await;
     r.assert_error(403, "UnrecognizedClientException");
@@ -83,7 +75,7 @@ async fn a_wrong_secret_is_refused() {
     let r = send_signed_as(
         &server,
         &signing,
-        RawRequest::new("POST", "/meetings").json_body(&create_body()),
+        RawRequest::new("POST", "/meetings").json_body(&fresh_create_meeting_body()),
     )
     .await;
     r.assert_error(403, "InvalidSignatureException");
@@ -106,16 +98,16 @@ async fn a_request_changed_after_signing_is_refused() {
     let server = shared_server();
     // Body replaced.
     let mut req = RawRequest::new("POST", "/meetings")
-        .json_body(&create_body())
+        .json_body(&fresh_create_meeting_body())
         .sign(&Signing::default(), &server);
-    req.body = create_body().into_bytes();
+    req.body = fresh_create_meeting_body().into_bytes();
     server
         .send(&req)
         .await
         .assert_error(403, "InvalidSignatureException");
     // Body extended.
     let mut req = RawRequest::new("POST", "/meetings")
-        .json_body(&create_body())
+        .json_body(&fresh_create_meeting_body())
         .sign(&Signing::default(), &server);
     req.body.push(b' ');
     server
@@ -141,7 +133,7 @@ async fn a_request_changed_after_signing_is_refused() {
         .assert_error(403, "InvalidSignatureException");
     // A signed header changed.
     let mut req = RawRequest::new("POST", "/meetings")
-        .json_body(&create_body())
+        .json_body(&fresh_create_meeting_body())
         .sign(&Signing::default(), &server);
     for (k, v) in &mut req.headers {
         if k.eq_ignore_ascii_case("content-type") {
@@ -190,7 +182,7 @@ async fn signatures_expire_after_fifteen_minutes() {
     let r = send_signed_as(
         &server,
         &skewed,
-        RawRequest::new("POST", "/meetings").json_body(&create_body()),
+        RawRequest::new("POST", "/meetings").json_body(&fresh_create_meeting_body()),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -207,7 +199,7 @@ async fn the_signature_must_be_scoped_to_the_chime_service() {
         let r = send_signed_as(
             &server,
             &signing,
-            RawRequest::new("POST", "/meetings").json_body(&create_body()),
+            RawRequest::new("POST", "/meetings").json_body(&fresh_create_meeting_body()),
         )
         .await;
         assert_eq!(r.status, 403, "{service}: {}", r.text());
@@ -237,7 +229,9 @@ async fn a_malformed_authorization_header_is_refused() {
 #[tokio::test]
 async fn successful_responses_carry_request_ids_and_modeled_status_codes() {
     let server = shared_server();
-    let r = server.signed("POST", "/meetings", &create_body()).await;
+    let r = server
+        .signed("POST", "/meetings", &fresh_create_meeting_body())
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("content-type"), Some("application/json"));
     let first_id = r
@@ -636,7 +630,7 @@ async fn the_second_account_signs_with_its_own_key() {
     let r = send_signed_as(
         &server,
         &signing,
-        RawRequest::new("POST", "/meetings").json_body(&create_body()),
+        RawRequest::new("POST", "/meetings").json_body(&fresh_create_meeting_body()),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -660,7 +654,7 @@ async fn temporary_credentials_sign_their_session_token() {
         ..Signing::default()
     };
     let req = RawRequest::new("POST", "/meetings")
-        .json_body(&create_body())
+        .json_body(&fresh_create_meeting_body())
         .sign(&signing, &server);
     assert!(
         req.headers
@@ -769,7 +763,7 @@ async fn sensitive_values_never_reach_the_log() {
         .send()
         .await;
     let mut req = RawRequest::new("POST", "/meetings")
-        .json_body(&create_body())
+        .json_body(&fresh_create_meeting_body())
         .sign(&Signing::default(), &server);
     req.body.push(b' ');
     let signature = req

@@ -1,8 +1,6 @@
 //! Durability: what a server acknowledged is there after a graceful stop (SIGTERM) or a crash
 //! (SIGKILL) and a restart on the same data directory.
 
-mod common;
-
 use aws_sdk_chimesdkmeetings::operation::create_attendee::CreateAttendeeError;
 use aws_sdk_chimesdkmeetings::operation::get_attendee::GetAttendeeError;
 use aws_sdk_chimesdkmeetings::operation::get_meeting::GetMeetingError;
@@ -12,7 +10,7 @@ use aws_sdk_chimesdkmeetings::types::{
 };
 use aws_sdk_chimesdkmeetings::Client;
 
-use common::*;
+use carillon_testkit::*;
 
 /// Everything one scenario wrote, to compare after the restart.
 struct Written {

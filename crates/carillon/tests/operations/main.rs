@@ -4,56 +4,22 @@
 //! `CARILLON_IDLE_CONNECTIONS=N` sets how many idle connections the idle-connection test opens
 //! (default 2,000; 10,000 fits the default file-descriptor limit of 20,000).
 
-mod common;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{Options, RawRequest, Server, Signing};
+use carillon_testkit::{fresh_create_meeting_body, read_head, send_http, unknown_guid};
+use carillon_testkit::{Options, RawRequest, Server, Signing};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The head of a signed CreateMeeting request whose body is `body`, ready to be sent in parts.
-fn signed_head(server: &Server, body: &str) -> (String, Vec<u8>) {
+/// A signed CreateMeeting request, as its head (without `Connection: close`) and its body, to
+/// be sent in parts.
+fn signed_head(server: &Server) -> (Vec<u8>, Vec<u8>) {
     let req = RawRequest::new("POST", "/meetings")
-        .json_body(body)
+        .json_body(&fresh_create_meeting_body())
+        .keep_alive()
         .sign(&Signing::default(), server);
-    let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.path_and_query);
-    for (k, v) in &req.headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str(&format!("content-length: {}\r\n\r\n", req.body.len()));
-    (head, req.body)
-}
-
-fn create_meeting_body() -> String {
-    format!(
-        r#"{{"ClientRequestToken":"{}","MediaRegion":"us-east-1","ExternalMeetingId":"slow"}}"#,
-        common::unique("t")
-    )
-}
-
-/// Reads one response's status line and headers (enough for these tests).
-async fn read_head(stream: &mut TcpStream) -> (u16, String) {
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 4096];
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !raw.windows(4).any(|w| w == b"\r\n\r\n") {
-        assert!(Instant::now() < deadline, "no response head in time");
-        let n = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut buf))
-            .await
-            .expect("the server did not answer in time")
-            .expect("read");
-        assert!(n > 0, "connection closed before a response");
-        raw.extend_from_slice(&buf[..n]);
-    }
-    let head = String::from_utf8_lossy(&raw).to_lowercase();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    (status, head)
+    (req.render_head(server.addr), req.body)
 }
 
 /// True when the server closes the connection within `within`.
@@ -66,12 +32,10 @@ async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
 }
 
 async fn healthy(addr: SocketAddr) -> bool {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+    send_http(addr, &RawRequest::new("GET", "/health"))
         .await
-        .expect("write");
-    read_head(&mut stream).await.0 == 200
+        .status
+        == 200
 }
 
 #[tokio::test]
@@ -101,9 +65,9 @@ async fn a_client_that_trickles_its_headers_is_cut_off() {
 #[tokio::test]
 async fn a_client_that_stalls_its_body_gets_a_bad_request() {
     let server = Server::start(Options::in_memory().arg("--body-read-timeout-secs=1"));
-    let (head, body) = signed_head(&server, &create_meeting_body());
+    let (head, body) = signed_head(&server);
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&head).await.unwrap();
     stream.write_all(&body[..10]).await.unwrap();
     let started = Instant::now();
     let (status, head) = read_head(&mut stream).await;
@@ -137,14 +101,14 @@ async fn requests_beyond_the_in_flight_limit_get_503_with_retry_after() {
     // Two requests hold both slots: their headers are in, their bodies are not.
     let mut held = Vec::new();
     for _ in 0..2 {
-        let (head, body) = signed_head(&server, &create_meeting_body());
+        let (head, body) = signed_head(&server);
         let mut stream = TcpStream::connect(server.addr).await.unwrap();
-        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&head).await.unwrap();
         held.push((stream, body));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let refused = server
-        .signed("GET", &format!("/meetings/{}", common::unknown_guid()), "")
+        .signed("GET", &format!("/meetings/{}", unknown_guid()), "")
         .await;
     refused.assert_error(503, "ServiceUnavailableException");
     assert_eq!(refused.header("retry-after"), Some("1"));
@@ -154,7 +118,7 @@ async fn requests_beyond_the_in_flight_limit_get_503_with_retry_after() {
         assert_eq!(read_head(&mut stream).await.0, 200);
     }
     let again = server
-        .signed("GET", &format!("/meetings/{}", common::unknown_guid()), "")
+        .signed("GET", &format!("/meetings/{}", unknown_guid()), "")
         .await;
     again.assert_error(404, "NotFoundException");
 }
@@ -203,9 +167,9 @@ async fn many_idle_connections_keep_memory_bounded() {
 #[tokio::test]
 async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_connections() {
     let server = Server::start(Options::in_memory().arg("--shutdown-timeout-secs=10"));
-    let (head, body) = signed_head(&server, &create_meeting_body());
+    let (head, body) = signed_head(&server);
     let mut in_flight = TcpStream::connect(server.addr).await.unwrap();
-    in_flight.write_all(head.as_bytes()).await.unwrap();
+    in_flight.write_all(&head).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let pid = server.pid().unwrap();
     let status = std::process::Command::new("kill")
@@ -245,9 +209,9 @@ async fn shutdown_does_not_wait_past_its_bound() {
             .arg("--shutdown-timeout-secs=1")
             .arg("--body-read-timeout-secs=60"),
     );
-    let (head, _) = signed_head(&server, &create_meeting_body());
+    let (head, _) = signed_head(&server);
     let mut stalled = TcpStream::connect(server.addr).await.unwrap();
-    stalled.write_all(head.as_bytes()).await.unwrap();
+    stalled.write_all(&head).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
     let pid = server.pid().unwrap();
@@ -262,20 +226,15 @@ async fn shutdown_does_not_wait_past_its_bound() {
 }
 
 async fn scrape(addr: SocketAddr) -> String {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+    send_http(addr, &RawRequest::new("GET", "/metrics"))
         .await
-        .expect("write");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("read");
-    String::from_utf8_lossy(&raw).into_owned()
+        .text()
 }
 
 #[tokio::test]
 async fn metrics_count_requests_refusals_and_store_calls() {
     let server = Server::start(Options::in_memory().arg("--quotas=on"));
-    let unknown = format!("/meetings/{}", common::unknown_guid());
+    let unknown = format!("/meetings/{}", unknown_guid());
     server
         .signed("GET", &unknown, "")
         .await
@@ -332,7 +291,7 @@ async fn json_logs_are_one_object_per_line_with_the_request_fields() {
             .env("RUST_LOG", "info"),
     );
     server
-        .signed("GET", &format!("/meetings/{}", common::unknown_guid()), "")
+        .signed("GET", &format!("/meetings/{}", unknown_guid()), "")
         .await
         .assert_error(404, "NotFoundException");
     assert!(server.stop().success());

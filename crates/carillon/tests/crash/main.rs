@@ -14,8 +14,6 @@
 //! CARILLON_CRASH_ROUNDS=100 cargo test -p carillon --test crash -- --nocapture
 //! ```
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::future::Future;
@@ -31,7 +29,7 @@ use aws_sdk_chimesdkmeetings::types::{Attendee, CreateAttendeeRequestItem};
 use aws_sdk_chimesdkmeetings::Client;
 use tokio::task::JoinSet;
 
-use common::*;
+use carillon_testkit::*;
 
 /// Tasks sending requests at once, during the load and during the checks.
 const TASKS: usize = 32;

@@ -4,9 +4,9 @@
 use aws_sdk_chimesdkmeetings::operation::get_meeting::GetMeetingError;
 use serde_json::{json, Value};
 
-use crate::common::*;
-use crate::expect_err;
-use crate::support::*;
+use super::support::*;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 /// What was written through the legacy API, to compare after a restart.
 struct Written {

@@ -1,9 +1,9 @@
-//! AWS's quotas end to end (digest §7.8, §6.4): the per-account rate quotas of both APIs (10
-//! requests per second, burst 20, per operation and for all operations together), the official
-//! Rust SDK recovering from throttling with its default retries, per-account overrides from
-//! `--quota-file`, the concurrent meeting quota, and `--quotas off`.
-
-mod common;
+//! AWS's quotas end to end: the per-account rate quotas of both APIs (10 requests per second,
+//! burst 20, per operation and for all operations together, as "Amazon Chime SDK endpoints and
+//! quotas" lists them: <https://docs.aws.amazon.com/general/latest/gr/chime-sdk.html>), the
+//! official Rust SDK recovering from throttling with its default retries (it retries
+//! `ThrottlingException` and `LimitExceededException` by their codes), per-account overrides
+//! from `--quota-file`, the concurrent meeting quota, and `--quotas off`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use aws_sdk_chimesdkmeetings::operation::create_meeting::CreateMeetingError;
 use aws_sdk_chimesdkmeetings::operation::create_meeting_with_attendees::CreateMeetingWithAttendeesError;
 use aws_sdk_chimesdkmeetings::operation::get_meeting::GetMeetingError;
 use aws_sdk_chimesdkmeetings::Client;
-use common::*;
+use carillon_testkit::*;
 use serde_json::json;
 
 /// AWS's burst: calls admitted at once before the first refusal.

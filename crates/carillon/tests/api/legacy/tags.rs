@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use crate::common::*;
-use crate::support::*;
+use super::support::*;
+use carillon_testkit::*;
 
 async fn tag_meeting(server: &Server, meeting: &str, tags: serde_json::Value) -> RawResponse {
     server

@@ -2,13 +2,6 @@
 //! every invariant of the API holds across nodes as it does in one process. Skipped, loudly,
 //! without a reachable PostgreSQL (a failure in CI); see `carillon_postgres::testing`.
 
-mod common;
-
-// Shared with the signaling tests, which use all of it.
-#[allow(dead_code)]
-#[path = "signaling/client.rs"]
-mod client;
-#[path = "cluster/signaling.rs"]
 mod signaling;
 
 use std::collections::{HashMap, HashSet};
@@ -21,7 +14,7 @@ use carillon_postgres::testing::TestDatabase;
 use serde_json::json;
 use tokio::task::JoinSet;
 
-use common::*;
+use carillon_testkit::*;
 
 /// A new database and `n` nodes on it, each with `extra` flags.
 struct Cluster {
@@ -383,7 +376,7 @@ async fn nginx_in_front_of_three_nodes_survives_a_node() {
         .local_addr()
         .unwrap()
         .port();
-    let guide = include_str!("../../../docs/deploy/nginx-carillon.conf");
+    let guide = include_str!("../../../../docs/deploy/nginx-carillon.conf");
     let mut site = guide.replace(
         "listen 127.0.0.1:8000;",
         &format!("listen 127.0.0.1:{port};"),

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use crate::common::*;
-use crate::support::*;
+use super::support::*;
+use carillon_testkit::*;
 
 #[tokio::test]
 async fn attendee_lifecycle() {

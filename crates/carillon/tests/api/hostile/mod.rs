@@ -6,14 +6,12 @@
 //! Never a 5xx, a panic or a hang: after every row `GET /health` must answer 200 on both
 //! listeners, and at the end the process must still be alive with nothing alarming logged.
 
-mod common;
-#[path = "hostile/wire.rs"]
-mod wire;
-
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{Api, RawRequest, Server, Signing};
-use wire::{amz_date, exchange, sha256, Auth, Length, Outcome, Reply, Req};
+use carillon_testkit::sigv4::{amz_date, sha256_hex};
+use carillon_testkit::{create_meeting_body, create_meeting_body_with, exchange, send_http};
+use carillon_testkit::{Api, Auth, Length, Options, Outcome, RawRequest, RawResponse};
+use carillon_testkit::{Server, Signing, ACCESS_KEY_ID};
 
 /// A meeting id that no meeting has.
 const UNKNOWN: &str = "0c4a6a8e-5b8d-4d16-9e2a-3f1f7c1a9b11";
@@ -40,7 +38,7 @@ const INVALID_SIGNATURE: Expect = Expect::Api(403, "InvalidSignatureException");
 const MISSING_TOKEN: Expect = Expect::Api(403, "MissingAuthenticationTokenException");
 
 enum Wire {
-    Req(Box<Req>),
+    Req(Box<RawRequest>),
     /// Bytes as they are (no signing, no added headers).
     Raw {
         bytes: Vec<u8>,
@@ -69,8 +67,7 @@ impl Row {
             Wire::Req(req) => match &req.auth {
                 Auth::None => "unsigned",
                 Auth::Sdk(_) => "signed",
-                Auth::BadSdk(_) => "badly signed",
-                Auth::Spec => "signed (spec)",
+                Auth::Spec(_) => "signed (spec)",
             },
         }
     }
@@ -83,7 +80,7 @@ impl Row {
     }
 }
 
-fn row(name: &str, req: Req, expect: Expect) -> Row {
+fn row(name: &str, req: RawRequest, expect: Expect) -> Row {
     Row {
         name: name.into(),
         api: Api::Current,
@@ -108,29 +105,33 @@ fn raw(name: &str, bytes: impl Into<Vec<u8>>, half_close: bool, expect: Expect) 
 // Bodies and requests
 // ---------------------------------------------------------------------------------------------
 
-fn get(target: &str) -> Req {
-    Req::new("GET", target)
+/// A request signed with the official signer (for the listener it is sent to), with the
+/// example key for us-east-1.
+fn req(method: &str, target: &str) -> RawRequest {
+    RawRequest::new(method, target).signed()
 }
 
-fn post(target: &str, body: impl Into<Vec<u8>>) -> Req {
-    Req::new("POST", target).json(body)
+fn get(target: &str) -> RawRequest {
+    req("GET", target)
+}
+
+fn post(target: &str, body: impl Into<Vec<u8>>) -> RawRequest {
+    req("POST", target).json(body)
 }
 
 /// CreateAttendee on a meeting that does not exist: a valid body gets 404.
-fn attendee(body: impl Into<Vec<u8>>) -> Req {
+fn attendee(body: impl Into<Vec<u8>>) -> RawRequest {
     post(&format!("/meetings/{UNKNOWN}/attendees"), body)
 }
 
-fn create_meeting(extra: &str) -> Req {
+fn create_meeting(extra: &str) -> RawRequest {
     post(
         "/meetings",
-        format!(
-            r#"{{"ClientRequestToken":"tok-hostile","MediaRegion":"us-east-1","ExternalMeetingId":"ext-hostile"{extra}}}"#
-        ),
+        create_meeting_body_with("tok-hostile", "ext-hostile", extra),
     )
 }
 
-fn max_count(raw_number: &str) -> Req {
+fn max_count(raw_number: &str) -> RawRequest {
     create_meeting(&format!(
         r#","MeetingFeatures":{{"Attendee":{{"MaxCount":{raw_number}}}}}"#
     ))
@@ -172,7 +173,7 @@ fn forged_authorization(signed_headers: &str, signature: &str) -> String {
     let date = &amz_date(SystemTime::now())[..8];
     format!(
         "authorization: AWS4-HMAC-SHA256 Credential={}/{date}/us-east-1/chime/aws4_request, SignedHeaders={signed_headers}, Signature={signature}",
-        common::ACCESS_KEY_ID
+        ACCESS_KEY_ID
     )
 }
 
@@ -189,10 +190,6 @@ fn nested(depth: usize, open: &str, close: &str) -> String {
         s.push_str(close);
     }
     s
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -642,7 +639,7 @@ fn array_rows(meeting: &str) -> Vec<Row> {
         let ids: Vec<String> = (0..count)
             .map(|i| format!(r#"{{"AttendeeId":"{}{:012x}"}}"#, &UNKNOWN[..24], i))
             .collect();
-        Req::new(
+        req(
             "PUT",
             &format!("/meetings/{UNKNOWN}/attendees/capabilities?operation=batch-update-except"),
         )
@@ -659,7 +656,7 @@ fn array_rows(meeting: &str) -> Vec<Row> {
         row("array: a null attendee", post(&format!("/meetings/{UNKNOWN}/attendees?operation=batch-create"), r#"{"Attendees":[null]}"#), BAD_REQUEST),
         row(
             "array: CreateMeetingWithAttendees with 21 attendees",
-            Req::new("POST", "/meetings?operation=create-attendees").json(format!(
+            req("POST", "/meetings?operation=create-attendees").json(format!(
                 r#"{{"ClientRequestToken":"tok-h","MediaRegion":"us-east-1","ExternalMeetingId":"ext-h","Attendees":{}}}"#,
                 attendees_json(21)
             )),
@@ -935,42 +932,30 @@ fn path_rows(meeting: &str) -> Vec<Row> {
 fn method_rows() -> Vec<Row> {
     let target = format!("/meetings/{UNKNOWN}");
     vec![
-        row("method: PATCH", Req::new("PATCH", &target), BAD_REQUEST),
-        row("method: HEAD", Req::new("HEAD", &target), BAD_REQUEST),
-        row(
-            "method: OPTIONS",
-            Req::new("OPTIONS", "/meetings"),
-            BAD_REQUEST,
-        ),
-        row("method: TRACE", Req::new("TRACE", "/meetings"), BAD_REQUEST),
-        row(
-            "method: lower-case get",
-            Req::new("get", &target),
-            BAD_REQUEST,
-        ),
+        row("method: PATCH", req("PATCH", &target), BAD_REQUEST),
+        row("method: HEAD", req("HEAD", &target), BAD_REQUEST),
+        row("method: OPTIONS", req("OPTIONS", "/meetings"), BAD_REQUEST),
+        row("method: TRACE", req("TRACE", "/meetings"), BAD_REQUEST),
+        row("method: lower-case get", req("get", &target), BAD_REQUEST),
         row(
             "method: an unknown method",
-            Req::new("FOO", &target),
+            req("FOO", &target),
             BAD_REQUEST,
         ),
         row(
             "method: a 4,096-character method",
-            Req::new(&"A".repeat(4096), &target),
+            req(&"A".repeat(4096), &target),
             BAD_REQUEST,
         ),
         row(
             "method: PUT /meetings",
-            Req::new("PUT", "/meetings").json("{}"),
+            req("PUT", "/meetings").json("{}"),
             BAD_REQUEST,
         ),
-        row(
-            "method: DELETE /tags",
-            Req::new("DELETE", "/tags"),
-            BAD_REQUEST,
-        ),
+        row("method: DELETE /tags", req("DELETE", "/tags"), BAD_REQUEST),
         row(
             "method: a separator in the method",
-            Req::new("GE(T", &target).unsigned(),
+            req("GE(T", &target).unsigned(),
             Expect::Http(400),
         ),
         raw(
@@ -987,7 +972,7 @@ fn method_rows() -> Vec<Row> {
         ),
         row(
             "method: POST /health",
-            Req::new("POST", "/health").unsigned(),
+            req("POST", "/health").unsigned(),
             Expect::Http(405),
         ),
     ]
@@ -1460,7 +1445,7 @@ fn auth_rows() -> Vec<Row> {
         ),
         row(
             "auth: an x-amz-content-sha256 of another body",
-            attendee(&body[..]).header("x-amz-content-sha256", &hex(&sha256(b"other"))),
+            attendee(&body[..]).header("x-amz-content-sha256", &sha256_hex(b"other")),
             INVALID_SIGNATURE,
         ),
         row(
@@ -1637,7 +1622,7 @@ fn check(row: &Row, outcome: &Outcome) -> Result<(), String> {
 }
 
 /// The AWS rest-json error shape, and a message that does not echo a large input.
-fn check_error_body(row: &Row, reply: &Reply, error_type: &str) -> Result<(), String> {
+fn check_error_body(row: &Row, reply: &RawResponse, error_type: &str) -> Result<(), String> {
     let request_id = reply
         .header("x-amzn-RequestId")
         .filter(|id| !id.is_empty())
@@ -1683,7 +1668,7 @@ fn alive(pid: u32) -> bool {
 
 async fn assert_healthy(server: &Server, after: &str) {
     for api in [Api::Current, Api::Legacy] {
-        let r = common::send_http(server.addr_of(api), &RawRequest::new("GET", "/health")).await;
+        let r = send_http(server.addr_of(api), &RawRequest::new("GET", "/health")).await;
         assert_eq!(
             r.status,
             200,
@@ -1700,7 +1685,7 @@ async fn setup(server: &Server, api: Api) -> (String, String) {
             api,
             "POST",
             "/meetings",
-            r#"{"ClientRequestToken":"tok-hostile-setup","MediaRegion":"us-east-1","ExternalMeetingId":"ext-hostile-setup"}"#,
+            &create_meeting_body("tok-hostile-setup", "ext-hostile-setup"),
         )
         .await;
     assert!(matches!(r.status, 200 | 201), "{} {}", r.status, r.text());
@@ -1726,7 +1711,7 @@ async fn setup(server: &Server, api: Api) -> (String, String) {
 
 #[tokio::test]
 async fn hostile_requests_get_modeled_answers_and_the_server_survives() {
-    let server = Server::start(common::Options::in_memory());
+    let server = Server::start(Options::in_memory());
     let (meeting, attendee) = setup(&server, Api::Current).await;
     let (legacy_meeting, _) = setup(&server, Api::Legacy).await;
     let rows = table(&meeting, &attendee, &legacy_meeting);

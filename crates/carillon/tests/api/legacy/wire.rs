@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
-use crate::common::*;
-use crate::support::*;
+use super::support::*;
+use carillon_testkit::*;
 
 /// Builds a request for the listener at this address.
 type BuildRequest = Box<dyn Fn(SocketAddr) -> RawRequest>;

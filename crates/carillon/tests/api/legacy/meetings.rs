@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use crate::common::*;
-use crate::support::*;
+use super::support::*;
+use carillon_testkit::*;
 
 #[tokio::test]
 async fn create_meeting_needs_only_a_token_and_answers_201_in_the_legacy_shape() {

@@ -17,9 +17,9 @@ use aws_sdk_chimesdkmeetings::types::{
 };
 use serde_json::{json, Value};
 
-use crate::common::*;
-use crate::expect_err;
-use crate::support::*;
+use super::support::*;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 #[tokio::test]
 async fn a_legacy_meeting_is_not_found_through_the_current_api() {

@@ -4,20 +4,11 @@
 //! attendee and meeting tags, ListMeetings, the separation of the two APIs' meetings,
 //! authentication, and durability across restarts.
 
-mod common;
-
-#[path = "legacy/support.rs"]
 mod support;
 
-#[path = "legacy/attendees.rs"]
 mod attendees;
-#[path = "legacy/durability.rs"]
 mod durability;
-#[path = "legacy/meetings.rs"]
 mod meetings;
-#[path = "legacy/namespaces.rs"]
 mod namespaces;
-#[path = "legacy/tags.rs"]
 mod tags;
-#[path = "legacy/wire.rs"]
 mod wire;

@@ -10,10 +10,7 @@
 //! cargo test -p carillon --test faults -- --nocapture
 //! ```
 
-mod common;
-#[path = "faults/load.rs"]
 mod load;
-#[path = "faults/private_pg.rs"]
 mod private_pg;
 
 use std::time::{Duration, Instant};
@@ -22,7 +19,7 @@ use aws_sdk_chimesdkmeetings::Client;
 use carillon_postgres::testing::TestDatabase;
 use tokio_postgres::NoTls;
 
-use common::*;
+use carillon_testkit::*;
 use load::{attempt, Load, LoadConfig, HANG, OK, TRANSPORT, UNAVAILABLE};
 use private_pg::PrivatePostgres;
 
