@@ -2,6 +2,7 @@
 
 use aws_sdk_chimesdkmeetings::config::retry::RetryConfig;
 use aws_sdk_chimesdkmeetings::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_chimesdkmeetings::operation::create_meeting::builders::CreateMeetingFluentBuilder;
 use aws_sdk_chimesdkmeetings::types::{
     Attendee, AttendeeCapabilities, CreateAttendeeRequestItem, MediaCapabilities, Meeting, Tag,
 };
@@ -120,13 +121,19 @@ pub fn tag_pairs(tags: &[Tag]) -> Vec<(String, String)> {
     pairs
 }
 
-/// Creates a meeting in us-east-1 with fresh tokens.
-pub async fn create_meeting(client: &Client) -> Meeting {
+/// The smallest CreateMeeting: in us-east-1, with a token and an ExternalMeetingId used nowhere
+/// else; more members can be added before it is sent.
+pub fn create_meeting_request(client: &Client) -> CreateMeetingFluentBuilder {
     client
         .create_meeting()
         .client_request_token(unique("tok"))
         .media_region(REGION)
         .external_meeting_id(unique("ext"))
+}
+
+/// Creates a meeting in us-east-1 with fresh tokens.
+pub async fn create_meeting(client: &Client) -> Meeting {
+    create_meeting_request(client)
         .send()
         .await
         .expect("CreateMeeting")

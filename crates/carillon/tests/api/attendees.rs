@@ -26,11 +26,7 @@ async fn meeting_with_max_count(
     if let Some(v) = video {
         features = features.video(VideoFeatures::builder().max_resolution(v).build());
     }
-    client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    create_meeting_request(client)
         .meeting_features(features.build())
         .send()
         .await

@@ -29,11 +29,7 @@ async fn meeting_with(
     if let Some(c) = content {
         features = features.content(ContentFeatures::builder().max_resolution(c).build());
     }
-    client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    create_meeting_request(client)
         .meeting_features(features.build())
         .send()
         .await

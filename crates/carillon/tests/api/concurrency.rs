@@ -61,11 +61,7 @@ async fn parallel_create_attendee_never_exceeds_the_cap() {
 async fn parallel_batches_never_exceed_a_small_cap() {
     let server = shared_server();
     let client = server.client();
-    let meeting_id = client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    let meeting_id = create_meeting_request(&client)
         .meeting_features(
             aws_sdk_chimesdkmeetings::types::MeetingFeaturesConfiguration::builder()
                 .attendee(

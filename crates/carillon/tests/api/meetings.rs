@@ -58,11 +58,7 @@ async fn create_with_features(
     aws_sdk_chimesdkmeetings::operation::create_meeting::CreateMeetingOutput,
     aws_sdk_chimesdkmeetings::error::SdkError<CreateMeetingError>,
 > {
-    client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    create_meeting_request(client)
         .meeting_features(features)
         .send()
         .await

@@ -115,13 +115,7 @@ async fn external_user_id_constraints() {
 async fn create_meeting_constraints() {
     let server = shared_server();
     let client = server.client();
-    let base = || {
-        client
-            .create_meeting()
-            .client_request_token(unique("tok"))
-            .media_region(REGION)
-            .external_meeting_id(unique("ext"))
-    };
+    let base = || create_meeting_request(&client);
     let cases: Vec<(&str, &str, _)> = vec![
         (
             "ExternalMeetingId",

@@ -298,11 +298,7 @@ async fn a_quota_file_raises_one_accounts_limits() {
 /// Rates high enough not to matter; the meeting quota as given.
 /// A new meeting of `client`'s account is refused with LimitExceededException.
 async fn assert_meeting_quota_reached(client: &Client, what: &str) {
-    let err = client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    let err = create_meeting_request(client)
         .send()
         .await
         .expect_err(what)
@@ -377,11 +373,7 @@ async fn the_meeting_quota_frees_on_delete_answers_replays_and_counts_per_scope(
     let first_id = first.meeting_id().expect("MeetingId").to_string();
     let second = create_meeting(&client).await;
     // A replica counts like any meeting.
-    client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    create_meeting_request(&client)
         .primary_meeting_id(second.meeting_id().expect("MeetingId"))
         .send()
         .await

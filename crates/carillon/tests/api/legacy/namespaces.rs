@@ -151,11 +151,7 @@ async fn a_legacy_meeting_is_not_found_through_the_current_api() {
 async fn a_current_meeting_is_not_found_through_the_legacy_api() {
     let server = shared_server();
     let client = server.client();
-    let meeting = client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    let meeting = create_meeting_request(&client)
         .tags(tag("api", "current"))
         .send()
         .await
