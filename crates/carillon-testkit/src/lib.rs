@@ -12,8 +12,8 @@
 //! - [`signaling`]: the WebSocket signaling client, speaking the Chime SDK's frames.
 //!
 //! With the `sdk` feature (the tests'): SDK clients of a server, raw requests signed with the
-//! official `aws-sigv4` signer ([`Signing`]), helpers shaped as the SDK's types, and the
-//! signaling test client ([`signaling::Client`]).
+//! official `aws-sigv4` signer (`Signing`), helpers shaped as the SDK's types, and the
+//! signaling test client (`signaling::Client`).
 
 pub mod bodies;
 pub mod http;

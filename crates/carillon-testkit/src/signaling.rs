@@ -5,7 +5,7 @@
 //! It opens the socket as the Amazon Chime SDK for JavaScript does: `GET
 //! /control/<MeetingId>` with the SDK's query, and the subprotocols `_aws_wt_session` and the
 //! JoinToken. [`Wire`] answers errors as values (the load generator counts them); the tests'
-//! [`Client`] wraps it and fails the test instead.
+//! `Client` (with the `sdk` feature) wraps it and fails the test instead.
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
