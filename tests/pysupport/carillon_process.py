@@ -84,6 +84,8 @@ class Server:
 
 
 def server_env(credentials: list[Account] | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The server's environment: the caller's, without any CARILLON_* variable (every setting of
+    the binary has one, and the test command exports CARILLON_BIN), plus what the test passes."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARILLON_")}
     env["RUST_LOG"] = "warn"
     if credentials:

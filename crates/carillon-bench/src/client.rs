@@ -15,9 +15,10 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use carillon_testkit::sigv4::Signer;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
@@ -26,7 +27,6 @@ use tokio::time::Instant;
 
 use crate::driver::Driver;
 use crate::report::ConnResult;
-use crate::sign::Signer;
 use crate::workload::{BatchOutput, CreateMeetingOutput, Op, RequestSpec, BATCH_SIZE};
 
 /// A server to send to: `http://host:port`.
@@ -100,18 +100,18 @@ impl Conn {
         signer: &mut Signer,
         spec: &RequestSpec,
     ) -> Result<(u16, Bytes), String> {
-        let sig = signer.sign(
-            spec.method.as_str(),
-            &spec.path,
-            spec.query,
-            &endpoint.host,
-            &spec.body,
-        );
         let uri = if spec.query.is_empty() {
             spec.path.clone()
         } else {
             format!("{}?{}", spec.path, spec.query)
         };
+        let sig = signer.sign(
+            spec.method.as_str(),
+            uri.as_bytes(),
+            &[("host", &endpoint.host)],
+            &spec.body,
+            SystemTime::now(),
+        );
         let mut builder = http::Request::builder()
             .method(spec.method.clone())
             .uri(uri)

@@ -9,7 +9,7 @@
 //! The crate is a library with a thin binary (`src/main.rs`) so that tests drive [`run()`] and
 //! the [reference](mod@reference) server in-process.
 //!
-//! - [`sign`]: the SigV4 signer (key derived once per UTC day).
+//! - The SigV4 signer and the signaling client are `carillon-testkit`'s, shared with the tests.
 //! - [`workload`]: routes and bodies of each operation, the workloads and the `mixed` mix.
 //! - [`driver`]: per-connection state (next operation, meeting rotation under the 250 cap).
 //! - [`client`]: connections and the request loop (closed and open loop, latency origin).
@@ -27,12 +27,11 @@ pub mod driver;
 pub mod reference;
 pub mod report;
 pub mod run;
-pub mod sign;
 pub mod signaling;
 pub mod system;
 pub mod workload;
 
+pub use carillon_testkit::sigv4::Credentials;
 pub use report::Report;
 pub use run::{run, BenchError, RunConfig};
-pub use sign::Credentials;
 pub use workload::Workload;

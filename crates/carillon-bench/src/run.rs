@@ -6,12 +6,12 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use carillon_testkit::sigv4::{Credentials, Signer};
 use tokio::time::Instant;
 
 use crate::client::{answer, run_connection, Conn, Endpoint, Live, Schedule};
 use crate::driver::Driver;
 use crate::report::{Report, RunInfo};
-use crate::sign::{Credentials, Signer};
 use crate::workload::{self, BatchOutput, Op, Pool, Workload, BATCHES_PER_MEETING, POOL_MEETINGS};
 
 /// What to run.

@@ -162,9 +162,7 @@ pub struct AttendeeIdOnly {
 
 /// Builds requests.
 pub fn create_meeting(token: &str, external_id: &str) -> RequestSpec {
-    let body = format!(
-        r#"{{"ClientRequestToken":"{token}","MediaRegion":"us-east-1","ExternalMeetingId":"{external_id}"}}"#
-    );
+    let body = carillon_testkit::create_meeting_body(token, external_id);
     spec(
         Op::CreateMeeting,
         Method::POST,

@@ -1,38 +1,30 @@
 //! Every workload against a real `carillon` server, and one against the reference server.
 //!
-//! `CARGO_BIN_EXE_carillon` exists only in the `carillon` package's own tests, so this test finds
-//! the binary beside its own executable: `<target>/<profile>/deps/end_to_end-…` → the server is
-//! `<target>/<profile>/carillon`, which honours `CARGO_TARGET_DIR` without reading it. Before
-//! using it, the test runs `cargo build -p carillon --bin carillon` into that same target
-//! directory (a no-op of about a second when it is up to date; cargo has released its build lock
-//! by the time tests run), so the server under test is never stale. Only when cargo cannot be
-//! started at all (the test executable run by hand without cargo) is an existing binary used
-//! as it is. `CARILLON_BIN`, when set, names the binary to use instead (the test command builds
-//! it first and sets it).
+//! Cargo builds the `carillon` binary only for the `carillon` package's own tests, so this test
+//! takes the one beside its own executable (`<target>/<profile>/carillon`, see
+//! [`carillon_binary`], which honours `CARGO_TARGET_DIR` without reading it) and first runs
+//! `cargo build -p carillon --bin carillon` into that same target directory (a no-op of about a
+//! second when it is up to date; cargo has released its build lock by the time tests run), so
+//! the server under test is never stale. Only when cargo cannot be started at all (the test
+//! executable run by hand without cargo) is an existing binary used as it is. `CARILLON_BIN`,
+//! when set, names the binary to use instead (the test command builds it first and sets it).
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use carillon_bench::signaling::{self, SignalingConfig, SignalingWorkload};
 use carillon_bench::{reference, run, Credentials, Report, RunConfig, Workload};
-
-const READY_PREFIX: &str = "carillon listening on http://";
+use carillon_testkit::{carillon_binary, Options, Server};
 
 /// The `carillon` binary of this test's target directory and profile, built first.
-fn carillon_binary() -> PathBuf {
+fn built_carillon() -> PathBuf {
     if let Some(binary) = std::env::var_os("CARILLON_BIN") {
         return PathBuf::from(binary);
     }
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("test executable is in <target>/<profile>/deps");
-    let binary = profile_dir.join(format!("carillon{}", std::env::consts::EXE_SUFFIX));
-    let target_dir = profile_dir.parent().expect("<target>/<profile>");
+    let binary = carillon_binary();
+    let profile_dir = binary.parent().expect("<target>/<profile>");
+    let target_dir = profile_dir.parent().expect("<target>");
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
@@ -50,66 +42,9 @@ fn carillon_binary() -> PathBuf {
     binary
 }
 
-/// A `carillon` process, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start() -> Server {
-        let mut cmd = Command::new(carillon_binary());
-        cmd.args([
-            "--in-memory",
-            "--legacy-listen",
-            "off",
-            "--media-listen",
-            "127.0.0.1:0",
-            "--quotas",
-            "off",
-            "--listen",
-            "127.0.0.1:0",
-        ]);
-        for (key, _) in std::env::vars() {
-            if key.starts_with("CARILLON_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("cannot start carillon");
-        let mut stderr = child.stderr.take().expect("piped");
-        std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = stderr.read_to_end(&mut sink);
-        });
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix(READY_PREFIX) {
-                    let _ = tx.send(addr.trim().to_owned());
-                }
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("carillon printed no ready line");
-        Server {
-            child,
-            url: format!("http://{addr}"),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A `carillon` process (in memory, quotas off), killed when dropped.
+fn start_server() -> Server {
+    Server::start(Options::in_memory().binary(&built_carillon()))
 }
 
 fn config(url: &str, workload: Workload) -> RunConfig {
@@ -146,7 +81,7 @@ fn assert_clean(report: &Report) {
 
 #[test]
 fn every_workload_runs_cleanly_against_carillon() {
-    let server = Server::start();
+    let server = start_server();
     let rt = tokio::runtime::Runtime::new().unwrap();
     for workload in [
         Workload::CreateMeeting,
@@ -157,7 +92,7 @@ fn every_workload_runs_cleanly_against_carillon() {
         Workload::Mixed,
     ] {
         let report = rt
-            .block_on(run(&config(&server.url, workload)))
+            .block_on(run(&config(&server.endpoint(), workload)))
             .unwrap_or_else(|e| panic!("{}: {e}", workload.name()));
         assert_clean(&report);
         match workload {
@@ -218,7 +153,7 @@ fn a_server_that_is_down_is_reported_not_counted() {
 /// Each signaling workload, scaled down to about a second, against a real server.
 #[test]
 fn signaling_workloads_run_against_carillon() {
-    let server = Server::start();
+    let server = start_server();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let small = |workload| SignalingConfig {
         sessions: 20,
@@ -231,8 +166,8 @@ fn signaling_workloads_run_against_carillon() {
         rejoins: 3,
         rejoin_rate: 10.0,
         ping_interval: Duration::from_millis(250),
-        server_pid: Some(server.child.id()),
-        ..SignalingConfig::new(server.url.clone(), workload)
+        server_pid: server.pid(),
+        ..SignalingConfig::new(server.endpoint(), workload)
     };
     let report = rt
         .block_on(signaling::run(&small(SignalingWorkload::Sessions)))

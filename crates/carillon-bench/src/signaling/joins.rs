@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use carillon_signaling::frames::FrameType;
+use carillon_testkit::signaling::Wire;
 use hdrhistogram::Histogram;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -23,7 +24,7 @@ use tokio::time::Instant;
 use super::report::{Distribution, Errors, SignalingReport};
 use super::sessions::{idle, Idle};
 use super::setup::Seat;
-use super::wire::Wire;
+use super::wire::{open_timed, send_join, until, OFFER};
 use super::{micros, slot, Ctx};
 use crate::client::Endpoint;
 use crate::report::histogram;
@@ -240,7 +241,7 @@ async fn join(
         let _ = stop.wait_for(|s| *s).await;
     };
     match idle(&mut wire, stop, || true, ping_interval, &mut r.idle).await {
-        Ok(()) => wire.close().await,
+        Ok(()) => wire.close(None).await,
         Err(e) => r.errors.note(e),
     }
     r
@@ -252,17 +253,15 @@ async fn join_steps(
     started: Instant,
     idle: &mut Idle,
 ) -> Result<(Wire, Timings), String> {
-    let (mut wire, tcp_connect) =
-        Wire::open_timed(endpoint, &seat.meeting_id, &seat.join_token).await?;
+    let (mut wire, tcp_connect) = open_timed(endpoint, &seat.meeting_id, &seat.join_token).await?;
     let upgraded = Instant::now();
-    wire.send_join().await?;
+    send_join(&mut wire).await?;
     let mut others = 0;
-    wire.until(FrameType::JoinAck, |_, _| others += 1).await?;
-    wire.until(FrameType::Index, |_, _| others += 1).await?;
+    until(&mut wire, FrameType::JoinAck, |_, _| others += 1).await?;
+    until(&mut wire, FrameType::Index, |_, _| others += 1).await?;
     let indexed = Instant::now();
-    wire.send_subscribe().await?;
-    wire.until(FrameType::SubscribeAck, |_, _| others += 1)
-        .await?;
+    wire.send_subscribe(OFFER).await?;
+    until(&mut wire, FrameType::SubscribeAck, |_, _| others += 1).await?;
     let acked = Instant::now();
     idle.frames += others;
     let timings = Timings {

@@ -20,13 +20,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use carillon_signaling::frames::{FrameType, SdkSignalFrame};
+use carillon_testkit::signaling::{pong_id, Wire};
 use hdrhistogram::Histogram;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::report::{Distribution, Errors, Samples, SignalingReport};
 use super::setup::Seat;
-use super::wire::{pong_id, rand_u64, Wire, DATA_TOPIC};
+use super::wire::{open, rand_u64, send_data, send_join, until, DATA_TOPIC, OFFER};
 use super::{micros, slot, Ctx};
 use crate::client::Endpoint;
 use crate::report::histogram;
@@ -415,7 +416,7 @@ impl Member {
                         let mut payload = Vec::with_capacity(16);
                         payload.extend_from_slice(&self.shared.now_ns().to_le_bytes());
                         payload.extend_from_slice(&seq.to_le_bytes());
-                        if let Err(e) = wire.send_data(payload).await {
+                        if let Err(e) = send_data(&mut wire, payload).await {
                             r.errors.note(e);
                             return r;
                         }
@@ -462,20 +463,17 @@ impl Member {
             }
         }
         self.shared.present.fetch_sub(1, Ordering::Relaxed);
-        wire.close().await;
+        wire.close(None).await;
         r
     }
 
     /// Open, JOIN → JOIN_ACK + INDEX, SUBSCRIBE → SUBSCRIBE_ACK and the roster. The SUBSCRIBE's
     /// send time is noted for the others to measure against.
     async fn join(&self, phase: JoinPhase, r: &mut MemberResult) -> Result<Wire, String> {
-        let mut wire =
-            Wire::open(&self.endpoint, &self.seat.meeting_id, &self.seat.join_token).await?;
-        wire.send_join().await?;
-        wire.until(FrameType::JoinAck, |k, f| self.observe(k, f, r))
-            .await?;
-        wire.until(FrameType::Index, |k, f| self.observe(k, f, r))
-            .await?;
+        let mut wire = open(&self.endpoint, &self.seat.meeting_id, &self.seat.join_token).await?;
+        send_join(&mut wire).await?;
+        until(&mut wire, FrameType::JoinAck, |k, f| self.observe(k, f, r)).await?;
+        until(&mut wire, FrameType::Index, |k, f| self.observe(k, f, r)).await?;
         let others = self.shared.present.fetch_add(1, Ordering::Relaxed);
         {
             let mut mark = self.shared.marks[self.slot]
@@ -502,14 +500,17 @@ impl Member {
                 phase,
             });
         }
-        wire.send_subscribe().await?;
-        wire.until(FrameType::SubscribeAck, |k, f| self.observe(k, f, r))
-            .await?;
+        wire.send_subscribe(OFFER).await?;
+        until(&mut wire, FrameType::SubscribeAck, |k, f| {
+            self.observe(k, f, r)
+        })
+        .await?;
         // The roster is the presence frame that names this member.
         loop {
-            let frame = wire
-                .until(FrameType::AudioStreamIdInfo, |k, f| self.observe(k, f, r))
-                .await?;
+            let frame = until(&mut wire, FrameType::AudioStreamIdInfo, |k, f| {
+                self.observe(k, f, r)
+            })
+            .await?;
             if self.names_me(&frame) {
                 return Ok(wire);
             }
@@ -520,10 +521,9 @@ impl Member {
     /// LEAVE → LEAVE_ACK, close, then a new session.
     async fn rejoin(&self, mut wire: Wire, r: &mut MemberResult) -> Result<Wire, String> {
         wire.send_leave().await?;
-        wire.until(FrameType::LeaveAck, |k, f| self.observe(k, f, r))
-            .await?;
+        until(&mut wire, FrameType::LeaveAck, |k, f| self.observe(k, f, r)).await?;
         self.shared.present.fetch_sub(1, Ordering::Relaxed);
-        wire.close().await;
+        wire.close(None).await;
         self.join(JoinPhase::Rejoin, r).await
     }
 

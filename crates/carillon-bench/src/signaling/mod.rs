@@ -25,11 +25,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use carillon_testkit::sigv4::Credentials;
 use tokio::time::Instant;
 
 use crate::client::Endpoint;
 use crate::run::BenchError;
-use crate::sign::Credentials;
 use crate::system::{self, Proc};
 pub use report::SignalingReport;
 

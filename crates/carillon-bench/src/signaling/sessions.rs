@@ -14,12 +14,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use carillon_signaling::frames::FrameType;
+use carillon_testkit::signaling::{pong_id, Wire};
 use tokio::sync::{watch, Semaphore};
 use tokio::time::Instant;
 
 use super::report::{Distribution, Errors, MemoryReport, Samples, SignalingReport};
 use super::setup::Seat;
-use super::wire::{pong_id, rand_u64, Wire};
+use super::wire::{open, rand_u64, send_join, until, OFFER};
 use super::Ctx;
 use crate::client::Endpoint;
 use crate::report::histogram;
@@ -244,7 +245,7 @@ async fn session(
     let outcome = idle(&mut wire, stop, holding, ping_interval, &mut r.idle).await;
     live.open.fetch_sub(1, Ordering::Relaxed);
     match outcome {
-        Ok(()) => wire.close().await,
+        Ok(()) => wire.close(None).await,
         Err(e) => {
             r.errors.note(e);
             r.dropped += 1;
@@ -326,16 +327,15 @@ async fn join_and_subscribe(
     r: &mut SessionResult,
 ) -> Result<Wire, String> {
     let started = Instant::now();
-    let mut wire = Wire::open(endpoint, &seat.meeting_id, &seat.join_token).await?;
-    wire.send_join().await?;
+    let mut wire = open(endpoint, &seat.meeting_id, &seat.join_token).await?;
+    send_join(&mut wire).await?;
     let mut others = 0;
-    wire.until(FrameType::JoinAck, |_, _| others += 1).await?;
-    wire.until(FrameType::Index, |_, _| others += 1).await?;
+    until(&mut wire, FrameType::JoinAck, |_, _| others += 1).await?;
+    until(&mut wire, FrameType::Index, |_, _| others += 1).await?;
     r.open_to_index.record(started.elapsed());
     let subscribed = Instant::now();
-    wire.send_subscribe().await?;
-    wire.until(FrameType::SubscribeAck, |_, _| others += 1)
-        .await?;
+    wire.send_subscribe(OFFER).await?;
+    until(&mut wire, FrameType::SubscribeAck, |_, _| others += 1).await?;
     r.subscribe_to_ack.record(subscribed.elapsed());
     r.frames += others;
     Ok(wire)

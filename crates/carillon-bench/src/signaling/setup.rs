@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use carillon_testkit::sigv4::{Credentials, Signer};
 use serde::Deserialize;
 
 use crate::client::{answer, Conn, Endpoint};
 use crate::run::BenchError;
-use crate::sign::{Credentials, Signer};
 use crate::workload::{self, Op, BATCH_SIZE};
 
 /// One attendee's way in.

@@ -1,25 +1,13 @@
-//! The signaling client: one WebSocket per session, speaking the SDK's frames.
-//!
-//! It opens the socket as the Amazon Chime SDK for JavaScript does: `GET
-//! /control/<MeetingId>?X-Chime-Control-Protocol-Version=3` with the subprotocols
-//! `_aws_wt_session` and the JoinToken, over a `TcpStream` with `TCP_NODELAY` (the browser's
-//! WebSocket does not wait for Nagle either). Every message is the prefix byte and an
-//! `SdkSignalFrame` ([`carillon_signaling::frames`]). Buffers are small, since the sessions
-//! workload holds 10,000 of these in one process.
+//! How the workloads use the signaling client ([`carillon_testkit::signaling::Wire`], shared
+//! with the tests): sockets opened with small buffers, since the sessions workload holds 10,000
+//! of them in one process, the offer and data messages they send, and waiting for a step.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use carillon_signaling::frames::{
-    self, FrameType, PingPongType, SdkDataMessageFrame, SdkDataMessagePayload, SdkJoinFrame,
-    SdkLeaveFrame, SdkPingPongFrame, SdkSignalFrame, SdkSubscribeFrame, StreamServiceType,
-};
-use futures_util::{SinkExt, StreamExt};
+use carillon_signaling::frames::{FrameType, SdkSignalFrame};
+use carillon_testkit::signaling::tungstenite::protocol::WebSocketConfig;
+use carillon_testkit::signaling::{message, Wire};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::WebSocketStream;
 
 use crate::client::Endpoint;
 
@@ -115,197 +103,70 @@ pub const OFFER: &str = concat!(
     "a=fmtp:46 apt=45\r\n",
 );
 
-/// One signaling session's socket.
-pub struct Wire {
-    ws: WebSocketStream<TcpStream>,
+/// Connects (with `TCP_NODELAY`, as the browser's WebSocket does) and upgrades; the server
+/// echoes `_aws_wt_session`, anything else is an error.
+pub async fn open(endpoint: &Endpoint, meeting_id: &str, token: &str) -> Result<Wire, String> {
+    Ok(open_timed(endpoint, meeting_id, token).await?.0)
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+/// [`open`], also answering how long the TCP connect took (the rest is the upgrade).
+pub async fn open_timed(
+    endpoint: &Endpoint,
+    meeting_id: &str,
+    token: &str,
+) -> Result<(Wire, Duration), String> {
+    let connecting = std::time::Instant::now();
+    let stream = TcpStream::connect(endpoint.addr)
+        .await
+        .map_err(|e| format!("connect {}: {e}", endpoint.url))?;
+    let connected = connecting.elapsed();
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(Some(1 << 20));
+    let wire = Wire::open_on(stream, Some(config), &endpoint.host, meeting_id, token)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((wire, connected))
 }
 
-fn frame(kind: FrameType) -> SdkSignalFrame {
-    SdkSignalFrame::new(kind, now_ms())
+/// JOIN with a random audio session id, as the SDK's.
+pub async fn send_join(wire: &mut Wire) -> Result<(), String> {
+    wire.send_join(rand_u64()).await
 }
 
-impl Wire {
-    /// Connects and upgrades (TCP connect, HTTP upgrade with the server's admission of the
-    /// token). The server echoes `_aws_wt_session`; anything else is an error.
-    pub async fn open(endpoint: &Endpoint, meeting_id: &str, token: &str) -> Result<Wire, String> {
-        Ok(Wire::open_timed(endpoint, meeting_id, token).await?.0)
-    }
+/// One data message on [`DATA_TOPIC`] carrying `payload`, no lifetime (nothing buffered).
+pub async fn send_data(wire: &mut Wire, payload: Vec<u8>) -> Result<(), String> {
+    wire.send_data(vec![message(DATA_TOPIC, payload, None)])
+        .await
+}
 
-    /// [`Wire::open`], also answering how long the TCP connect took (the rest is the upgrade).
-    pub async fn open_timed(
-        endpoint: &Endpoint,
-        meeting_id: &str,
-        token: &str,
-    ) -> Result<(Wire, Duration), String> {
-        let url = format!(
-            "ws://{}/control/{meeting_id}?X-Chime-Control-Protocol-Version=3",
-            endpoint.host
-        );
-        let mut request = url
-            .into_client_request()
-            .map_err(|e| format!("request: {e}"))?;
-        let protocols = HeaderValue::from_str(&format!("_aws_wt_session, {token}"))
-            .map_err(|e| format!("token: {e}"))?;
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", protocols);
-        let connecting = std::time::Instant::now();
-        let stream = TcpStream::connect(endpoint.addr)
+/// Reads until a frame of `kind`, handing every other frame to `other`; at most
+/// [`STEP_TIMEOUT`]. An error frame of `kind` (the server refusing a step) is an error.
+pub async fn until(
+    wire: &mut Wire,
+    kind: FrameType,
+    mut other: impl FnMut(FrameType, &SdkSignalFrame),
+) -> Result<SdkSignalFrame, String> {
+    let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
+    loop {
+        let (got, frame) = tokio::time::timeout_at(deadline, wire.next())
             .await
-            .map_err(|e| format!("connect {}: {e}", endpoint.url))?;
-        let connected = connecting.elapsed();
-        stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        let config = WebSocketConfig::default()
-            .read_buffer_size(4096)
-            .write_buffer_size(0)
-            .max_message_size(Some(1 << 20));
-        let (ws, response) =
-            tokio_tungstenite::client_async_with_config(request, stream, Some(config))
-                .await
-                .map_err(|e| format!("upgrade: {e}"))?;
-        let echoed = response
-            .headers()
-            .get("sec-websocket-protocol")
-            .and_then(|v| v.to_str().ok());
-        if echoed != Some("_aws_wt_session") {
-            return Err(format!("upgrade answered subprotocol {echoed:?}"));
-        }
-        Ok((Wire { ws }, connected))
-    }
-
-    /// Sends one frame (and flushes it).
-    pub async fn send(&mut self, frame: &SdkSignalFrame) -> Result<(), String> {
-        self.ws
-            .send(Message::Binary(frames::encode(frame)))
-            .await
-            .map_err(|e| format!("send: {e}"))
-    }
-
-    /// The next frame. Cancel-safe (the partial read stays in the stream), so it can be used in
-    /// `select!`. A close, a failure or an undecodable frame is an error.
-    pub async fn next(&mut self) -> Result<(FrameType, SdkSignalFrame), String> {
-        loop {
-            match self.ws.next().await {
-                Some(Ok(Message::Binary(bytes))) => {
-                    return frames::decode(&bytes).map_err(|e| format!("server sent {e}"));
-                }
-                Some(Ok(Message::Close(close))) => {
-                    return Err(match close {
-                        Some(c) => format!("closed by the server: {} {}", c.code, c.reason),
-                        None => "closed by the server".into(),
-                    });
-                }
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(format!("read: {e}")),
-                None => return Err("connection closed".into()),
+            .map_err(|_| format!("no {} within {STEP_TIMEOUT:?}", kind.name()))??;
+        if got == kind {
+            if let Some(error) = &frame.error {
+                return Err(format!(
+                    "{} with error {:?}: {}",
+                    kind.name(),
+                    error.status,
+                    error.description.as_deref().unwrap_or("")
+                ));
             }
+            return Ok(frame);
         }
+        other(got, &frame);
     }
-
-    /// Reads until a frame of `kind`, handing every other frame to `other`; at most
-    /// [`STEP_TIMEOUT`]. An error frame of `kind` (the server refusing a step) is an error.
-    pub async fn until(
-        &mut self,
-        kind: FrameType,
-        mut other: impl FnMut(FrameType, &SdkSignalFrame),
-    ) -> Result<SdkSignalFrame, String> {
-        let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
-        loop {
-            let (got, frame) = tokio::time::timeout_at(deadline, self.next())
-                .await
-                .map_err(|_| format!("no {} within {STEP_TIMEOUT:?}", kind.name()))??;
-            if got == kind {
-                if let Some(error) = &frame.error {
-                    return Err(format!(
-                        "{} with error {:?}: {}",
-                        kind.name(),
-                        error.status,
-                        error.description.as_deref().unwrap_or("")
-                    ));
-                }
-                return Ok(frame);
-            }
-            other(got, &frame);
-        }
-    }
-
-    /// JOIN as the SDK sends it (protocol 2, up to 25 videos, wants compressed SDP).
-    pub async fn send_join(&mut self) -> Result<(), String> {
-        let mut join = frame(FrameType::Join);
-        join.join = Some(SdkJoinFrame {
-            protocol_version: Some(2),
-            max_num_of_videos: Some(25),
-            flags: Some(2),
-            client_details: None,
-            audio_session_id: Some(rand_u64()),
-            wants_compressed_sdp: Some(true),
-        });
-        self.send(&join).await
-    }
-
-    /// SUBSCRIBE with [`OFFER`], duplex, unmuted.
-    pub async fn send_subscribe(&mut self) -> Result<(), String> {
-        let mut sub = frame(FrameType::Subscribe);
-        sub.sub = Some(SdkSubscribeFrame {
-            duplex: Some(StreamServiceType::Duplex as i32),
-            send_streams: Vec::new(),
-            receive_stream_ids: Vec::new(),
-            sdp_offer: Some(OFFER.to_owned()),
-            audio_host: None,
-            audio_checkin: None,
-            audio_muted: Some(false),
-            compressed_sdp_offer: None,
-        });
-        self.send(&sub).await
-    }
-
-    pub async fn send_ping(&mut self, id: u32) -> Result<(), String> {
-        let mut ping = frame(FrameType::PingPong);
-        ping.ping_pong = Some(SdkPingPongFrame {
-            r#type: Some(PingPongType::Ping as i32),
-            ping_id: Some(id),
-        });
-        self.send(&ping).await
-    }
-
-    /// One data message on [`DATA_TOPIC`] carrying `payload`, no lifetime (nothing buffered).
-    pub async fn send_data(&mut self, payload: Vec<u8>) -> Result<(), String> {
-        let mut data = frame(FrameType::DataMessage);
-        data.data_message = Some(SdkDataMessageFrame {
-            messages: vec![SdkDataMessagePayload {
-                topic: Some(DATA_TOPIC.into()),
-                data: Some(payload),
-                lifetime_ms: None,
-                sender_attendee_id: None,
-                ingest_time_ns: None,
-                sender_external_user_id: None,
-            }],
-        });
-        self.send(&data).await
-    }
-
-    pub async fn send_leave(&mut self) -> Result<(), String> {
-        let mut leave = frame(FrameType::Leave);
-        leave.leave = Some(SdkLeaveFrame {});
-        self.send(&leave).await
-    }
-
-    /// Closes the socket (close frame, then waits briefly for the server's).
-    pub async fn close(mut self) {
-        let _ = tokio::time::timeout(Duration::from_secs(2), self.ws.close(None)).await;
-    }
-}
-
-/// Whether a PING_PONG frame is a PONG, and its id.
-pub fn pong_id(frame: &SdkSignalFrame) -> Option<u32> {
-    let pp = frame.ping_pong.as_ref()?;
-    (pp.r#type == Some(PingPongType::Pong as i32)).then_some(pp.ping_id.unwrap_or(0))
 }
 
 /// A random u64 without another dependency: the std hasher's random keys.
@@ -335,17 +196,5 @@ mod tests {
         let answer = carillon_signaling::sdp::answer(OFFER, &params).unwrap();
         assert!(answer.contains("a=mid:0") && answer.contains("a=mid:1"));
         assert!((2000..3000).contains(&OFFER.len()), "{}", OFFER.len());
-    }
-
-    #[test]
-    fn pongs_are_recognised() {
-        let mut f = frame(FrameType::PingPong);
-        f.ping_pong = Some(SdkPingPongFrame {
-            r#type: Some(PingPongType::Pong as i32),
-            ping_id: Some(9),
-        });
-        assert_eq!(pong_id(&f), Some(9));
-        f.ping_pong.as_mut().unwrap().r#type = Some(PingPongType::Ping as i32);
-        assert_eq!(pong_id(&f), None);
     }
 }

@@ -13,8 +13,8 @@ use aws_sdk_chimesdkmeetings::types::{
 };
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 async fn meeting_with_max_count(
     client: &Client,
@@ -26,11 +26,7 @@ async fn meeting_with_max_count(
     if let Some(v) = video {
         features = features.video(VideoFeatures::builder().max_resolution(v).build());
     }
-    client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    create_meeting_request(client)
         .meeting_features(features.build())
         .send()
         .await

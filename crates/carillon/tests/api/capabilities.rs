@@ -11,8 +11,8 @@ use aws_sdk_chimesdkmeetings::types::{
 };
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 use MediaCapabilities::{Receive, Send, SendReceive};
 const NONE: MediaCapabilities = MediaCapabilities::None;
@@ -29,11 +29,7 @@ async fn meeting_with(
     if let Some(c) = content {
         features = features.content(ContentFeatures::builder().max_resolution(c).build());
     }
-    client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    create_meeting_request(client)
         .meeting_features(features.build())
         .send()
         .await

@@ -18,8 +18,8 @@ use aws_sdk_chimesdkmeetings::types::{
     AttendeeIdItem, EngineTranscribeSettings, TranscribeLanguageCode, TranscriptionConfiguration,
 };
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 #[tokio::test]
 async fn another_account_cannot_reach_a_meeting() {

@@ -1,14 +1,20 @@
-//! Every operation of the Chime SDK Meetings API driven through the official AWS SDK for Rust,
-//! against in-memory servers shared by the tests of this binary.
-
-#[path = "../common/mod.rs"]
-mod common;
+//! The two APIs of one server: every operation of the Chime SDK Meetings API through the
+//! official AWS SDK for Rust, invariants under concurrent requests and across restarts, wire
+//! details with raw HTTP requests, a table of hostile requests, and the legacy `chime` meeting
+//! API. Most tests share one in-memory server ([`carillon_testkit::shared_server`]); those
+//! that restart or damage one start their own.
 
 mod attendees;
 mod capabilities;
+mod concurrency;
+mod durability;
+mod harness;
+mod hostile;
 mod isolation;
+mod legacy;
 mod meetings;
 mod pagination;
 mod tags;
 mod transcription;
 mod validation;
+mod wire;

@@ -26,8 +26,8 @@ use aws_sdk_chimesdkmeetings::types::{
 };
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 fn not_found_message(meeting_id: &str) -> String {
     format!("Meeting <{meeting_id}> not found")
@@ -58,11 +58,7 @@ async fn create_with_features(
     aws_sdk_chimesdkmeetings::operation::create_meeting::CreateMeetingOutput,
     aws_sdk_chimesdkmeetings::error::SdkError<CreateMeetingError>,
 > {
-    client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    create_meeting_request(client)
         .meeting_features(features)
         .send()
         .await

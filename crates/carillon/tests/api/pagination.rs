@@ -7,8 +7,8 @@ use aws_sdk_chimesdkmeetings::operation::RequestId;
 use aws_sdk_chimesdkmeetings::types::Attendee;
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 async fn meeting_with_attendees(client: &Client, count: usize) -> (String, Vec<Attendee>) {
     let meeting_id = create_meeting(client).await.meeting_id.unwrap();

@@ -6,8 +6,8 @@ use aws_sdk_chimesdkmeetings::operation::untag_resource::UntagResourceError;
 use aws_sdk_chimesdkmeetings::operation::RequestId;
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 async fn list(client: &Client, arn: &str) -> Vec<(String, String)> {
     let out = client
@@ -33,11 +33,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 async fn tag_untag_and_list() {
     let server = shared_server();
     let client = server.client();
-    let meeting = client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"))
+    let meeting = create_meeting_request(&client)
         .tags(tag("created", "at-start"))
         .send()
         .await
@@ -194,11 +190,7 @@ async fn at_most_50_tags_per_meeting() {
         "{e:?}"
     );
     // CreateMeeting with 51 tags likewise.
-    let mut request = client
-        .create_meeting()
-        .client_request_token(unique("tok"))
-        .media_region(REGION)
-        .external_meeting_id(unique("ext"));
+    let mut request = create_meeting_request(&client);
     for i in 0..51 {
         request = request.tags(tag(&format!("k{i}"), "v"));
     }

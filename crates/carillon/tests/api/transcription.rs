@@ -14,8 +14,8 @@ use aws_sdk_chimesdkmeetings::types::{
 };
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 fn standard(settings: EngineTranscribeSettingsBuilder) -> TranscriptionConfiguration {
     TranscriptionConfiguration::builder()

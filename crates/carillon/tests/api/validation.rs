@@ -13,8 +13,8 @@ use aws_sdk_chimesdkmeetings::operation::update_attendee_capabilities::UpdateAtt
 use aws_sdk_chimesdkmeetings::types::{MediaCapabilities, NotificationsConfiguration};
 use aws_sdk_chimesdkmeetings::Client;
 
-use crate::common::*;
-use crate::expect_err;
+use carillon_testkit::expect_err;
+use carillon_testkit::*;
 
 fn assert_names(message: Option<&str>, member: &str, value: &str) {
     let message = message.unwrap_or_else(|| panic!("no message for {member}"));
@@ -115,13 +115,7 @@ async fn external_user_id_constraints() {
 async fn create_meeting_constraints() {
     let server = shared_server();
     let client = server.client();
-    let base = || {
-        client
-            .create_meeting()
-            .client_request_token(unique("tok"))
-            .media_region(REGION)
-            .external_meeting_id(unique("ext"))
-    };
+    let base = || create_meeting_request(&client);
     let cases: Vec<(&str, &str, _)> = vec![
         (
             "ExternalMeetingId",

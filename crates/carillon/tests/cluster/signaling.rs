@@ -8,8 +8,8 @@ use aws_sdk_chimesdkmeetings::types::{Attendee, Meeting};
 use carillon_signaling::frames::{FrameType, SdkAudioStreamIdInfo};
 
 use super::Cluster;
-use crate::client::{data, Client};
-use crate::common::*;
+use carillon_testkit::signaling::{data, Client};
+use carillon_testkit::*;
 
 /// Joins and subscribes through `node` (a node, or a load balancer), retrying while the meeting's
 /// home is unreachable (503 at the upgrade, as the SDK retries), within 20 s.

@@ -14,7 +14,7 @@ use aws_sdk_chimesdkmeetings::error::{DisplayErrorContext, ProvideErrorMetadata,
 use aws_sdk_chimesdkmeetings::Client;
 use tokio::task::JoinSet;
 
-use crate::common::{list_all_attendees, REGION};
+use carillon_testkit::{list_all_attendees, REGION};
 
 /// Attendees per meeting before the load opens another meeting (the cap is 250).
 const PER_MEETING: usize = 200;

@@ -1,7 +1,7 @@
 //! The SDP answer points at the ICE responder, which answers the browser's checks.
 
-use crate::client::*;
-use crate::common::*;
+use carillon_testkit::signaling::*;
+use carillon_testkit::*;
 
 #[tokio::test]
 async fn the_answer_names_the_media_port_and_its_credentials_work() {

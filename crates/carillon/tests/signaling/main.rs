@@ -1,11 +1,8 @@
-//! The signaling plane driven by a protocol client of its own over real WebSockets, against a
-//! real server: the join exchange, presence, mute, data messages, leave and drop, the control
-//! plane ending sessions, refusals and bad input, and ICE.
+//! The signaling plane driven over real WebSockets by the tests' signaling client
+//! (`carillon_testkit::signaling::Client`), against a real server: the join exchange, presence,
+//! mute, data messages, leave and drop, the control plane ending sessions, refusals and bad
+//! input, and ICE.
 
-#[path = "../common/mod.rs"]
-mod common;
-
-mod client;
 mod ice;
 mod overload;
 mod protocol;

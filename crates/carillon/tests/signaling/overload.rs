@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use aws_sdk_chimesdkmeetings::types::{Attendee, MediaCapabilities, Meeting};
 use carillon_signaling::frames::{FrameType, SdkAudioStreamIdInfo, SdkSignalFrame};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use crate::client::*;
-use crate::common::*;
+use carillon_testkit::signaling::tungstenite::protocol::WebSocketConfig;
+use carillon_testkit::signaling::*;
+use carillon_testkit::*;
 
 /// Opens a session with `token` and joins (JOIN → JOIN_ACK + INDEX) as `attendee_id`, which is
 /// what the session is known as (`<AttendeeId>#content` for a content share).
@@ -598,7 +598,7 @@ async fn sessions_over_the_cap_are_refused_at_the_upgrade() {
     let dave = create_attendee(&server.client(), id, "user-d").await;
     let token = dave.join_token().unwrap();
     match Client::try_open(server.addr, id, token).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+        Err(OpenError::Upgrade(tungstenite::Error::Http(response))) => {
             assert_eq!(response.status(), 503);
         }
         Err(e) => panic!("refused otherwise: {e}"),

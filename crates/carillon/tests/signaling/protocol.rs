@@ -2,8 +2,8 @@ use std::time::Duration;
 
 use carillon_signaling::frames::FrameType;
 
-use crate::client::*;
-use crate::common::*;
+use carillon_testkit::signaling::*;
+use carillon_testkit::*;
 
 #[tokio::test]
 async fn presence_is_sent_by_the_sdks_rules() {
