@@ -1,6 +1,8 @@
 //! Data-driven decoding and validation: `check(model, request line, body, expected)` where
 //! `expected` lists `"<path>: <constraint>"` for every violation, or is empty for a valid input.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 mod support;
 
 use carillon_model::{DecodeError, ServiceModel};

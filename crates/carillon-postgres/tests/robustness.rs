@@ -3,6 +3,8 @@
 //! the operation timeout, and an unreachable server. Skipped, loudly, without PostgreSQL (a
 //! failure in CI).
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 use std::time::{Duration, Instant};
 
 use carillon_core::conformance::{attendee, meeting_record, new_meeting, new_scope};

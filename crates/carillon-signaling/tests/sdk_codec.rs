@@ -7,6 +7,8 @@
 //! It needs `node` and `npm --prefix tests/browser ci`. Without them the tests say so and pass,
 //! except in CI (`CI=true`), where they fail.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -7,6 +7,8 @@
 //! Short by default, as part of `cargo test`; set `PROPTEST_CASES` for a longer run, e.g.
 //! `PROPTEST_CASES=100000 cargo test --release -p carillon-sigv4 --test properties`.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 mod common;
 
 use std::time::{Duration, UNIX_EPOCH};

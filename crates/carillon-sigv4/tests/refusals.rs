@@ -1,5 +1,7 @@
 //! Each way a request can fail, with the name, status and message AWS uses.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 mod common;
 
 use std::time::Duration;

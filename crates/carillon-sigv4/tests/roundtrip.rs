@@ -1,5 +1,7 @@
 //! Requests signed by the official `aws-sigv4` crate verify.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 mod common;
 
 use aws_sigv4::http_request::{PayloadChecksumKind, SigningSettings};

@@ -1,6 +1,8 @@
 //! Attendee tags in the database itself: they go with their attendee's row (DeleteAttendee,
 //! ending the meeting), survive reopening, and a database from before they existed is upgraded.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 use carillon_core::conformance::{
     attendee, meeting_record, new_legacy_scope, new_meeting, tag, with_tags, ENDED_AT_MS,
 };

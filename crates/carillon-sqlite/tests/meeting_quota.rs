@@ -1,6 +1,8 @@
 //! The concurrent meeting quota through the service: `LimitExceeded` at the quota, a replayed
 //! ClientRequestToken still answered, DeleteMeeting freeing a slot, one count per scope.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 use std::sync::Arc;
 
 use carillon_core::operations::{

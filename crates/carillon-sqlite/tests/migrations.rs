@@ -1,6 +1,8 @@
 //! Schema migrations at open: `user_version` records them, reopening changes nothing, and a
 //! database from a newer build is refused.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 use carillon_core::conformance::{meeting_record, new_meeting, new_scope};
 use carillon_core::Store;
 use carillon_sqlite::{SqliteStore, SCHEMA_VERSION};

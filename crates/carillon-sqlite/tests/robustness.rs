@@ -1,5 +1,7 @@
 //! Bad data and failing writes: errors, never panics, and a failing write spoils nothing else.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 use std::sync::Arc;
 
 use carillon_core::conformance::{attendee, meeting_record, new_meeting, new_scope};

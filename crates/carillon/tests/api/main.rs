@@ -4,6 +4,8 @@
 //! API. Most tests share one in-memory server ([`carillon_testkit::shared_server`]); those
 //! that restart or damage one start their own.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 mod attendees;
 mod capabilities;
 mod concurrency;

@@ -2,6 +2,8 @@
 //! every invariant of the API holds across nodes as it does in one process. Skipped, loudly,
 //! without a reachable PostgreSQL (a failure in CI); see `carillon_postgres::testing`.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 mod signaling;
 
 use std::collections::{HashMap, HashSet};

@@ -3,6 +3,8 @@
 //! mute, data messages, leave and drop, the control plane ending sessions, refusals and bad
 //! input, and ICE.
 
+#![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
+
 mod ice;
 mod overload;
 mod protocol;
