@@ -90,7 +90,7 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
         let mut response = match result {
             Ok(response) => response,
             Err(e) => {
-                log_failure(&e);
+                log_failure(&e, &request_id);
                 e.into_response_with_id(&request_id)
             }
         };
@@ -114,14 +114,17 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
 }
 
 /// The one log line of a failed request. A 500 is our fault; a 503 is a dependency or the load;
-/// a refusal that carries a cause is a client error we did not expect (a bug to look at).
-fn log_failure(e: &ApiError) {
+/// a refusal that carries a cause is a client error we did not expect (a bug to look at). The
+/// request id is a field of its own: the request's span is not recorded when the log level is
+/// above `info`.
+fn log_failure(e: &ApiError, request_id: &str) {
     let cause = e.cause.as_deref().unwrap_or("");
+    let error = e.name;
     match e.status {
-        503 => tracing::warn!(error = e.name, message = %e.message, cause, "request failed"),
-        500.. => tracing::error!(error = e.name, cause, "request failed"),
-        _ if e.cause.is_some() => tracing::warn!(error = e.name, cause, "request refused"),
-        _ => tracing::info!(error = e.name, "request refused"),
+        503 => tracing::warn!(request_id, error, detail = %e.message, cause, "request failed"),
+        500.. => tracing::error!(request_id, error, cause, "request failed"),
+        _ if e.cause.is_some() => tracing::warn!(request_id, error, cause, "request refused"),
+        _ => tracing::info!(error, "request refused"),
     }
 }
 

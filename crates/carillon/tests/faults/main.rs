@@ -397,6 +397,20 @@ impl Locker {
     }
 }
 
+/// The node logs at `warn` (the harness's level): each of the `failed` requests has one line,
+/// with its own request id and the store's fault as its cause, and no other line names a request.
+fn assert_each_failure_logged_once(log: &str, failed: usize) {
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("request_id=")).collect();
+    assert_eq!(lines.len(), failed, "{log}");
+    let mut ids = std::collections::HashSet::new();
+    for line in lines {
+        assert!(line.contains("request failed"), "{line}");
+        assert!(line.contains("cause=\"store: "), "{line}");
+        let id = line.split("request_id=").nth(1).and_then(|t| t.get(..38));
+        assert!(ids.insert(id), "request id logged twice: {line}");
+    }
+}
+
 /// A node with a single database connection, 300 ms to get it and 2 s per store operation.
 fn single_connection_node(db: &TestDatabase) -> Server {
     Server::start(
@@ -500,6 +514,7 @@ async fn pool_exhaustion_answers_503_not_a_hang() {
     assert_eq!(listed[0].external_user_id(), Some(user.as_str()));
     assert_eq!(ready(&node).await.0, 200);
     assert!(!node.stderr().contains("panicked"), "{}", node.stderr());
+    assert_each_failure_logged_once(&node.stderr(), 2);
     eprintln!(
         "pool_exhaustion_answers_503_not_a_hang: GetMeeting 503 in {get_took:.0?}, blocked \
          CreateAttendee 503 in {create_took:.0?}, first CreateAttendee after the release in \
