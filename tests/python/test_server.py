@@ -90,6 +90,17 @@ def test_example_pair_is_the_default_account():
         assert refused.error_type == "UnrecognizedClientException"
 
 
+def test_the_callers_carillon_variables_do_not_reach_the_server(monkeypatch):
+    # Each would change the server if it got through: the example pair unknown, another
+    # SignalingUrl host.
+    monkeypatch.setenv("CARILLON_CREDENTIALS", SECOND.spec())
+    monkeypatch.setenv("CARILLON_PUBLIC_URL", "http://elsewhere.invalid:9")
+    with running_server() as server:
+        meeting = RawClient(server.endpoint).create_meeting()
+        assert meeting["MeetingArn"].split(":")[4] == EXAMPLE.account_id
+        assert "elsewhere.invalid" not in meeting["MediaPlacement"]["SignalingUrl"]
+
+
 def test_configured_credentials_replace_the_example_pair():
     with running_server(credentials=[SECOND]) as server:
         raw = RawClient(server.endpoint)
