@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use carillon_core::lifecycle::{MeetingClock, Presence};
-use carillon_core::store::rules::{ActiveMeeting, ExpiryCandidate, Sweep, SweepAccounts};
+use carillon_core::store::rules::{ActiveMeeting, Expired, ExpiryCandidate, Sweep, SweepAccounts};
 use carillon_core::{
     EndedMeeting, LifecyclePolicy, Namespace, PresenceMark, Scope, StoreError, StoreResult,
     MAX_EXPIRED_PER_CALL,
@@ -80,7 +80,7 @@ pub(crate) async fn end_expired(
         match &q.accounts {
             SweepAccounts::Only(account) => {
                 for namespace in [Namespace::Meetings, Namespace::Legacy] {
-                    let limit = limit(&sweep);
+                    let limit = sweep.row_limit();
                     let params: [&(dyn ToSql + Sync); 5] = [
                         account,
                         &namespace.as_str(),
@@ -98,7 +98,7 @@ pub(crate) async fn end_expired(
                 ];
                 for (statement, cutoff) in by_rule {
                     if let Some(cutoff) = cutoff {
-                        let limit = limit(&sweep);
+                        let limit = sweep.row_limit();
                         let params: [&(dyn ToSql + Sync); 3] = [&cutoff, accounts, &limit];
                         read(tx, &mut sweep, statement, &params).await?;
                     }
@@ -108,23 +108,10 @@ pub(crate) async fn end_expired(
     }
     let mut ended = Vec::new();
     for expired in sweep.into_expired() {
-        let scope = expired.scope;
-        let meeting = expired.meeting;
-        for (meeting_id, reason) in
-            meetings::end_locked(tx, meeting, expired.reason, now_ms).await?
-        {
-            ended.push(EndedMeeting {
-                meeting_id,
-                scope: scope.clone(),
-                reason,
-            });
-        }
+        let done = meetings::end_locked(tx, expired.meeting, expired.reason, now_ms).await?;
+        ended.extend(Expired::ended(&expired.scope, done));
     }
     Ok(ended)
-}
-
-fn limit(sweep: &Sweep<'_>) -> i64 {
-    i64::try_from(sweep.remaining()).unwrap_or(i64::MAX)
 }
 
 /// Runs one read of the sweep (nothing when it is already full) and adds its rows.

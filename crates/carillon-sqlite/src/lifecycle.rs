@@ -2,7 +2,7 @@
 //! decide is decided by [`carillon_core::lifecycle`] and [`carillon_core::store::rules::Sweep`].
 
 use carillon_core::lifecycle::{MeetingClock, Presence};
-use carillon_core::store::rules::{ActiveMeeting, ExpiryCandidate, Sweep, SweepAccounts};
+use carillon_core::store::rules::{ActiveMeeting, Expired, ExpiryCandidate, Sweep, SweepAccounts};
 use carillon_core::{
     EndedMeeting, LifecyclePolicy, Namespace, PresenceMark, Scope, StoreError, StoreResult,
     MAX_EXPIRED_PER_CALL,
@@ -53,7 +53,7 @@ pub(crate) fn end_expired(
         match &query.accounts {
             SweepAccounts::Only(account) => {
                 for namespace in [Namespace::Meetings, Namespace::Legacy] {
-                    let limit = limit(&sweep);
+                    let limit = sweep.row_limit();
                     read(
                         conn,
                         &mut sweep,
@@ -77,7 +77,7 @@ pub(crate) fn end_expired(
                 ];
                 for (statement, cutoff) in by_rule {
                     if let Some(cutoff) = cutoff {
-                        let limit = limit(&sweep);
+                        let limit = sweep.row_limit();
                         read(conn, &mut sweep, statement, params![cutoff, except, limit])?;
                     }
                 }
@@ -86,22 +86,10 @@ pub(crate) fn end_expired(
     }
     let mut ended = Vec::new();
     for expired in sweep.into_expired() {
-        let scope = expired.scope;
-        for (meeting_id, reason) in
-            meetings::end_active(conn, expired.meeting, expired.reason, now_ms)?
-        {
-            ended.push(EndedMeeting {
-                meeting_id,
-                scope: scope.clone(),
-                reason,
-            });
-        }
+        let done = meetings::end_active(conn, expired.meeting, expired.reason, now_ms)?;
+        ended.extend(Expired::ended(&expired.scope, done));
     }
     Ok(ended)
-}
-
-fn limit(sweep: &Sweep<'_>) -> i64 {
-    i64::try_from(sweep.remaining()).unwrap_or(i64::MAX)
 }
 
 /// Runs one read of the sweep (nothing when it is already full) and adds its rows.

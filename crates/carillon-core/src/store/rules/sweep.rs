@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::ActiveMeeting;
 use crate::domain::Scope;
-use crate::lifecycle::{EndReason, LifecyclePolicy, MeetingClock};
+use crate::lifecycle::{EndReason, EndedMeeting, LifecyclePolicy, MeetingClock};
 
 /// The accounts one read of a sweep covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +96,11 @@ impl<'a> Sweep<'a> {
         self.limit.saturating_sub(self.expired.len())
     }
 
+    /// [`Sweep::remaining`] as a statement's row limit.
+    pub fn row_limit(&self) -> i64 {
+        i64::try_from(self.remaining()).unwrap_or(i64::MAX)
+    }
+
     /// A row read: kept when its account's rules expire it now, once however many reads
     /// returned it, and while the sweep is not full. Replicas never expire on their own.
     pub fn add(&mut self, candidate: ExpiryCandidate) {
@@ -118,6 +123,23 @@ impl<'a> Sweep<'a> {
 
     pub fn into_expired(self) -> Vec<Expired> {
         self.expired
+    }
+}
+
+impl Expired {
+    /// What ending it ended (itself and its replicas, as [`ending_with`] lists them), each in
+    /// its scope.
+    pub fn ended(
+        scope: &Scope,
+        ended: Vec<(String, EndReason)>,
+    ) -> impl Iterator<Item = EndedMeeting> + '_ {
+        ended
+            .into_iter()
+            .map(move |(meeting_id, reason)| EndedMeeting {
+                meeting_id,
+                scope: scope.clone(),
+                reason,
+            })
     }
 }
 
