@@ -11,8 +11,9 @@ use async_trait::async_trait;
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
-    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, NewAttendee,
-    NewMeeting, Scope, Store, StoreResult, Tag, TagOutcome,
+    CreateMeetingOutcome, EndedMeeting, JoinLookup, LifecyclePolicy, LiveChange, MeetingPage,
+    MeetingRecord, NewAttendee, NewMeeting, PresenceMark, Scope, Store, StoreResult, Tag,
+    TagOutcome,
 };
 
 use crate::metrics::Metrics;
@@ -238,6 +239,20 @@ impl Store for MeteredStore {
         self.timed("join_lookup", call).await
     }
 
+    async fn mark_presence(&self, marks: &[PresenceMark]) -> StoreResult<()> {
+        self.timed("mark_presence", self.inner.mark_presence(marks))
+            .await
+    }
+
+    async fn end_expired(
+        &self,
+        now_ms: i64,
+        policy: &LifecyclePolicy,
+    ) -> StoreResult<Vec<EndedMeeting>> {
+        let call = self.inner.end_expired(now_ms, policy);
+        self.timed("end_expired", call).await
+    }
+
     fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
         self.inner.changes()
     }
@@ -256,7 +271,7 @@ mod tests {
     use super::*;
 
     /// Every method of [`Store`], as labelled.
-    const METHODS: [&str; 19] = [
+    const METHODS: [&str; 21] = [
         "create_meeting",
         "get_meeting",
         "end_meeting",
@@ -275,6 +290,8 @@ mod tests {
         "untag_attendee",
         "list_attendee_tags",
         "join_lookup",
+        "mark_presence",
+        "end_expired",
         "ping",
     ];
 

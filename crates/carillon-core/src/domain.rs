@@ -199,6 +199,8 @@ pub struct MeetingRecord {
     pub transcription: Option<crate::transcription::TranscriptionConfiguration>,
     pub created_at_ms: i64,
     pub ended_at_ms: Option<i64>,
+    /// Why it ended; `None` while active (and for meetings ended before reasons were kept).
+    pub end_reason: Option<crate::lifecycle::EndReason>,
 }
 
 impl MeetingRecord {
@@ -235,6 +237,7 @@ impl std::fmt::Debug for MeetingRecord {
             .field("media_region", &self.media_region)
             .field("primary_meeting_id", &self.primary_meeting_id)
             .field("ended_at_ms", &self.ended_at_ms)
+            .field("end_reason", &self.end_reason)
             .finish_non_exhaustive()
     }
 }

@@ -14,6 +14,7 @@ pub mod conformance;
 pub mod domain;
 pub mod error;
 pub mod ids;
+pub mod lifecycle;
 pub mod live;
 pub mod media_placement;
 pub mod operations;
@@ -25,6 +26,9 @@ pub mod transcription;
 pub use cluster::{NodeInfo, NodeRegistry};
 pub use domain::*;
 pub use error::{Fault, ServiceError};
+pub use lifecycle::{
+    EndReason, EndedMeeting, Lifecycle, LifecyclePolicy, PresenceMark, MAX_EXPIRED_PER_CALL,
+};
 pub use live::{ChangeBus, LiveChange};
 pub use media_placement::PublicEndpoint;
 pub use rate::{SharedBucket, SharedRateBuckets};

@@ -17,6 +17,7 @@ mod attendees;
 mod db;
 mod error;
 mod lease;
+mod lifecycle;
 mod live;
 mod meetings;
 mod nodes;

@@ -7,7 +7,7 @@ use carillon_core::store::rows::{to_optional_json, MeetingRow};
 use carillon_core::store::rules::{self, ActiveMeeting, CreationFacts, PrimaryFacts};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
-    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, Namespace,
+    CreateMeetingOutcome, EndReason, JoinLookup, LiveChange, MeetingPage, MeetingRecord, Namespace,
     NewAttendee, NewMeeting, Scope, StoreResult,
 };
 use deadpool_postgres::{GenericClient, Transaction};
@@ -177,6 +177,7 @@ async fn insert(tx: &Transaction<'_>, record: &MeetingRecord) -> StoreResult<Opt
             &r.transcription,
             &r.created_at_ms,
             &r.ended_at_ms,
+            &r.end_reason,
             &i64::from(record.max_attendees()),
         ],
         what,
@@ -220,7 +221,7 @@ pub(crate) async fn join_lookup<C: GenericClient>(
         return Ok(JoinLookup::MeetingNotFound);
     };
     let meeting = rows::meeting(&row)?;
-    let attendee = rows::attendee_from(&row, 16, meeting_id)?;
+    let attendee = rows::attendee_from(&row, 17, meeting_id)?;
     Ok(rules::join_lookup(Some(meeting), attendee))
 }
 
@@ -245,7 +246,7 @@ pub(crate) async fn list<C: GenericClient>(
     .await?;
     let positioned = rows
         .iter()
-        .map(|row| Ok((row, rows::get(row, 16)?)))
+        .map(|row| Ok((row, rows::get(row, 17)?)))
         .collect::<StoreResult<Vec<_>>>()?;
     rules::page(positioned, limit, after).try_map(rows::meeting)
 }
@@ -262,14 +263,37 @@ pub(crate) async fn end(
     let Some(meeting) = lock(tx, scope, meeting_id).await? else {
         return Ok(None);
     };
-    let replicas = active_replicas(tx, meeting_id).await?;
-    for (seq, meeting_id) in rules::ending(meeting, replicas) {
-        execute(tx, sql::END_MEETING, &[&seq, &now_ms], "ending a meeting").await?;
+    end_locked(tx, meeting, EndReason::Deleted, now_ms).await?;
+    Ok(Some(()))
+}
+
+/// Ends the locked active meeting for `reason` with the meetings that end with it (their rows
+/// locked here), announcing each end on commit, and returns their ids and reasons.
+pub(crate) async fn end_locked(
+    tx: &Transaction<'_>,
+    meeting: ActiveMeeting,
+    reason: EndReason,
+    now_ms: i64,
+) -> StoreResult<Vec<(String, EndReason)>> {
+    let replicas = active_replicas(tx, &meeting.meeting_id).await?;
+    let mut ended = Vec::new();
+    for (seq, meeting_id, reason) in rules::ending_with(meeting, replicas, reason) {
+        execute(
+            tx,
+            sql::END_MEETING,
+            &[&seq, &now_ms, &reason.as_str()],
+            "ending a meeting",
+        )
+        .await?;
         attendees::delete_all(tx, seq).await?;
         tags::delete_all(tx, seq).await?;
-        live::notify(tx, &LiveChange::MeetingEnded { meeting_id }).await?;
+        let change = LiveChange::MeetingEnded {
+            meeting_id: meeting_id.clone(),
+        };
+        live::notify(tx, &change).await?;
+        ended.push((meeting_id, reason));
     }
-    Ok(Some(()))
+    Ok(ended)
 }
 
 pub(crate) async fn set_transcription<C: GenericClient>(

@@ -31,6 +31,7 @@ pub(crate) fn meeting(row: &Row) -> StoreResult<MeetingRecord> {
         transcription: get(row, 13)?,
         created_at_ms: get(row, 14)?,
         ended_at_ms: get(row, 15)?,
+        end_reason: get(row, 16)?,
     }
     .into_record()
     .context("decoding a meeting")

@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0003_lookup_indexes.sql"),
     ),
     ("nodes", include_str!("../migrations/0004_nodes.sql")),
+    (
+        "lifecycle",
+        include_str!("../migrations/0005_lifecycle.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

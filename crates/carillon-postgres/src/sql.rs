@@ -6,7 +6,8 @@ macro_rules! meeting_columns {
     () => {
         "meeting_id, account_id, namespace, control_region, client_request_token, media_region, \
          external_meeting_id, meeting_host_id, primary_meeting_id, tenant_ids, features, \
-         notifications, media_placement_network_type, transcription, created_at_ms, ended_at_ms"
+         notifications, media_placement_network_type, transcription, created_at_ms, ended_at_ms, \
+         end_reason"
     };
 }
 
@@ -47,12 +48,14 @@ pub const MEETING_BY_TOKEN: &str = concat!(
 /// transaction ends.
 pub const LOCK_SCOPE: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
 
-/// No row when another transaction already took the ClientRequestToken.
+/// `$18` max attendees. No row when another transaction already took the ClientRequestToken.
+/// The idle clock starts at creation (`$15`).
 pub const INSERT_MEETING: &str = concat!(
     "INSERT INTO meetings (",
     meeting_columns!(),
-    ", max_attendees) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+    ", max_attendees, idle_since_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+     $15) \
      ON CONFLICT (account_id, namespace, client_request_token) DO NOTHING \
      RETURNING seq"
 );
@@ -86,9 +89,69 @@ pub const COUNT_ACTIVE_UP_TO: &str = concat!(
 pub const LOCK_ACTIVE_REPLICAS: &str = "SELECT seq, meeting_id FROM meetings \
      WHERE primary_meeting_id = $1 AND ended_at_ms IS NULL ORDER BY seq FOR UPDATE";
 
-/// `$1` meeting seq, `$2` end time.
+/// `$1` meeting seq, `$2` end time, `$3` end reason.
 pub const END_MEETING: &str =
-    "UPDATE meetings SET ended_at_ms = $2, attendee_count = 0 WHERE seq = $1";
+    "UPDATE meetings SET ended_at_ms = $2, attendee_count = 0, end_reason = $3 WHERE seq = $1";
+
+// The lifecycle.
+
+/// `$1` meeting ids, in any scope: the keys of those that are not replicas (whose presence
+/// nothing reads). Only the id narrows it, so that it probes `meetings_by_id` even where the
+/// planner has no statistics (the partial indexes of active meetings then look empty).
+pub const PRIMARIES_BY_ID: &str =
+    "SELECT seq FROM meetings WHERE meeting_id = ANY ($1) AND primary_meeting_id IS NULL";
+
+/// `$1` meeting keys: their ids, presence and whether they are active, locked in key order so
+/// that two batches never wait on each other crosswise. A sweep waits only for replicas' rows,
+/// which this never locks. (Whether a meeting is active is read, not a condition, so that the
+/// key alone narrows the statement; see [`PRIMARIES_BY_ID`].)
+pub const LOCK_PRESENCE: &str =
+    "SELECT seq, meeting_id, idle_since_ms, presence_lease_ms, ended_at_ms IS NULL \
+     FROM meetings WHERE seq = ANY ($1) ORDER BY seq FOR UPDATE";
+
+/// `$1` meeting keys, `$2` idle since, `$3` leases, one element per meeting.
+pub const SET_PRESENCE: &str = "UPDATE meetings m \
+     SET idle_since_ms = u.idle_since_ms, presence_lease_ms = u.lease \
+     FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u (seq, idle_since_ms, lease) \
+     WHERE m.seq = u.seq";
+
+/// The columns [`crate::lifecycle`] reads for a sweep, in order. Rows another sweep holds are
+/// skipped rather than waited for: that sweep ends them.
+macro_rules! sweep {
+    ($condition:expr, $order:expr) => {
+        concat!(
+            "SELECT seq, meeting_id, account_id, namespace, max_attendees, attendee_count, \
+             created_at_ms, idle_since_ms, presence_lease_ms FROM meetings \
+             WHERE ended_at_ms IS NULL AND primary_meeting_id IS NULL AND ",
+            $condition,
+            " ORDER BY ",
+            $order,
+            " FOR UPDATE SKIP LOCKED"
+        )
+    };
+}
+
+/// `$1` account, `$2` namespace, `$3` idle cutoff, `$4` age cutoff (either NULL: off), `$5` row
+/// limit: the scope's expired meetings, through its index of active meetings.
+pub const EXPIRED_IN_SCOPE: &str = sweep!(
+    concat!(
+        active_in_scope!(),
+        " AND (coalesce(idle_since_ms, presence_lease_ms) <= $3 OR created_at_ms <= $4)"
+    ),
+    "seq LIMIT $5"
+);
+
+/// `$1` idle cutoff, `$2` the accounts left out, `$3` row limit: idle the longest first.
+pub const EXPIRED_IDLE: &str = sweep!(
+    "coalesce(idle_since_ms, presence_lease_ms) <= $1 AND account_id <> ALL ($2)",
+    "coalesce(idle_since_ms, presence_lease_ms) LIMIT $3"
+);
+
+/// `$1` age cutoff, `$2` the accounts left out, `$3` row limit: oldest first.
+pub const EXPIRED_BY_AGE: &str = sweep!(
+    "created_at_ms <= $1 AND account_id <> ALL ($2)",
+    "created_at_ms LIMIT $3"
+);
 
 /// `$4` transcription JSON or NULL.
 pub const SET_TRANSCRIPTION: &str = "UPDATE meetings SET transcription = $4 \

@@ -9,13 +9,14 @@ use carillon_core::store::rules::{self, ActiveMeeting};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
-    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, NewAttendee,
-    NewMeeting, Scope, Store, StoreError, StoreResult, Tag, TagOutcome,
+    CreateMeetingOutcome, EndedMeeting, JoinLookup, LifecyclePolicy, LiveChange, MeetingPage,
+    MeetingRecord, NewAttendee, NewMeeting, PresenceMark, Scope, Store, StoreError, StoreResult,
+    Tag, TagOutcome,
 };
 use deadpool_postgres::Object;
 
 use crate::error::Context;
-use crate::{attendees, db, meetings, rows, sql, tags, PgStore};
+use crate::{attendees, db, lifecycle, meetings, rows, sql, tags, PgStore};
 
 async fn begin(client: &mut Object) -> StoreResult<deadpool_postgres::Transaction<'_>> {
     client.transaction().await.context("starting a transaction")
@@ -356,6 +357,22 @@ impl Store for PgStore {
     async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup> {
         self.run(async |client| meetings::join_lookup(&*client, meeting_id, attendee_id).await)
             .await
+    }
+
+    async fn mark_presence(&self, marks: &[PresenceMark]) -> StoreResult<()> {
+        if marks.is_empty() {
+            return Ok(());
+        }
+        transaction!(self, |tx| lifecycle::mark_presence(&tx, marks).await?)
+    }
+
+    async fn end_expired(
+        &self,
+        now_ms: i64,
+        policy: &LifecyclePolicy,
+    ) -> StoreResult<Vec<EndedMeeting>> {
+        transaction!(self, |tx| lifecycle::end_expired(&tx, now_ms, policy)
+            .await?)
     }
 
     fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {

@@ -12,6 +12,7 @@
 
 mod attendees;
 mod error;
+mod lifecycle;
 mod meetings;
 mod readers;
 mod rows;

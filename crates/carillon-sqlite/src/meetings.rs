@@ -5,8 +5,8 @@ use carillon_core::store::rows::{to_optional_json, MeetingRow};
 use carillon_core::store::rules::{self, ActiveMeeting, CreationFacts, PrimaryFacts};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
-    CreateMeetingOutcome, JoinLookup, MeetingPage, MeetingRecord, NewAttendee, NewMeeting, Scope,
-    StoreResult,
+    CreateMeetingOutcome, EndReason, JoinLookup, MeetingPage, MeetingRecord, NewAttendee,
+    NewMeeting, Scope, StoreResult,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -83,7 +83,7 @@ fn any_by_id(conn: &Connection, meeting_id: &str) -> StoreResult<Option<(Meeting
     conn.prepare_cached(sql::MEETING_BY_ID)
         .and_then(|mut stmt| {
             stmt.query_row([meeting_id], |row| {
-                Ok((rows::meeting_row(row)?, row.get(16)?))
+                Ok((rows::meeting_row(row)?, row.get(17)?))
             })
             .optional()
         })
@@ -166,6 +166,7 @@ fn insert(conn: &Connection, record: &MeetingRecord) -> StoreResult<i64> {
                 r.transcription,
                 r.created_at_ms,
                 r.ended_at_ms,
+                r.end_reason,
                 i64::from(record.max_attendees()),
             ])
         })
@@ -191,7 +192,7 @@ pub(crate) fn list(
                     after.unwrap_or(0),
                     rules::rows_for_page(limit)
                 ],
-                |row| Ok((rows::meeting_row(row)?, row.get(16)?)),
+                |row| Ok((rows::meeting_row(row)?, row.get(17)?)),
             )?
             .collect()
         })
@@ -211,17 +212,29 @@ pub(crate) fn end(
     let Some(meeting) = active(conn, scope, meeting_id)? else {
         return Ok(None);
     };
-    let replicas = active_replicas(conn, meeting_id)?;
+    let ended = end_active(conn, meeting, EndReason::Deleted, now_ms)?;
+    Ok(Some(ended.into_iter().map(|(id, _)| id).collect()))
+}
+
+/// Ends an active meeting for `reason` with the meetings that end with it, and returns their ids
+/// and reasons.
+pub(crate) fn end_active(
+    conn: &Connection,
+    meeting: ActiveMeeting,
+    reason: EndReason,
+    now_ms: i64,
+) -> StoreResult<Vec<(String, EndReason)>> {
+    let replicas = active_replicas(conn, &meeting.meeting_id)?;
     let mut ended = Vec::new();
-    for (seq, id) in rules::ending(meeting, replicas) {
+    for (seq, id, reason) in rules::ending_with(meeting, replicas, reason) {
         conn.prepare_cached(sql::END_MEETING)
-            .and_then(|mut stmt| stmt.execute(params![seq, now_ms]))
+            .and_then(|mut stmt| stmt.execute(params![seq, now_ms, reason.as_str()]))
             .context("ending a meeting")?;
         attendees::delete_all(conn, seq)?;
         tags::delete_all(conn, seq)?;
-        ended.push(id);
+        ended.push((id, reason));
     }
-    Ok(Some(ended))
+    Ok(ended)
 }
 
 pub(crate) fn set_transcription(

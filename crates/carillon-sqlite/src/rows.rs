@@ -30,6 +30,7 @@ pub(crate) fn meeting_row(row: &Row<'_>) -> rusqlite::Result<MeetingRow> {
         transcription: row.get(13)?,
         created_at_ms: row.get(14)?,
         ended_at_ms: row.get(15)?,
+        end_reason: row.get(16)?,
     })
 }
 

@@ -35,10 +35,15 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0004_attendees_by_meeting.sql",
         include_str!("../migrations/0004_attendees_by_meeting.sql"),
     ),
+    (
+        5,
+        "0005_lifecycle.sql",
+        include_str!("../migrations/0005_lifecycle.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// How long a connection waits for a lock held by another connection (another process, or the
 /// checkpoint) before failing.

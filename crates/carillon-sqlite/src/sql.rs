@@ -6,7 +6,8 @@ macro_rules! meeting_columns {
     () => {
         "meeting_id, account_id, namespace, control_region, client_request_token, media_region, \
          external_meeting_id, meeting_host_id, primary_meeting_id, tenant_ids, features, \
-         notifications, media_placement_network_type, transcription, created_at_ms, ended_at_ms"
+         notifications, media_placement_network_type, transcription, created_at_ms, ended_at_ms, \
+         end_reason"
     };
 }
 
@@ -38,11 +39,12 @@ pub const MEETING_BY_TOKEN: &str = concat!(
      WHERE account_id = ?1 AND namespace = ?2 AND client_request_token = ?3"
 );
 
+/// `?18` max attendees. The idle clock starts at creation (`?15`).
 pub const INSERT_MEETING: &str = concat!(
     "INSERT INTO meetings (",
     meeting_columns!(),
-    ", max_attendees) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    ", max_attendees, idle_since_ms) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?15)"
 );
 
 /// `?1` account, `?2` namespace, `?3` list after this position, `?4` row limit. The position is
@@ -73,9 +75,55 @@ pub const MEETING_BY_ID: &str = concat!(
 pub const ACTIVE_REPLICAS: &str = "SELECT seq, meeting_id FROM meetings \
      WHERE primary_meeting_id = ?1 AND ended_at_ms IS NULL";
 
-/// `?1` meeting seq, `?2` end time.
+/// `?1` meeting seq, `?2` end time, `?3` end reason.
 pub const END_MEETING: &str =
-    "UPDATE meetings SET ended_at_ms = ?2, attendee_count = 0 WHERE seq = ?1";
+    "UPDATE meetings SET ended_at_ms = ?2, attendee_count = 0, end_reason = ?3 WHERE seq = ?1";
+
+// The lifecycle.
+
+/// `?1` meeting id, in any scope: the active meeting's key and presence, unless a replica
+/// (whose presence nothing reads).
+pub const PRESENCE: &str = "SELECT seq, idle_since_ms, presence_lease_ms FROM meetings \
+     WHERE meeting_id = ?1 AND ended_at_ms IS NULL AND primary_meeting_id IS NULL";
+
+/// `?1` meeting seq, `?2` idle since, `?3` lease.
+pub const SET_PRESENCE: &str =
+    "UPDATE meetings SET idle_since_ms = ?2, presence_lease_ms = ?3 WHERE seq = ?1";
+
+/// The columns [`crate::meetings`] reads for a sweep, in order.
+macro_rules! sweep_columns {
+    () => {
+        "SELECT seq, meeting_id, account_id, namespace, max_attendees, attendee_count, \
+         created_at_ms, idle_since_ms, presence_lease_ms FROM meetings \
+         WHERE ended_at_ms IS NULL AND primary_meeting_id IS NULL AND "
+    };
+}
+
+/// `?1` account, `?2` namespace, `?3` idle cutoff, `?4` age cutoff (either NULL: off), `?5` row
+/// limit: the scope's expired meetings, through its index of active meetings.
+pub const EXPIRED_IN_SCOPE: &str = concat!(
+    sweep_columns!(),
+    "account_id = ?1 AND namespace = ?2 \
+     AND (coalesce(idle_since_ms, presence_lease_ms) <= ?3 OR created_at_ms <= ?4) \
+     ORDER BY seq LIMIT ?5"
+);
+
+/// `?1` idle cutoff, `?2` JSON array of the accounts left out, `?3` row limit: idle the longest
+/// first, through `meetings_idle_clock`.
+pub const EXPIRED_IDLE: &str = concat!(
+    sweep_columns!(),
+    "coalesce(idle_since_ms, presence_lease_ms) <= ?1 \
+     AND account_id NOT IN (SELECT value FROM json_each(?2)) \
+     ORDER BY coalesce(idle_since_ms, presence_lease_ms) LIMIT ?3"
+);
+
+/// `?1` age cutoff, `?2` JSON array of the accounts left out, `?3` row limit: oldest first,
+/// through `meetings_active_by_age`.
+pub const EXPIRED_BY_AGE: &str = concat!(
+    sweep_columns!(),
+    "created_at_ms <= ?1 AND account_id NOT IN (SELECT value FROM json_each(?2)) \
+     ORDER BY created_at_ms LIMIT ?3"
+);
 
 /// `?4` transcription JSON or NULL.
 pub const SET_TRANSCRIPTION: &str = "UPDATE meetings SET transcription = ?4 \
@@ -184,6 +232,11 @@ mod tests {
         NTH_ACTIVE_MEETING,
         ACTIVE_REPLICAS,
         END_MEETING,
+        PRESENCE,
+        SET_PRESENCE,
+        EXPIRED_IN_SCOPE,
+        EXPIRED_IDLE,
+        EXPIRED_BY_AGE,
         SET_TRANSCRIPTION,
         SET_ATTENDEE_COUNT,
         INSERT_ATTENDEE,
@@ -304,6 +357,29 @@ mod tests {
                 details
                     .iter()
                     .any(|d| d.contains("INDEX attendees_by_meeting_and_id (")),
+                "{statement}: {details:?}"
+            );
+        }
+    }
+
+    /// A sweep reads active meetings only, through the index made for each of its reads, in
+    /// the order of the index (no sort).
+    #[test]
+    fn sweeps_read_the_indexes_of_active_meetings() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        for (statement, index) in [
+            (EXPIRED_IN_SCOPE, "meetings_active_by_scope"),
+            (EXPIRED_IDLE, "meetings_idle_clock"),
+            (EXPIRED_BY_AGE, "meetings_active_by_age"),
+        ] {
+            let details = plan(&conn, statement);
+            assert!(
+                details.iter().any(|d| d.contains(index)),
+                "{statement}: {details:?}"
+            );
+            assert!(
+                !details.iter().any(|d| d.contains("TEMP B-TREE")),
                 "{statement}: {details:?}"
             );
         }

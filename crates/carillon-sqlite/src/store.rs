@@ -6,12 +6,13 @@ use carillon_core::store::rules::ActiveMeeting;
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
-    CreateMeetingOutcome, JoinLookup, LiveChange, MeetingPage, MeetingRecord, NewAttendee,
-    NewMeeting, Scope, Store, StoreError, StoreResult, Tag, TagOutcome,
+    CreateMeetingOutcome, EndedMeeting, JoinLookup, LifecyclePolicy, LiveChange, MeetingPage,
+    MeetingRecord, NewAttendee, NewMeeting, PresenceMark, Scope, Store, StoreError, StoreResult,
+    Tag, TagOutcome,
 };
 use rusqlite::Connection;
 
-use crate::{attendees, meetings, tags, SqliteStore};
+use crate::{attendees, lifecycle, meetings, tags, SqliteStore};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -294,6 +295,36 @@ impl Store for SqliteStore {
     async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup> {
         let (meeting_id, attendee_id) = (meeting_id.to_owned(), attendee_id.to_owned());
         self.read(move |conn| meetings::join_lookup(conn, &meeting_id, &attendee_id))
+            .await
+    }
+
+    async fn mark_presence(&self, marks: &[PresenceMark]) -> StoreResult<()> {
+        if marks.is_empty() {
+            return Ok(());
+        }
+        let marks = marks.to_vec();
+        self.write(move |conn| lifecycle::mark_presence(conn, &marks))
+            .await
+    }
+
+    async fn end_expired(
+        &self,
+        now_ms: i64,
+        policy: &LifecyclePolicy,
+    ) -> StoreResult<Vec<EndedMeeting>> {
+        let policy = policy.clone();
+        let changes = self.changes.clone();
+        self.writer
+            .run_then(
+                move |conn| lifecycle::end_expired(conn, now_ms, &policy),
+                Some(Box::new(move |ended: &Vec<EndedMeeting>| {
+                    for meeting in ended {
+                        changes.publish(LiveChange::MeetingEnded {
+                            meeting_id: meeting.meeting_id.clone(),
+                        });
+                    }
+                })),
+            )
             .await
     }
 

@@ -57,6 +57,7 @@ pub fn meeting_record(scope: &Scope) -> MeetingRecord {
         transcription: None,
         created_at_ms: CREATED_AT_MS,
         ended_at_ms: None,
+        end_reason: None,
     }
 }
 

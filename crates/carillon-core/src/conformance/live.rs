@@ -12,7 +12,10 @@ use crate::store::{CreateMeetingOutcome, JoinLookup, Store};
 const ANNOUNCED_WITHIN: Duration = Duration::from_secs(10);
 
 /// Waits for `expected`, skipping announcements of other cases' changes and resyncs.
-async fn announced(changes: &mut broadcast::Receiver<LiveChange>, expected: &LiveChange) {
+pub(super) async fn announced(
+    changes: &mut broadcast::Receiver<LiveChange>,
+    expected: &LiveChange,
+) {
     let wait = async {
         loop {
             match changes.recv().await {

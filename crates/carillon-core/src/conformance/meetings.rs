@@ -100,6 +100,7 @@ pub async fn token_replay(store: &dyn Store) {
     let after_end = replayed(store, new_meeting(again), vec![]).await;
     let mut ended = original.clone();
     ended.ended_at_ms = Some(ENDED_AT_MS);
+    ended.end_reason = Some(crate::lifecycle::EndReason::Deleted);
     assert_eq!(after_end, ended, "an ended meeting is still replayed");
 
     // Another token is another meeting.
@@ -290,6 +291,7 @@ pub async fn replicas(store: &dyn Store) {
     assert!(list_all_meetings(store, &scope, 100).await.is_empty());
     let mut r2_ended = r2.clone();
     r2_ended.ended_at_ms = Some(ENDED_AT_MS);
+    r2_ended.end_reason = Some(crate::lifecycle::EndReason::PrimaryEnded);
     assert_eq!(replayed(store, new_meeting(r2), vec![]).await, r2_ended);
 
     // An ended primary takes no replicas.
@@ -375,5 +377,6 @@ pub async fn ended_meetings_are_invisible(store: &dyn Store) {
 
     let mut ended = m.clone();
     ended.ended_at_ms = Some(ENDED_AT_MS);
+    ended.end_reason = Some(crate::lifecycle::EndReason::Deleted);
     assert_eq!(replayed(store, new_meeting(m), vec![]).await, ended);
 }

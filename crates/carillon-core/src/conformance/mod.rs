@@ -23,6 +23,7 @@ mod attendees;
 mod builders;
 mod concurrency;
 mod legacy;
+mod lifecycle;
 mod live;
 mod meeting_state;
 mod meetings;
@@ -32,6 +33,7 @@ pub use attendees::*;
 pub use builders::*;
 pub use concurrency::*;
 pub use legacy::*;
+pub use lifecycle::*;
 pub use live::*;
 pub use meeting_state::*;
 pub use meetings::*;
@@ -81,6 +83,15 @@ macro_rules! store_conformance_tests {
             meeting_quota_scopes,
             concurrent_meeting_quota,
             join_lookup_and_changes,
+            lifecycle_idle_from_creation,
+            lifecycle_presence_leases,
+            lifecycle_max_duration,
+            lifecycle_replicas,
+            lifecycle_per_account,
+            lifecycle_delete_reason,
+            lifecycle_stray_marks,
+            lifecycle_batch_bound,
+            lifecycle_concurrent_sweeps,
         }
     };
     (@tests ($make:expr) $($case:ident),* $(,)?) => {

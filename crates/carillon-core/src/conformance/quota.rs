@@ -89,6 +89,7 @@ pub async fn meeting_quota(store: &dyn Store) {
     // An ended meeting's token is still answered at the quota.
     let mut m2_ended = m2.clone();
     m2_ended.ended_at_ms = Some(ENDED_AT_MS);
+    m2_ended.end_reason = Some(crate::lifecycle::EndReason::Deleted);
     assert_eq!(replayed(store, at_most_3(&again), vec![]).await, m2_ended);
 
     // Ending a primary ends its replicas: both slots are free.

@@ -144,6 +144,7 @@ impl MeetingService {
             transcription: None,
             created_at_ms: now_ms(),
             ended_at_ms: None,
+            end_reason: None,
         };
         let (batch, new_attendees) = self.prepare_attendees(&record, items.clone());
         let primary = record.primary_meeting_id.clone();

@@ -14,6 +14,7 @@ pub mod rules;
 use async_trait::async_trait;
 
 use crate::domain::{AttendeeCapabilities, AttendeeRecord, MeetingRecord, Scope, Tag};
+use crate::lifecycle::{EndedMeeting, LifecyclePolicy, PresenceMark};
 use crate::live::LiveChange;
 use crate::transcription::TranscriptionConfiguration;
 
@@ -205,7 +206,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Ends an active meeting and, for a primary, its active replicas ([`rules::ending`]): their
     /// attendees (and so their JoinTokens) and tags are deleted, and each end is announced on
-    /// [`Store::changes`] once durable.
+    /// [`Store::changes`] once durable. The meeting's end reason is
+    /// [`EndReason::Deleted`](crate::lifecycle::EndReason::Deleted), its replicas'
+    /// `PrimaryEnded`.
     async fn end_meeting(
         &self,
         scope: &Scope,
@@ -341,6 +344,24 @@ pub trait Store: Send + Sync + 'static {
     /// The meeting with this id in whichever scope holds it, and its attendee with this id: how
     /// the signaling plane admits a JoinToken, which carries no scope.
     async fn join_lookup(&self, meeting_id: &str, attendee_id: &str) -> StoreResult<JoinLookup>;
+
+    /// Records what the signaling plane reports of meetings' presence
+    /// ([`Presence::after`](crate::lifecycle::Presence::after), in the order given), by meeting
+    /// id in whichever scope holds it. Marks for unknown or ended meetings, and for replicas
+    /// (which never idle out), change nothing. The whole batch is one write.
+    async fn mark_presence(&self, marks: &[PresenceMark]) -> StoreResult<()>;
+
+    /// Ends every meeting expired at `now_ms` under its account's rules in `policy`
+    /// ([`rules::Sweep`]) as [`Store::end_meeting`] does (attendees and tags deleted, a primary's
+    /// active replicas ended with it, each end announced once durable), recording why, and
+    /// returns them, replicas included. Selects at most [`crate::MAX_EXPIRED_PER_CALL`] meetings
+    /// per call: when at least that many came back, more may be left. Concurrent calls, from
+    /// this node or any other sharing the data, end each meeting once in all.
+    async fn end_expired(
+        &self,
+        now_ms: i64,
+        policy: &LifecyclePolicy,
+    ) -> StoreResult<Vec<EndedMeeting>>;
 
     /// Meetings ended and attendees deleted from now on, each announced once durable, on every
     /// node that shares the data.

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::domain::{MeetingRecord, Namespace, Scope};
+use crate::lifecycle::EndReason;
 use crate::store::StoreError;
 
 /// The columns of a meeting, in the order the backends' statements list them. No `Debug`: it
@@ -34,6 +35,8 @@ pub struct MeetingRow {
     pub transcription: Option<String>,
     pub created_at_ms: i64,
     pub ended_at_ms: Option<i64>,
+    /// [`EndReason::as_str`].
+    pub end_reason: Option<String>,
 }
 
 impl MeetingRow {
@@ -61,10 +64,19 @@ impl MeetingRow {
             )?,
             created_at_ms: r.created_at_ms,
             ended_at_ms: r.ended_at_ms,
+            end_reason: r.end_reason.map(|reason| reason.as_str().to_owned()),
         })
     }
 
     pub fn into_record(self) -> Result<MeetingRecord, StoreError> {
+        let end_reason = self
+            .end_reason
+            .as_deref()
+            .map(|s| {
+                EndReason::parse(s)
+                    .ok_or_else(|| StoreError::new(format!("unknown end reason {s:?}")))
+            })
+            .transpose()?;
         let namespace = Namespace::parse(&self.namespace)
             .ok_or_else(|| StoreError::new(format!("unknown namespace {:?}", self.namespace)))?;
         Ok(MeetingRecord {
@@ -92,6 +104,7 @@ impl MeetingRow {
             )?,
             created_at_ms: self.created_at_ms,
             ended_at_ms: self.ended_at_ms,
+            end_reason,
         })
     }
 }
@@ -141,6 +154,7 @@ mod tests {
             ..NotificationsConfiguration::default()
         });
         r.ended_at_ms = Some(7);
+        r.end_reason = Some(EndReason::PrimaryEnded);
         let row = MeetingRow::from_record(&r).unwrap();
         assert_eq!(row.namespace, "meetings");
         assert_eq!(row.tenant_ids, r#"["t1","t2"]"#);
@@ -149,6 +163,7 @@ mod tests {
             Some(r#"{"Attendee":{"MaxCount":5}}"#)
         );
         assert_eq!(row.transcription, None);
+        assert_eq!(row.end_reason.as_deref(), Some("primary-ended"));
         assert!(row.into_record().unwrap() == r);
     }
 
@@ -170,6 +185,10 @@ mod tests {
             },
             MeetingRow {
                 transcription: Some("3".into()),
+                ..row.clone()
+            },
+            MeetingRow {
+                end_reason: Some("bored".into()),
                 ..row.clone()
             },
         ];

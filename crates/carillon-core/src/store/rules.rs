@@ -7,6 +7,9 @@ use std::collections::{HashMap, HashSet};
 use crate::domain::{AttendeeRecord, MeetingRecord, Tag};
 use crate::store::{AttendeeOutcome, CreateMeetingOutcome, JoinLookup, NewMeeting, Page};
 
+mod sweep;
+pub use sweep::*;
+
 /// What the writes to one meeting need to know of it, read (and, in a backend that locks rows,
 /// locked) at the start of their transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,5 +221,7 @@ pub fn join_lookup(meeting: Option<MeetingRecord>, attendee: Option<AttendeeReco
     }
 }
 
+#[cfg(test)]
+mod sweep_tests;
 #[cfg(test)]
 pub(crate) mod tests;

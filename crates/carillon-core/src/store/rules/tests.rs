@@ -22,6 +22,7 @@ pub(crate) fn record(meeting_id: &str, primary: Option<&str>) -> MeetingRecord {
         transcription: None,
         created_at_ms: 1,
         ended_at_ms: None,
+        end_reason: None,
     }
 }
 

@@ -1,0 +1,146 @@
+//! The lifecycle on the writer: presence marks, and sweeps that end expired meetings. What they
+//! decide is decided by [`carillon_core::lifecycle`] and [`carillon_core::store::rules::Sweep`].
+
+use carillon_core::lifecycle::{MeetingClock, Presence};
+use carillon_core::store::rules::{ActiveMeeting, Expired, ExpiryCandidate, Sweep, SweepAccounts};
+use carillon_core::{
+    EndedMeeting, LifecyclePolicy, Namespace, PresenceMark, Scope, StoreError, StoreResult,
+    MAX_EXPIRED_PER_CALL,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::error::Context;
+use crate::{meetings, sql};
+
+/// Applies each mark in order to the active meeting (not a replica) it names.
+pub(crate) fn mark_presence(conn: &Connection, marks: &[PresenceMark]) -> StoreResult<()> {
+    for mark in marks {
+        let found = conn
+            .prepare_cached(sql::PRESENCE)
+            .and_then(|mut stmt| {
+                stmt.query_row([mark.meeting_id()], |row| {
+                    let presence = Presence {
+                        idle_since_ms: row.get(1)?,
+                        presence_lease_ms: row.get(2)?,
+                    };
+                    Ok((row.get::<_, i64>(0)?, presence))
+                })
+                .optional()
+            })
+            .context("reading a meeting's presence")?;
+        let Some((seq, presence)) = found else {
+            continue;
+        };
+        let next = presence.after(mark);
+        conn.prepare_cached(sql::SET_PRESENCE)
+            .and_then(|mut stmt| {
+                stmt.execute(params![seq, next.idle_since_ms, next.presence_lease_ms])
+            })
+            .context("recording a meeting's presence")?;
+    }
+    Ok(())
+}
+
+/// Ends the meetings expired at `now_ms` (at most [`MAX_EXPIRED_PER_CALL`], with their
+/// replicas). Runs on the writer, so no other write comes between the reads and the ends.
+pub(crate) fn end_expired(
+    conn: &Connection,
+    now_ms: i64,
+    policy: &LifecyclePolicy,
+) -> StoreResult<Vec<EndedMeeting>> {
+    let mut sweep = Sweep::new(policy, now_ms, MAX_EXPIRED_PER_CALL);
+    for query in sweep.queries() {
+        match &query.accounts {
+            SweepAccounts::Only(account) => {
+                for namespace in [Namespace::Meetings, Namespace::Legacy] {
+                    let limit = sweep.row_limit();
+                    read(
+                        conn,
+                        &mut sweep,
+                        sql::EXPIRED_IN_SCOPE,
+                        params![
+                            account,
+                            namespace.as_str(),
+                            query.idle_cutoff,
+                            query.duration_cutoff,
+                            limit
+                        ],
+                    )?;
+                }
+            }
+            SweepAccounts::Except(accounts) => {
+                let except = serde_json::to_string(accounts)
+                    .map_err(|e| StoreError::new(format!("sqlite: encoding accounts: {e}")))?;
+                let by_rule = [
+                    (sql::EXPIRED_IDLE, query.idle_cutoff),
+                    (sql::EXPIRED_BY_AGE, query.duration_cutoff),
+                ];
+                for (statement, cutoff) in by_rule {
+                    if let Some(cutoff) = cutoff {
+                        let limit = sweep.row_limit();
+                        read(conn, &mut sweep, statement, params![cutoff, except, limit])?;
+                    }
+                }
+            }
+        }
+    }
+    let mut ended = Vec::new();
+    for expired in sweep.into_expired() {
+        let done = meetings::end_active(conn, expired.meeting, expired.reason, now_ms)?;
+        ended.extend(Expired::ended(&expired.scope, done));
+    }
+    Ok(ended)
+}
+
+/// Runs one read of the sweep (nothing when it is already full) and adds its rows.
+fn read(
+    conn: &Connection,
+    sweep: &mut Sweep<'_>,
+    statement: &str,
+    params: impl rusqlite::Params,
+) -> StoreResult<()> {
+    if sweep.remaining() == 0 {
+        return Ok(());
+    }
+    let what = "reading expired meetings";
+    let rows: Vec<ExpiryCandidate> = conn
+        .prepare_cached(statement)
+        .and_then(|mut stmt| stmt.query_map(params, candidate)?.collect())
+        .context(what)?;
+    for candidate in rows {
+        sweep.add(candidate);
+    }
+    Ok(())
+}
+
+/// A row of a sweep's read.
+fn candidate(row: &Row<'_>) -> rusqlite::Result<ExpiryCandidate> {
+    let namespace: String = row.get(3)?;
+    let namespace = Namespace::parse(&namespace).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            3,
+            rusqlite::types::Type::Text,
+            format!("unknown namespace {namespace:?}").into(),
+        )
+    })?;
+    Ok(ExpiryCandidate {
+        meeting: ActiveMeeting {
+            seq: row.get(0)?,
+            meeting_id: row.get(1)?,
+            max_attendees: row.get(4)?,
+            attendee_count: row.get(5)?,
+            primary_meeting_id: None,
+        },
+        scope: Scope {
+            account_id: row.get(2)?,
+            namespace,
+        },
+        clock: MeetingClock {
+            created_at_ms: row.get(6)?,
+            presence: Presence {
+                idle_since_ms: row.get(7)?,
+                presence_lease_ms: row.get(8)?,
+            },
+        },
+    })
+}
