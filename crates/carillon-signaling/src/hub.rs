@@ -14,6 +14,7 @@ use carillon_core::LiveChange;
 
 use crate::data::DataLimits;
 use crate::ending::Ending;
+use crate::presence::PresenceReports;
 use crate::room::Room;
 
 /// How long a change is remembered for joiners that looked their token up before it. A token
@@ -85,6 +86,7 @@ pub struct Hub {
     rooms: Mutex<HashMap<Arc<str>, Arc<Room>>>,
     tombstones: Mutex<Tombstones>,
     limits: DataLimits,
+    presence: Arc<PresenceReports>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -92,11 +94,13 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    pub fn new(limits: DataLimits) -> Self {
+    /// Rooms whose occupancy is recorded in `presence`.
+    pub fn new(limits: DataLimits, presence: Arc<PresenceReports>) -> Self {
         Hub {
             rooms: Mutex::default(),
             tombstones: Mutex::default(),
             limits,
+            presence,
         }
     }
 
@@ -107,7 +111,7 @@ impl Hub {
             return room.clone();
         }
         let id: Arc<str> = meeting_id.into();
-        let room = Arc::new(Room::new(id.clone(), self.limits));
+        let room = Arc::new(Room::new(id.clone(), self.limits, self.presence.clone()));
         rooms.insert(id, room.clone());
         room
     }

@@ -10,6 +10,9 @@
 //! join) → [`session::serve`] answers JOIN with JOIN_ACK and INDEX, SUBSCRIBE with an SDP answer
 //! ([`sdp`]) and enters the roster, then relays presence, mute state and data messages ([`data`])
 //! through the room until the session ends ([`ending`]).
+//!
+//! The rooms' occupancy reaches the store as presence marks ([`presence`]), from which it ends
+//! meetings nobody is connected to.
 
 pub mod admission;
 pub mod cluster;
@@ -19,6 +22,7 @@ pub mod frames;
 pub mod hub;
 pub mod ice;
 mod metrics;
+pub mod presence;
 mod relay;
 pub mod room;
 pub mod sdp;
@@ -28,11 +32,12 @@ mod ws;
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use carillon_core::{JoinLookup, LiveChange, Store};
 use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
 
 use crate::cluster::{Cluster, Home};
 pub use crate::data::DataLimits;
@@ -40,6 +45,10 @@ use crate::ending::Ending;
 use crate::hub::Hub;
 use crate::ice::IceResponder;
 pub use crate::metrics::SignalingMetrics;
+use crate::presence::PresenceReports;
+
+/// How long the presence marks left at shutdown may take to be written, at least.
+const LAST_PRESENCE_FLUSH: Duration = Duration::from_secs(1);
 
 /// How the plane is set up.
 #[derive(Debug, Clone)]
@@ -79,6 +88,10 @@ pub struct Plane {
     open_sessions: AtomicUsize,
     /// Shutting down: new sessions are turned away (503), so the SDK joins another node.
     draining: AtomicBool,
+    presence: Arc<PresenceReports>,
+    /// Tells the presence task to write what is left and stop.
+    presence_stop: watch::Sender<bool>,
+    presence_task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Plane {
@@ -93,9 +106,22 @@ impl Plane {
         stop: watch::Receiver<bool>,
     ) -> Arc<Plane> {
         let changes = store.changes();
+        let presence = Arc::new(PresenceReports::default());
+        let (presence_stop, presence_stopped) = watch::channel(false);
+        let presence_store = store.clone();
+        let presence_task = tokio::spawn(presence::run(
+            presence.clone(),
+            move |marks| {
+                let store = presence_store.clone();
+                async move { store.mark_presence(&marks).await }
+            },
+            metrics.clone(),
+            [stop.clone(), presence_stopped],
+            LAST_PRESENCE_FLUSH,
+        ));
         let plane = Arc::new(Plane {
             store,
-            hub: Hub::new(config.data_limits),
+            hub: Hub::new(config.data_limits, presence.clone()),
             ice: ice.clone(),
             config,
             metrics,
@@ -104,6 +130,9 @@ impl Plane {
             next_session: AtomicU64::new(1),
             open_sessions: AtomicUsize::new(0),
             draining: AtomicBool::new(false),
+            presence,
+            presence_stop,
+            presence_task: Mutex::new(Some(presence_task)),
         });
         tokio::spawn(ice.run(stop.clone()));
         tokio::spawn(apply_changes(Arc::downgrade(&plane), changes, stop.clone()));
@@ -152,7 +181,9 @@ impl Plane {
     }
 
     /// Leaves the cluster, ends every session (their clients reconnect, to another node behind
-    /// a load balancer) and waits, at most `within`, for them to close.
+    /// a load balancer) and waits, at most `within`, for them to close; then writes the
+    /// meetings' presence left to write (their sessions ended at once: they are vacated now), for
+    /// at most the rest of `within` or [`LAST_PRESENCE_FLUSH`], whichever is longer.
     pub async fn shutdown(&self, within: Duration) {
         self.draining.store(true, Ordering::Relaxed);
         if let Some(cluster) = &self.cluster {
@@ -165,6 +196,21 @@ impl Plane {
         while self.open_sessions() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        let _ = self.presence_stop.send(true);
+        let task = self
+            .presence_task
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(task) = task {
+            let rest = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let _ = tokio::time::timeout(rest.max(LAST_PRESENCE_FLUSH), task).await;
+        }
+    }
+
+    /// What this node reports of its meetings' presence.
+    pub fn presence(&self) -> &PresenceReports {
+        &self.presence
     }
 
     /// Checks every session here against the store, ending those whose meeting ended or whose

@@ -9,6 +9,8 @@
 //! | `carillon_signaling_frames_received_total` | `type` | frames received, by frame type (`invalid` for undecodable ones) |
 //! | `carillon_signaling_data_messages_total` | `result` | data messages `relayed` or `bounced` |
 //! | `carillon_signaling_cluster_nodes` | — | live nodes this node sees (with a shared store) |
+//! | `carillon_signaling_presence_marks_total` | — | meetings' presence marks written to the store |
+//! | `carillon_signaling_presence_write_failures_total` | — | writes of presence marks that failed (retried) |
 //!
 //! Label values are static strings, never from the client.
 
@@ -47,6 +49,8 @@ pub struct SignalingMetrics {
     frames: Family<Type, Counter>,
     data_messages: Family<Outcome, Counter>,
     cluster_nodes: Gauge,
+    presence_marks: Counter,
+    presence_write_failures: Counter,
 }
 
 impl SignalingMetrics {
@@ -87,7 +91,35 @@ impl SignalingMetrics {
             "Live nodes of the cluster as this node sees them",
             metrics.cluster_nodes.clone(),
         );
+        registry.register(
+            "carillon_signaling_presence_marks",
+            "Meetings' presence marks written to the store",
+            metrics.presence_marks.clone(),
+        );
+        registry.register(
+            "carillon_signaling_presence_write_failures",
+            "Writes of presence marks that failed and were retried",
+            metrics.presence_write_failures.clone(),
+        );
         metrics
+    }
+
+    pub(crate) fn presence_marks(&self, count: usize) {
+        self.presence_marks
+            .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
+    }
+
+    pub(crate) fn presence_write_failed(&self) {
+        self.presence_write_failures.inc();
+    }
+
+    /// Marks written, and writes failed.
+    #[cfg(test)]
+    pub(crate) fn presence_counts(&self) -> (u64, u64) {
+        (
+            self.presence_marks.get(),
+            self.presence_write_failures.get(),
+        )
     }
 
     pub(crate) fn cluster_nodes(&self, nodes: usize) {

@@ -12,7 +12,13 @@
 //! whose queue is full is dropped (its client does not read), so one slow client never holds up
 //! the meeting. All of it happens under the room's lock, which keeps the order of frames the
 //! same for everyone.
+//!
+//! The room also tells the presence reports when it becomes occupied or vacated
+//! ([`presence`](crate::presence)): checked whenever its lock is released, so that no way a
+//! session enters or leaves (join, leave, drop, eviction, the meeting's end) is missed, and
+//! recorded under the lock, so that the transitions of a meeting are recorded in their order.
 
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -26,6 +32,7 @@ use crate::frames::{
     SdkDataMessagePayload, SdkSignalFrame,
 };
 use crate::now_ms;
+use crate::presence::{self, Occupancy, PresenceReports};
 
 pub type SessionId = u64;
 
@@ -159,21 +166,60 @@ struct State {
     ended: Option<Ending>,
     /// Forgotten by the hub: a joiner must find a fresh room.
     retired: bool,
+    occupancy: Occupancy,
 }
 
 #[derive(Debug)]
 pub struct Room {
     pub meeting_id: Arc<str>,
     limits: DataLimits,
+    presence: Arc<PresenceReports>,
     state: Mutex<State>,
 }
 
+/// The room's state while its lock is held; on release, a change of occupancy is recorded.
+struct Locked<'a> {
+    room: &'a Room,
+    state: MutexGuard<'a, State>,
+}
+
+impl Deref for Locked<'_> {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        &self.state
+    }
+}
+
+impl DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.state
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        let state = &mut *self.state;
+        let occupied = state
+            .members
+            .iter()
+            .any(|m| presence::keeps_meeting_alive(m.content));
+        if let Some(transition) = state
+            .occupancy
+            .update(occupied, carillon_core::clock::now_ms)
+        {
+            self.room.presence.record(&self.room.meeting_id, transition);
+        }
+    }
+}
+
 impl Room {
-    pub fn new(meeting_id: Arc<str>, limits: DataLimits) -> Self {
+    pub fn new(meeting_id: Arc<str>, limits: DataLimits, presence: Arc<PresenceReports>) -> Self {
         let now = Instant::now();
         Room {
             meeting_id,
             limits,
+            presence,
             state: Mutex::new(State {
                 members: Vec::new(),
                 last_stream: 0,
@@ -183,14 +229,18 @@ impl Room {
                 hard: TokenBucket::new(limits.meeting_hard, now),
                 ended: None,
                 retired: false,
+                occupancy: Occupancy::default(),
             }),
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
+    fn state(&self) -> Locked<'_> {
         // A panic while holding the lock is a bug; the state is still consistent enough to
         // carry on (every change is a single push or remove), so a poisoned lock is taken.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        Locked {
+            room: self,
+            state: self.state.lock().unwrap_or_else(|e| e.into_inner()),
+        }
     }
 
     /// Lets a session in: `greeting` (its JOIN_ACK and INDEX) is queued to it first, then the
@@ -485,3 +535,6 @@ fn data_frame(messages: Vec<SdkDataMessagePayload>) -> Bytes {
     frame.data_message = Some(SdkDataMessageFrame { messages });
     frames::encode(&frame)
 }
+
+#[cfg(test)]
+mod tests;
