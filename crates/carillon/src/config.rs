@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -176,9 +177,51 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_SESSION_IDLE_TIMEOUT_SECS", default_value_t = 45)]
     pub session_idle_timeout_secs: u64,
 
+    /// How long a meeting may have no attendee connected before it ends, counted from its
+    /// creation when nobody joins (AWS: 5 minutes). A duration (`300`, `300s`, `5m`, `1500ms`)
+    /// or `off`.
+    #[arg(long, env = "CARILLON_MEETING_IDLE_TIMEOUT", default_value = "5m")]
+    pub meeting_idle_timeout: OptionalDuration,
+
+    /// How long after its creation a meeting ends, connected or not (AWS: 24 hours). A duration
+    /// (`86400`, `24h`, `90m`) or `off`.
+    #[arg(long, env = "CARILLON_MEETING_MAX_DURATION", default_value = "24h")]
+    pub meeting_max_duration: OptionalDuration,
+
     /// Log format (logs go to standard error; RUST_LOG sets the level).
     #[arg(long, env = "CARILLON_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+}
+
+/// A duration, or `off` for none: a whole number with an optional unit, `ms`, `s` (the
+/// default), `m` or `h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionalDuration(pub Option<Duration>);
+
+impl std::str::FromStr for OptionalDuration {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(OptionalDuration(None));
+        }
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (number, unit) = s.split_at(split);
+        let invalid =
+            || format!("{s:?}: expected a duration such as 300, 300s, 5m, 24h, 1500ms, or off");
+        let n: u64 = number.parse().map_err(|_| invalid())?;
+        let duration = match unit {
+            "ms" => Duration::from_millis(n),
+            "" | "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.checked_mul(60).ok_or_else(invalid)?),
+            "h" => Duration::from_secs(n.checked_mul(3600).ok_or_else(invalid)?),
+            _ => return Err(invalid()),
+        };
+        if duration.is_zero() {
+            return Err(format!("{s:?}: a duration must be above zero (or off)"));
+        }
+        Ok(OptionalDuration(Some(duration)))
+    }
 }
 
 /// A listening address, or `off` for none.
@@ -229,6 +272,37 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let parse = |s: &str| s.parse::<OptionalDuration>().map(|d| d.0);
+        assert_eq!(parse("300"), Ok(Some(Duration::from_secs(300))));
+        assert_eq!(parse("300s"), Ok(Some(Duration::from_secs(300))));
+        assert_eq!(parse("5m"), Ok(Some(Duration::from_secs(300))));
+        assert_eq!(parse("24h"), Ok(Some(Duration::from_secs(86_400))));
+        assert_eq!(parse("1500ms"), Ok(Some(Duration::from_millis(1500))));
+        assert_eq!(parse("off"), Ok(None));
+        assert_eq!(parse("OFF"), Ok(None));
+        for bad in [
+            "",
+            "0",
+            "0s",
+            "5d",
+            "-1",
+            "1.5s",
+            "s",
+            "99999999999999999999h",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        // AWS's rules are the defaults.
+        let serve = Cli::parse_from(["carillon"]).serve_args();
+        assert_eq!(serve.meeting_idle_timeout.0, Some(Duration::from_secs(300)));
+        assert_eq!(
+            serve.meeting_max_duration.0,
+            Some(Duration::from_secs(86_400))
+        );
+    }
 
     #[test]
     fn the_settings_print_no_secret() {
