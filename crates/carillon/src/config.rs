@@ -188,6 +188,17 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_MEETING_MAX_DURATION", default_value = "24h")]
     pub meeting_max_duration: OptionalDuration,
 
+    /// An account's own idle timeout and maximum duration, `ACCOUNT_ID=IDLE/MAX` (for example
+    /// `123456789012=30s/off`); repeat the flag (or separate with commas) for several accounts.
+    /// Other accounts keep the two settings above.
+    #[arg(
+        long,
+        env = "CARILLON_ACCOUNT_LIFECYCLE",
+        value_delimiter = ',',
+        value_name = "ACCOUNT_ID=IDLE/MAX"
+    )]
+    pub account_lifecycle: Vec<AccountLifecycle>,
+
     /// Log format (logs go to standard error; RUST_LOG sets the level).
     #[arg(long, env = "CARILLON_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -221,6 +232,33 @@ impl std::str::FromStr for OptionalDuration {
             return Err(format!("{s:?}: a duration must be above zero (or off)"));
         }
         Ok(OptionalDuration(Some(duration)))
+    }
+}
+
+/// One account's lifecycle settings: `ACCOUNT_ID=IDLE/MAX`, each a duration or `off`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLifecycle {
+    pub account_id: String,
+    pub idle_timeout: OptionalDuration,
+    pub max_duration: OptionalDuration,
+}
+
+impl std::str::FromStr for AccountLifecycle {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid =
+            || format!("{s:?}: expected ACCOUNT_ID=IDLE/MAX, such as 123456789012=30s/off");
+        let (account_id, rules) = s.split_once('=').ok_or_else(invalid)?;
+        let (idle, max) = rules.split_once('/').ok_or_else(invalid)?;
+        if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{s:?}: an account id is 12 digits"));
+        }
+        Ok(AccountLifecycle {
+            account_id: account_id.to_owned(),
+            idle_timeout: idle.parse()?,
+            max_duration: max.parse()?,
+        })
     }
 }
 
@@ -302,6 +340,43 @@ mod tests {
             serve.meeting_max_duration.0,
             Some(Duration::from_secs(86_400))
         );
+    }
+
+    #[test]
+    fn accounts_have_lifecycles_of_their_own() {
+        let serve = Cli::parse_from([
+            "carillon",
+            "--account-lifecycle",
+            "111111111111=30s/off,222222222222=off/2h",
+            "--account-lifecycle",
+            "333333333333=1m/90m",
+        ])
+        .serve_args();
+        let got: Vec<_> = serve
+            .account_lifecycle
+            .iter()
+            .map(|a| (a.account_id.as_str(), a.idle_timeout.0, a.max_duration.0))
+            .collect();
+        let (secs, mins) = (Duration::from_secs, |m: u64| Duration::from_secs(m * 60));
+        assert_eq!(
+            got,
+            [
+                ("111111111111", Some(secs(30)), None),
+                ("222222222222", None, Some(mins(120))),
+                ("333333333333", Some(mins(1)), Some(mins(90))),
+            ]
+        );
+        for bad in [
+            "111111111111",
+            "111111111111=30s",
+            "1111=30s/off",
+            "111111111111=x/off",
+        ] {
+            assert!(
+                bad.parse::<AccountLifecycle>().is_err(),
+                "{bad:?} was accepted"
+            );
+        }
     }
 
     #[test]

@@ -69,15 +69,28 @@ fn quotas(args: &ServeArgs, shared: Option<Arc<dyn SharedRateBuckets>>) -> Resul
     })
 }
 
-/// The meeting lifecycle of every account, from the command line.
+/// The meeting lifecycle of every account, from the command line: the server's rules, and the
+/// accounts that have their own.
 fn lifecycle_policy(args: &ServeArgs) -> LifecyclePolicy {
     let ms = |d: OptionalDuration| {
         d.0.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
     };
-    LifecyclePolicy::uniform(Lifecycle {
-        idle_timeout_ms: ms(args.meeting_idle_timeout),
-        max_duration_ms: ms(args.meeting_max_duration),
-    })
+    let lifecycle = |idle, max| Lifecycle {
+        idle_timeout_ms: ms(idle),
+        max_duration_ms: ms(max),
+    };
+    args.account_lifecycle.iter().fold(
+        LifecyclePolicy::uniform(lifecycle(
+            args.meeting_idle_timeout,
+            args.meeting_max_duration,
+        )),
+        |policy, account| {
+            policy.with_account(
+                &account.account_id,
+                lifecycle(account.idle_timeout, account.max_duration),
+            )
+        },
+    )
 }
 
 /// The configured store, the cluster's shared rate buckets when it has them, and how to name it

@@ -159,3 +159,26 @@ async fn a_meeting_that_expired_while_the_server_was_down_is_ended_at_start() {
     let third = with_lifecycle(Options::data_dir(dir.path()), "off", "off");
     assert!(!ended(&third.client(), &meeting_id).await);
 }
+
+#[tokio::test]
+async fn an_account_can_have_rules_of_its_own() {
+    let server = with_lifecycle(
+        Options::in_memory()
+            .with_second_account()
+            .arg("--account-lifecycle")
+            .arg(&format!("{SECOND_ACCOUNT_ID}=1s/off")),
+        "off",
+        "off",
+    );
+    let (first, second) = (server.client(), server.second_client());
+    let created = Instant::now();
+    let kept = create_meeting(&first).await.meeting_id.unwrap();
+    let expiring = create_meeting(&second).await.meeting_id.unwrap();
+    let took = ends_within(&second, &expiring, created, Duration::from_secs(10)).await;
+    assert!(took >= Duration::from_secs(1), "ended after {took:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !ended(&first, &kept).await,
+        "the first account's meeting ended too"
+    );
+}
