@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -176,9 +177,89 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_SESSION_IDLE_TIMEOUT_SECS", default_value_t = 45)]
     pub session_idle_timeout_secs: u64,
 
+    /// How long a meeting may have no attendee connected before it ends, counted from its
+    /// creation when nobody joins (AWS: 5 minutes). A duration (`300`, `300s`, `5m`, `1500ms`)
+    /// or `off`.
+    #[arg(long, env = "CARILLON_MEETING_IDLE_TIMEOUT", default_value = "5m")]
+    pub meeting_idle_timeout: OptionalDuration,
+
+    /// How long after its creation a meeting ends, connected or not (AWS: 24 hours). A duration
+    /// (`86400`, `24h`, `90m`) or `off`.
+    #[arg(long, env = "CARILLON_MEETING_MAX_DURATION", default_value = "24h")]
+    pub meeting_max_duration: OptionalDuration,
+
+    /// An account's own idle timeout and maximum duration, `ACCOUNT_ID=IDLE/MAX` (for example
+    /// `123456789012=30s/off`); repeat the flag (or separate with commas) for several accounts.
+    /// Other accounts keep the two settings above.
+    #[arg(
+        long,
+        env = "CARILLON_ACCOUNT_LIFECYCLE",
+        value_delimiter = ',',
+        value_name = "ACCOUNT_ID=IDLE/MAX"
+    )]
+    pub account_lifecycle: Vec<AccountLifecycle>,
+
     /// Log format (logs go to standard error; RUST_LOG sets the level).
     #[arg(long, env = "CARILLON_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+}
+
+/// A duration, or `off` for none: a whole number with an optional unit, `ms`, `s` (the
+/// default), `m` or `h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionalDuration(pub Option<Duration>);
+
+impl std::str::FromStr for OptionalDuration {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(OptionalDuration(None));
+        }
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (number, unit) = s.split_at(split);
+        let invalid =
+            || format!("{s:?}: expected a duration such as 300, 300s, 5m, 24h, 1500ms, or off");
+        let n: u64 = number.parse().map_err(|_| invalid())?;
+        let duration = match unit {
+            "ms" => Duration::from_millis(n),
+            "" | "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.checked_mul(60).ok_or_else(invalid)?),
+            "h" => Duration::from_secs(n.checked_mul(3600).ok_or_else(invalid)?),
+            _ => return Err(invalid()),
+        };
+        if duration.is_zero() {
+            return Err(format!("{s:?}: a duration must be above zero (or off)"));
+        }
+        Ok(OptionalDuration(Some(duration)))
+    }
+}
+
+/// One account's lifecycle settings: `ACCOUNT_ID=IDLE/MAX`, each a duration or `off`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLifecycle {
+    pub account_id: String,
+    pub idle_timeout: OptionalDuration,
+    pub max_duration: OptionalDuration,
+}
+
+impl std::str::FromStr for AccountLifecycle {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid =
+            || format!("{s:?}: expected ACCOUNT_ID=IDLE/MAX, such as 123456789012=30s/off");
+        let (account_id, rules) = s.split_once('=').ok_or_else(invalid)?;
+        let (idle, max) = rules.split_once('/').ok_or_else(invalid)?;
+        if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{s:?}: an account id is 12 digits"));
+        }
+        Ok(AccountLifecycle {
+            account_id: account_id.to_owned(),
+            idle_timeout: idle.parse()?,
+            max_duration: max.parse()?,
+        })
+    }
 }
 
 /// A listening address, or `off` for none.
@@ -229,6 +310,74 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let parse = |s: &str| s.parse::<OptionalDuration>().map(|d| d.0);
+        assert_eq!(parse("300"), Ok(Some(Duration::from_secs(300))));
+        assert_eq!(parse("300s"), Ok(Some(Duration::from_secs(300))));
+        assert_eq!(parse("5m"), Ok(Some(Duration::from_secs(300))));
+        assert_eq!(parse("24h"), Ok(Some(Duration::from_secs(86_400))));
+        assert_eq!(parse("1500ms"), Ok(Some(Duration::from_millis(1500))));
+        assert_eq!(parse("off"), Ok(None));
+        assert_eq!(parse("OFF"), Ok(None));
+        for bad in [
+            "",
+            "0",
+            "0s",
+            "5d",
+            "-1",
+            "1.5s",
+            "s",
+            "99999999999999999999h",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        // AWS's rules are the defaults.
+        let serve = Cli::parse_from(["carillon"]).serve_args();
+        assert_eq!(serve.meeting_idle_timeout.0, Some(Duration::from_secs(300)));
+        assert_eq!(
+            serve.meeting_max_duration.0,
+            Some(Duration::from_secs(86_400))
+        );
+    }
+
+    #[test]
+    fn accounts_have_lifecycles_of_their_own() {
+        let serve = Cli::parse_from([
+            "carillon",
+            "--account-lifecycle",
+            "111111111111=30s/off,222222222222=off/2h",
+            "--account-lifecycle",
+            "333333333333=1m/90m",
+        ])
+        .serve_args();
+        let got: Vec<_> = serve
+            .account_lifecycle
+            .iter()
+            .map(|a| (a.account_id.as_str(), a.idle_timeout.0, a.max_duration.0))
+            .collect();
+        let (secs, mins) = (Duration::from_secs, |m: u64| Duration::from_secs(m * 60));
+        assert_eq!(
+            got,
+            [
+                ("111111111111", Some(secs(30)), None),
+                ("222222222222", None, Some(mins(120))),
+                ("333333333333", Some(mins(1)), Some(mins(90))),
+            ]
+        );
+        for bad in [
+            "111111111111",
+            "111111111111=30s",
+            "1111=30s/off",
+            "111111111111=x/off",
+        ] {
+            assert!(
+                bad.parse::<AccountLifecycle>().is_err(),
+                "{bad:?} was accepted"
+            );
+        }
+    }
 
     #[test]
     fn the_settings_print_no_secret() {

@@ -1,5 +1,6 @@
-//! Assembles the store, the service and the two HTTP front ends (the current API and the legacy
-//! one, each on its own listener), and serves until SIGINT/SIGTERM.
+//! Assembles the store, the service, the two HTTP front ends (the current API and the legacy
+//! one, each on its own listener), the signaling plane and the lifecycle sweeper, and serves
+//! until SIGINT/SIGTERM.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -11,7 +12,8 @@ use carillon_api::metrics::Metrics;
 use carillon_api::quota::{QuotaConfig, Quotas};
 use carillon_api::{ApiState, Limits, Shared, DEFAULT_BODY_LIMIT, SIGNING_NAME};
 use carillon_core::{
-    MeetingService, NodeInfo, NodeRegistry, PublicEndpoint, ServiceConfig, SharedRateBuckets, Store,
+    Lifecycle, LifecyclePolicy, MeetingService, NodeInfo, NodeRegistry, PublicEndpoint,
+    ServiceConfig, SharedRateBuckets, Store,
 };
 use carillon_postgres::{PgConfig, PgStore};
 use carillon_signaling::cluster::Cluster;
@@ -22,7 +24,7 @@ use carillon_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::{Secret, ServeArgs, Switch};
+use crate::config::{OptionalDuration, Secret, ServeArgs, Switch};
 use crate::listener::{self, ConnectionLimits};
 
 /// The configured credentials, or AWS's example pair when none are configured.
@@ -65,6 +67,30 @@ fn quotas(args: &ServeArgs, shared: Option<Arc<dyn SharedRateBuckets>>) -> Resul
         Some(buckets) => Quotas::shared(config, buckets),
         None => Quotas::new(config),
     })
+}
+
+/// The meeting lifecycle of every account, from the command line: the server's rules, and the
+/// accounts that have their own.
+fn lifecycle_policy(args: &ServeArgs) -> LifecyclePolicy {
+    let ms = |d: OptionalDuration| {
+        d.0.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    };
+    let lifecycle = |idle, max| Lifecycle {
+        idle_timeout_ms: ms(idle),
+        max_duration_ms: ms(max),
+    };
+    args.account_lifecycle.iter().fold(
+        LifecyclePolicy::uniform(lifecycle(
+            args.meeting_idle_timeout,
+            args.meeting_max_duration,
+        )),
+        |policy, account| {
+            policy.with_account(
+                &account.account_id,
+                lifecycle(account.idle_timeout, account.max_duration),
+            )
+        },
+    )
 }
 
 /// The configured store, the cluster's shared rate buckets when it has them, and how to name it
@@ -177,6 +203,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let media_local = ice.local_addr();
     let store: Arc<dyn Store> = Arc::new(MeteredStore::new(opened.store, metrics.clone()));
     let store_for_signaling = store.clone();
+    // What expired while no node ran ends before the first request is served.
+    let policy = lifecycle_policy(&args);
+    crate::lifecycle::sweep(store.as_ref(), &policy).await;
+    let store_for_sweeper = store.clone();
     let shared = Arc::new(Shared::new(
         MeetingService::new(
             store,
@@ -236,6 +266,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         signaling_metrics,
         stopped.clone(),
     );
+    let sweeper = tokio::spawn(crate::lifecycle::run(
+        store_for_sweeper,
+        policy,
+        stopped.clone(),
+    ));
     let mut servers = tokio::task::JoinSet::new();
     if let Some((legacy_listener, legacy_local)) = legacy {
         let app = carillon_api::app(Arc::new(ApiState::legacy(shared.clone())));
@@ -276,6 +311,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     while let Some(result) = servers.join_next().await {
         result.map_err(|e| format!("server task failed: {e}"))?;
     }
+    sweeper
+        .await
+        .map_err(|e| format!("lifecycle sweeper failed: {e}"))?;
     // Dropping the last handle on the store lets its writer commit what is queued and close.
     drop(plane);
     drop(shared);

@@ -14,6 +14,7 @@ mod harness;
 mod hostile;
 mod isolation;
 mod legacy;
+mod lifecycle;
 mod meetings;
 mod pagination;
 mod tags;

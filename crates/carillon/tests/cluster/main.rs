@@ -7,7 +7,7 @@
 mod signaling;
 
 use std::collections::{HashMap, HashSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use aws_sdk_chimesdkmeetings::error::ProvideErrorMetadata;
 use aws_sdk_chimesdkmeetings::operation::create_attendee::CreateAttendeeError;
@@ -511,4 +511,75 @@ async fn wait_until_listening(port: u16) {
         assert!(Instant::now() < deadline, "nginx did not start listening");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// Every node sweeps, and each expired meeting is ended once in all: one "meeting ended" line,
+/// on whichever node got there first, and every node then answers 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_meeting_ends_once_whichever_node_sweeps() {
+    let Some(db) = TestDatabase::create("lifecycle") else {
+        return;
+    };
+    let nodes: Vec<Server> = (0..3)
+        .map(|_| {
+            Server::start(
+                Options::postgres(&db.url)
+                    .arg("--meeting-idle-timeout")
+                    .arg("1s")
+                    .env("RUST_LOG", "warn,carillon::lifecycle=info"),
+            )
+        })
+        .collect();
+    let clients: Vec<Client> = nodes.iter().map(Server::client).collect();
+    let mut meetings = Vec::new();
+    for i in 0..30 {
+        meetings.push(create_meeting(&clients[i % 3]).await.meeting_id.unwrap());
+    }
+    let started = Instant::now();
+    for (i, meeting_id) in meetings.iter().enumerate() {
+        loop {
+            let got = clients[(i + 1) % 3]
+                .get_meeting()
+                .meeting_id(meeting_id)
+                .send()
+                .await;
+            if got.is_err() {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{meeting_id} still active"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let logs: Vec<String> = nodes.iter().map(Server::stderr).collect();
+    let mut enders = std::collections::BTreeSet::new();
+    for meeting_id in &meetings {
+        let ends: Vec<usize> = (0..3)
+            .flat_map(|n| {
+                let lines = logs[n]
+                    .lines()
+                    .filter(|l| l.contains("meeting ended") && l.contains(meeting_id.as_str()));
+                lines.map(move |_| n)
+            })
+            .collect();
+        assert_eq!(ends.len(), 1, "{meeting_id} ended on nodes {ends:?}");
+        assert!(
+            logs[ends[0]].contains("reason=\"idle\""),
+            "{}",
+            logs[ends[0]]
+        );
+        enders.insert(ends[0]);
+        for client in &clients {
+            let e = client
+                .get_meeting()
+                .meeting_id(meeting_id)
+                .send()
+                .await
+                .expect_err("an ended meeting");
+            assert!(e.into_service_error().is_not_found_exception());
+        }
+    }
+    eprintln!("30 meetings ended once each, by nodes {enders:?}");
 }

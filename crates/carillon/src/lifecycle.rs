@@ -1,0 +1,108 @@
+//! The sweeper: ends the meetings whose idle timeout or maximum duration has passed.
+//!
+//! Every node runs one. The store ends each expired meeting once, whichever node's sweep gets
+//! there first, and announces it like a DeleteMeeting, so the signaling plane hangs up its
+//! sessions. A meeting that expired while no node was running ends at the first sweep after
+//! start. The rules themselves are `carillon_core::lifecycle`'s.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use carillon_core::lifecycle::LifecyclePolicy;
+use carillon_core::{Store, MAX_EXPIRED_PER_CALL};
+use tokio::sync::watch;
+
+/// The longest time between two sweeps. Shorter when a configured rule is short, so that a
+/// meeting ends within a quarter of its own timeout of its deadline.
+const MAX_INTERVAL: Duration = Duration::from_secs(1);
+const MIN_INTERVAL: Duration = Duration::from_millis(50);
+
+/// How often to sweep under `policy`.
+pub fn interval(policy: &LifecyclePolicy) -> Duration {
+    std::iter::once(&policy.default)
+        .chain(policy.accounts.values())
+        .flat_map(|l| [l.idle_timeout_ms, l.max_duration_ms])
+        .flatten()
+        .map(|ms| Duration::from_millis(u64::try_from(ms / 4).unwrap_or(0)))
+        .fold(MAX_INTERVAL, Duration::min)
+        .max(MIN_INTERVAL)
+}
+
+/// Sweeps until `stopped` turns true. Nothing to do when every rule is off.
+pub async fn run(
+    store: Arc<dyn Store>,
+    policy: LifecyclePolicy,
+    mut stopped: watch::Receiver<bool>,
+) {
+    if policy.default.is_off() && policy.accounts.values().all(|l| l.is_off()) {
+        return;
+    }
+    let mut ticks = tokio::time::interval(interval(&policy));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => sweep(store.as_ref(), &policy).await,
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+/// Ends everything expired now, a bounded batch at a time. A store that fails is tried again at
+/// the next tick: nothing is lost, the meetings only end a little later.
+pub async fn sweep(store: &dyn Store, policy: &LifecyclePolicy) {
+    loop {
+        let now_ms = carillon_core::clock::now_ms();
+        match store.end_expired(now_ms, policy).await {
+            Ok(ended) => {
+                for meeting in &ended {
+                    tracing::info!(
+                        meeting_id = %meeting.meeting_id,
+                        reason = meeting.reason.as_str(),
+                        "meeting ended"
+                    );
+                }
+                if ended.len() < MAX_EXPIRED_PER_CALL {
+                    return;
+                }
+            }
+            Err(e) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "lifecycle sweep: store unavailable");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "lifecycle sweep failed");
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use carillon_core::lifecycle::Lifecycle;
+
+    use super::*;
+
+    #[test]
+    fn the_interval_follows_the_shortest_rule() {
+        assert_eq!(interval(&LifecyclePolicy::default()), MAX_INTERVAL);
+        let short = Lifecycle {
+            idle_timeout_ms: Some(2_000),
+            max_duration_ms: None,
+        };
+        assert_eq!(
+            interval(&LifecyclePolicy::uniform(short)),
+            Duration::from_millis(500)
+        );
+        let tiny = Lifecycle {
+            idle_timeout_ms: None,
+            max_duration_ms: Some(1),
+        };
+        let policy = LifecyclePolicy::default().with_account("123456789012", tiny);
+        assert_eq!(interval(&policy), MIN_INTERVAL);
+        assert_eq!(
+            interval(&LifecyclePolicy::uniform(Lifecycle::off())),
+            MAX_INTERVAL
+        );
+    }
+}
