@@ -3,6 +3,7 @@
 use aws_sdk_chimesdkmeetings::config::retry::RetryConfig;
 use aws_sdk_chimesdkmeetings::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_chimesdkmeetings::operation::create_meeting::builders::CreateMeetingFluentBuilder;
+use aws_sdk_chimesdkmeetings::operation::get_meeting::GetMeetingError;
 use aws_sdk_chimesdkmeetings::types::{
     Attendee, AttendeeCapabilities, CreateAttendeeRequestItem, MediaCapabilities, Meeting, Tag,
 };
@@ -211,4 +212,33 @@ macro_rules! expect_err {
         );
         err
     }};
+}
+
+/// True once GetMeeting answers NotFoundException (the meeting ended or never was); panics on
+/// any other failure.
+pub async fn meeting_ended(client: &Client, meeting_id: &str) -> bool {
+    match client.get_meeting().meeting_id(meeting_id).send().await {
+        Ok(_) => false,
+        Err(e) => match e.into_service_error() {
+            GetMeetingError::NotFoundException(_) => true,
+            other => panic!("GetMeeting {meeting_id}: {other:?}"),
+        },
+    }
+}
+
+/// How long after `since` the meeting was first seen ended, polled every 50 ms; panics once
+/// `within` has passed.
+pub async fn meeting_ends_within(
+    client: &Client,
+    meeting_id: &str,
+    since: std::time::Instant,
+    within: std::time::Duration,
+) -> std::time::Duration {
+    while since.elapsed() < within {
+        if meeting_ended(client, meeting_id).await {
+            return since.elapsed();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("meeting {meeting_id} still active {within:?} after {since:?}");
 }

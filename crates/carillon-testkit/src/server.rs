@@ -79,6 +79,14 @@ impl Options {
         self
     }
 
+    /// `--meeting-idle-timeout IDLE --meeting-max-duration MAX` (durations or `off`).
+    pub fn lifecycle(self, idle: &str, max: &str) -> Self {
+        self.arg("--meeting-idle-timeout")
+            .arg(idle)
+            .arg("--meeting-max-duration")
+            .arg(max)
+    }
+
     pub fn binary(mut self, binary: &Path) -> Self {
         self.binary = Some(binary.to_path_buf());
         self

@@ -7,47 +7,11 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_chimesdkmeetings::operation::create_attendee::CreateAttendeeError;
-use aws_sdk_chimesdkmeetings::operation::get_meeting::GetMeetingError;
-use aws_sdk_chimesdkmeetings::Client;
 use carillon_testkit::*;
 use serde_json::json;
 
 fn with_lifecycle(options: Options, idle: &str, max: &str) -> Server {
-    Server::start(
-        options
-            .arg("--meeting-idle-timeout")
-            .arg(idle)
-            .arg("--meeting-max-duration")
-            .arg(max),
-    )
-}
-
-/// True once GetMeeting answers NotFoundException; panics on any other failure.
-async fn ended(client: &Client, meeting_id: &str) -> bool {
-    match client.get_meeting().meeting_id(meeting_id).send().await {
-        Ok(_) => false,
-        Err(e) => match e.into_service_error() {
-            GetMeetingError::NotFoundException(_) => true,
-            other => panic!("GetMeeting {meeting_id}: {other:?}"),
-        },
-    }
-}
-
-/// How long after `since` the meeting was first seen ended (polled every 50 ms, at most
-/// `within`).
-async fn ends_within(
-    client: &Client,
-    meeting_id: &str,
-    since: Instant,
-    within: Duration,
-) -> Duration {
-    while since.elapsed() < within {
-        if ended(client, meeting_id).await {
-            return since.elapsed();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("meeting {meeting_id} still active {within:?} after {since:?}");
+    Server::start(options.lifecycle(idle, max))
 }
 
 #[tokio::test]
@@ -58,9 +22,9 @@ async fn a_meeting_nobody_joins_ends_after_the_idle_timeout() {
     let meeting_id = create_meeting(&client).await.meeting_id.unwrap();
     let attendee = create_attendee(&client, &meeting_id, &unique("early")).await;
     assert!(attendee.attendee_id.is_some());
-    assert!(!ended(&client, &meeting_id).await, "ended at once");
+    assert!(!meeting_ended(&client, &meeting_id).await, "ended at once");
 
-    let took = ends_within(&client, &meeting_id, created, Duration::from_secs(10)).await;
+    let took = meeting_ends_within(&client, &meeting_id, created, Duration::from_secs(10)).await;
     assert!(
         took >= Duration::from_secs(1),
         "ended after {took:?}, before its idle timeout"
@@ -98,13 +62,13 @@ async fn every_meeting_ends_after_the_maximum_duration_and_replicas_with_their_p
         .unwrap();
     // Idle off: nobody joining changes nothing before the maximum duration.
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert!(!ended(&client, &primary).await);
-    assert!(!ended(&client, &replica).await);
+    assert!(!meeting_ended(&client, &primary).await);
+    assert!(!meeting_ended(&client, &replica).await);
 
-    let took = ends_within(&client, &primary, created, Duration::from_secs(10)).await;
+    let took = meeting_ends_within(&client, &primary, created, Duration::from_secs(10)).await;
     assert!(took >= Duration::from_secs(2), "ended after {took:?}");
     assert!(
-        ended(&client, &replica).await,
+        meeting_ended(&client, &replica).await,
         "the replica outlived its primary"
     );
 }
@@ -150,14 +114,14 @@ async fn a_meeting_that_expired_while_the_server_was_down_is_ended_at_start() {
 
     let second = with_lifecycle(Options::data_dir(dir.path()), "2s", "off");
     // The first request after the ready line already finds it ended.
-    assert!(ended(&second.client(), &meeting_id).await);
+    assert!(meeting_ended(&second.client(), &meeting_id).await);
 
     // With the rules off, nothing ends.
     let meeting_id = create_meeting(&second.client()).await.meeting_id.unwrap();
     second.kill();
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let third = with_lifecycle(Options::data_dir(dir.path()), "off", "off");
-    assert!(!ended(&third.client(), &meeting_id).await);
+    assert!(!meeting_ended(&third.client(), &meeting_id).await);
 }
 
 #[tokio::test]
@@ -174,11 +138,11 @@ async fn an_account_can_have_rules_of_its_own() {
     let created = Instant::now();
     let kept = create_meeting(&first).await.meeting_id.unwrap();
     let expiring = create_meeting(&second).await.meeting_id.unwrap();
-    let took = ends_within(&second, &expiring, created, Duration::from_secs(10)).await;
+    let took = meeting_ends_within(&second, &expiring, created, Duration::from_secs(10)).await;
     assert!(took >= Duration::from_secs(1), "ended after {took:?}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
-        !ended(&first, &kept).await,
+        !meeting_ended(&first, &kept).await,
         "the first account's meeting ended too"
     );
 }

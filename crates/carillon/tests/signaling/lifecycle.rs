@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_chimesdkmeetings::operation::get_meeting::GetMeetingError;
 use aws_sdk_chimesdkmeetings::Client as Api;
 use carillon_signaling::frames::FrameType;
 
@@ -15,41 +14,18 @@ use carillon_testkit::*;
 const IDLE: Duration = Duration::from_secs(2);
 
 fn with_lifecycle(options: Options, idle: &str, max: &str) -> Server {
-    Server::start(
-        options
-            .arg("--meeting-idle-timeout")
-            .arg(idle)
-            .arg("--meeting-max-duration")
-            .arg(max),
-    )
+    Server::start(options.lifecycle(idle, max))
 }
 
-/// True once GetMeeting answers NotFoundException; panics on any other failure.
-async fn ended(api: &Api, meeting_id: &str) -> bool {
-    match api.get_meeting().meeting_id(meeting_id).send().await {
-        Ok(_) => false,
-        Err(e) => match e.into_service_error() {
-            GetMeetingError::NotFoundException(_) => true,
-            other => panic!("GetMeeting {meeting_id}: {other:?}"),
-        },
-    }
-}
-
-/// How long after `since` the meeting was first seen ended (polled every 50 ms, at most 10 s).
+/// How long after `since` the meeting was first seen ended (at most 10 s).
 async fn ends_after(api: &Api, meeting_id: &str, since: Instant) -> Duration {
-    while since.elapsed() < Duration::from_secs(10) {
-        if ended(api, meeting_id).await {
-            return since.elapsed();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("meeting {meeting_id} still active 10 s after its last attendee went");
+    meeting_ends_within(api, meeting_id, since, Duration::from_secs(10)).await
 }
 
 /// Checks every 250 ms, until `until`, that the meeting is still active.
 async fn stays_active(api: &Api, meeting_id: &str, until: Instant) {
     while Instant::now() < until {
-        assert!(!ended(api, meeting_id).await, "ended while joined");
+        assert!(!meeting_ended(api, meeting_id).await, "ended while joined");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -160,5 +136,5 @@ async fn the_maximum_duration_ends_the_meeting_under_its_clients() {
     let closed = a.closed().await;
     assert_eq!((closed.audio_status, closed.code), (Some(410), Some(4410)));
     assert!(created.elapsed() >= Duration::from_secs(3));
-    assert!(ended(&api, id).await);
+    assert!(meeting_ended(&api, id).await);
 }
