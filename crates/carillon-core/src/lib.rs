@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod conformance;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod lifecycle;
 pub mod live;
@@ -26,6 +27,7 @@ pub mod transcription;
 pub use cluster::{NodeInfo, NodeRegistry};
 pub use domain::*;
 pub use error::{Fault, ServiceError};
+pub use events::{Envelope, EventKind, EventType, MeetingEvent, SessionChange};
 pub use lifecycle::{
     EndReason, EndedMeeting, Lifecycle, LifecyclePolicy, PresenceMark, MAX_EXPIRED_PER_CALL,
 };
