@@ -129,7 +129,7 @@ impl NetworkType {
 }
 
 /// The meeting fields every event carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct MeetingFields {
     pub meeting_id: String,
     /// Omitted from the JSON when the meeting has none (ExternalMeetingId is optional).
@@ -148,7 +148,7 @@ impl MeetingFields {
 }
 
 /// The attendee fields of the attendee events.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AttendeeFields {
     pub attendee_id: String,
     pub external_user_id: String,
@@ -169,6 +169,25 @@ impl AttendeeFields {
             attendee_id: format!("{}{CONTENT_SUFFIX}", attendee.attendee_id),
             external_user_id: format!("{}{CONTENT_SUFFIX}", attendee.external_user_id),
         }
+    }
+}
+
+/// Hand-written, like [`MeetingRecord`]'s, so that ExternalMeetingId never reaches a log line.
+impl std::fmt::Debug for MeetingFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MeetingFields")
+            .field("meeting_id", &self.meeting_id)
+            .field("media_region", &self.media_region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hand-written, like [`AttendeeRecord`]'s, so that ExternalUserId never reaches a log line.
+impl std::fmt::Debug for AttendeeFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttendeeFields")
+            .field("attendee_id", &self.attendee_id)
+            .finish_non_exhaustive()
     }
 }
 
