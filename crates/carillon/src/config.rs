@@ -107,7 +107,9 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// Extra credentials, `ACCESS_KEY_ID:SECRET_ACCESS_KEY:ACCOUNT_ID`, comma separated.
+    /// The key pairs to accept, `ACCESS_KEY_ID:SECRET_ACCESS_KEY:ACCOUNT_ID`, comma separated.
+    /// They replace AWS's example pair, which is accepted only when no credentials are
+    /// configured (list it too to keep it).
     #[arg(long, env = "CARILLON_CREDENTIALS", hide_env_values = true)]
     pub credentials: Option<Secret>,
 
