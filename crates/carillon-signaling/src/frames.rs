@@ -114,7 +114,13 @@ pub struct SdkSignalFrame {
 }
 
 impl SdkSignalFrame {
-    /// An empty frame of this type, stamped with the server's clock.
+    /// An empty frame of this type, stamped now (ms since the epoch).
+    pub fn now(kind: FrameType) -> Self {
+        let now_ms = u64::try_from(carillon_core::clock::now_ms()).unwrap_or(0);
+        Self::new(kind, now_ms)
+    }
+
+    /// An empty frame of this type, stamped with `timestamp_ms`.
     pub fn new(kind: FrameType, timestamp_ms: u64) -> Self {
         SdkSignalFrame {
             timestamp_ms: Some(timestamp_ms),

@@ -299,8 +299,3 @@ fn random_fingerprint() -> String {
     }
     text
 }
-
-/// The frame clock: milliseconds since the epoch.
-pub(crate) fn now_ms() -> u64 {
-    u64::try_from(carillon_core::clock::now_ms()).unwrap_or(0)
-}

@@ -31,7 +31,6 @@ use crate::frames::{
     self, FrameType, SdkAudioStreamIdInfo, SdkAudioStreamIdInfoFrame, SdkDataMessageFrame,
     SdkDataMessagePayload, SdkSignalFrame,
 };
-use crate::now_ms;
 use crate::presence::{self, Occupancy, PresenceReports};
 
 pub type SessionId = u64;
@@ -525,13 +524,13 @@ impl State {
 }
 
 fn presence(streams: Vec<SdkAudioStreamIdInfo>) -> Bytes {
-    let mut frame = SdkSignalFrame::new(FrameType::AudioStreamIdInfo, now_ms());
+    let mut frame = SdkSignalFrame::now(FrameType::AudioStreamIdInfo);
     frame.audio_stream_id_info = Some(SdkAudioStreamIdInfoFrame { streams });
     frames::encode(&frame)
 }
 
 fn data_frame(messages: Vec<SdkDataMessagePayload>) -> Bytes {
-    let mut frame = SdkSignalFrame::new(FrameType::DataMessage, now_ms());
+    let mut frame = SdkSignalFrame::now(FrameType::DataMessage);
     frame.data_message = Some(SdkDataMessageFrame { messages });
     frames::encode(&frame)
 }

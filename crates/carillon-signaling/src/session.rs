@@ -18,7 +18,7 @@ use crate::frames::{
 use crate::ice::{IceCredentials, IceRegistration};
 use crate::room::{Departure, EndSignal, JoinRefusal, Joiner, Relayed, Room, SessionLink};
 use crate::sdp;
-use crate::{now_ms, Plane};
+use crate::Plane;
 
 /// Frames queued to one session before it counts as not reading. A joiner's greeting and replay
 /// of buffered data messages (up to 1,024) must fit, with room for a burst of presence.
@@ -166,7 +166,7 @@ impl Session {
             (_, FrameType::PingPong) => {
                 if let Some(ping) = frame.ping_pong {
                     if ping.r#type == Some(PingPongType::Ping as i32) {
-                        let mut pong = SdkSignalFrame::new(FrameType::PingPong, now_ms());
+                        let mut pong = SdkSignalFrame::now(FrameType::PingPong);
                         pong.ping_pong = Some(SdkPingPongFrame {
                             r#type: Some(PingPongType::Pong as i32),
                             ping_id: Some(ping.ping_id.unwrap_or(0)),
@@ -217,7 +217,7 @@ impl Session {
                 }
             }
             FrameType::Leave => {
-                let mut ack = SdkSignalFrame::new(FrameType::LeaveAck, now_ms());
+                let mut ack = SdkSignalFrame::now(FrameType::LeaveAck);
                 ack.leave_ack = Some(SdkLeaveAckFrame {});
                 self.send(frames::encode(&ack));
                 room.leave(self.id, Departure::Left);
@@ -245,7 +245,7 @@ impl Session {
         if frame.join.is_none() {
             return Next::End(Ending::PROTOCOL);
         }
-        let mut ack = SdkSignalFrame::new(FrameType::JoinAck, now_ms());
+        let mut ack = SdkSignalFrame::now(FrameType::JoinAck);
         ack.joinack = Some(SdkJoinAckFrame {
             turn_credentials: None,
             video_subscription_limit: None,
@@ -253,7 +253,7 @@ impl Session {
             wants_compressed_sdp: Some(false),
             default_server_side_network_adaption: None,
         });
-        let mut index = SdkSignalFrame::new(FrameType::Index, now_ms());
+        let mut index = SdkSignalFrame::now(FrameType::Index);
         index.index = Some(SdkIndexFrame {
             at_capacity: Some(false),
             sources: Vec::new(),
@@ -334,7 +334,7 @@ impl Session {
         };
         match sdp::answer(offer, &params) {
             Ok(answer) => {
-                let mut ack = SdkSignalFrame::new(FrameType::SubscribeAck, now_ms());
+                let mut ack = SdkSignalFrame::now(FrameType::SubscribeAck);
                 ack.suback = Some(SdkSubscribeAckFrame {
                     duplex: Some(StreamServiceType::Duplex as i32),
                     allocations: Vec::new(),
@@ -380,7 +380,7 @@ impl Session {
 }
 
 fn error_frame(kind: FrameType, status: u32, description: &str) -> Bytes {
-    let mut frame = SdkSignalFrame::new(kind, now_ms());
+    let mut frame = SdkSignalFrame::now(kind);
     frame.error = Some(SdkErrorFrame {
         status: Some(status),
         description: Some(description.to_owned()),
@@ -393,7 +393,7 @@ fn error_frame(kind: FrameType, status: u32, description: &str) -> Bytes {
 async fn close(socket: &mut WebSocket, ending: Ending) {
     let last_frames = async {
         if let Some(status) = ending.audio_status {
-            let mut frame = SdkSignalFrame::new(FrameType::AudioStatus, now_ms());
+            let mut frame = SdkSignalFrame::now(FrameType::AudioStatus);
             frame.audio_status = Some(frames::SdkAudioStatusFrame {
                 audio_status: Some(status),
             });

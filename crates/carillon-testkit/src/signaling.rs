@@ -8,7 +8,7 @@
 //! `Client` (with the `sdk` feature) wraps it and fails the test instead.
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use carillon_signaling::frames::{
     self, FrameType, PingPongType, SdkAudioControlFrame, SdkDataMessageFrame,
@@ -244,15 +244,9 @@ impl Wire {
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// An empty frame of `kind`, stamped now.
 pub fn frame(kind: FrameType) -> SdkSignalFrame {
-    SdkSignalFrame::new(kind, now_ms())
+    SdkSignalFrame::now(kind)
 }
 
 /// A data message as the SDK sends it.
