@@ -6,6 +6,10 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use uuid::Uuid;
 
+/// What a content-share session appends to its attendee's AttendeeId, JoinToken and
+/// ExternalUserId: the Chime SDK derives a content share's credentials this way.
+pub const CONTENT_SUFFIX: &str = "#content";
+
 /// A lower-case GUID (random, version 4, from a thread-local CSPRNG seeded by the operating
 /// system: `uuid`'s `fast-rng`, ChaCha-based, without a system call per id).
 pub fn new_id() -> String {

@@ -138,6 +138,16 @@ impl LifecyclePolicy {
         self
     }
 
+    /// The server's rules, then each account's own.
+    pub fn rules(&self) -> impl Iterator<Item = &Lifecycle> {
+        std::iter::once(&self.default).chain(self.accounts.values())
+    }
+
+    /// True when no meeting of any account ever ends on its own.
+    pub fn is_off(&self) -> bool {
+        self.rules().all(Lifecycle::is_off)
+    }
+
     pub fn for_account(&self, account_id: &str) -> &Lifecycle {
         self.accounts.get(account_id).unwrap_or(&self.default)
     }
@@ -154,8 +164,10 @@ pub struct Presence {
 }
 
 impl Presence {
-    /// A meeting just created: nobody has joined, so it is idle from its creation.
-    pub fn created(created_at_ms: i64) -> Self {
+    /// A meeting just created: nobody has joined, so it is idle from its creation (the
+    /// backends set this in the row they insert).
+    #[cfg(test)]
+    pub(crate) fn created(created_at_ms: i64) -> Self {
         Presence {
             idle_since_ms: Some(created_at_ms),
             presence_lease_ms: None,

@@ -275,7 +275,12 @@ pub(crate) async fn end_locked(
     reason: EndReason,
     now_ms: i64,
 ) -> StoreResult<Vec<(String, EndReason)>> {
-    let replicas = active_replicas(tx, &meeting.meeting_id).await?;
+    // A replica has no replicas of its own (a replica cannot be a primary).
+    let replicas = if meeting.is_replica() {
+        Vec::new()
+    } else {
+        active_replicas(tx, &meeting.meeting_id).await?
+    };
     let mut ended = Vec::new();
     for (seq, meeting_id, reason) in rules::ending_with(meeting, replicas, reason) {
         execute(

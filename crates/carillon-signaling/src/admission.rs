@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
+use carillon_core::ids::CONTENT_SUFFIX;
 use carillon_core::{JoinLookup, MediaCapability, Store, StoreError};
 use subtle::ConstantTimeEq;
 
@@ -23,8 +24,6 @@ use crate::sdp::Direction;
 
 /// The subprotocol the SDK offers first and expects echoed.
 pub const SUBPROTOCOL: &str = "_aws_wt_session";
-
-const CONTENT_SUFFIX: &str = "#content";
 
 /// Longest JoinToken considered (the model's limit).
 const MAX_TOKEN_LEN: usize = 2048;

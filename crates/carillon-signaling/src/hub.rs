@@ -70,7 +70,9 @@ impl Tombstones {
         if self.ended.contains(meeting_id) {
             return Err(Ending::MEETING_ENDED);
         }
-        let base = attendee_id.strip_suffix("#content").unwrap_or(attendee_id);
+        let base = attendee_id
+            .strip_suffix(carillon_core::ids::CONTENT_SUFFIX)
+            .unwrap_or(attendee_id);
         if self
             .removed
             .contains(&(meeting_id.to_owned(), base.to_owned()))

@@ -88,7 +88,6 @@ pub struct Plane {
     open_sessions: AtomicUsize,
     /// Shutting down: new sessions are turned away (503), so the SDK joins another node.
     draining: AtomicBool,
-    presence: Arc<PresenceReports>,
     /// Tells the presence task to write what is left and stop.
     presence_stop: watch::Sender<bool>,
     presence_task: Mutex<Option<JoinHandle<()>>>,
@@ -130,7 +129,6 @@ impl Plane {
             next_session: AtomicU64::new(1),
             open_sessions: AtomicUsize::new(0),
             draining: AtomicBool::new(false),
-            presence,
             presence_stop,
             presence_task: Mutex::new(Some(presence_task)),
         });
@@ -208,17 +206,14 @@ impl Plane {
         }
     }
 
-    /// What this node reports of its meetings' presence.
-    pub fn presence(&self) -> &PresenceReports {
-        &self.presence
-    }
-
     /// Checks every session here against the store, ending those whose meeting ended or whose
     /// attendee was deleted (after announcements may have been missed).
     async fn resync(&self) {
         for room in self.hub.rooms() {
             for attendee_id in room.attendee_ids() {
-                let base = attendee_id.strip_suffix("#content").unwrap_or(&attendee_id);
+                let base = attendee_id
+                    .strip_suffix(carillon_core::ids::CONTENT_SUFFIX)
+                    .unwrap_or(&attendee_id);
                 let change = match self.store.join_lookup(&room.meeting_id, base).await {
                     Ok(JoinLookup::Found(..)) => continue,
                     Ok(JoinLookup::MeetingEnded(_) | JoinLookup::MeetingNotFound) => {

@@ -220,7 +220,8 @@ impl PresenceReports {
     }
 
     /// Meetings occupied on this node now.
-    pub fn occupied_meetings(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn occupied_meetings(&self) -> usize {
         self.queue().occupied.len()
     }
 

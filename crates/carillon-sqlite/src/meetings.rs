@@ -224,7 +224,12 @@ pub(crate) fn end_active(
     reason: EndReason,
     now_ms: i64,
 ) -> StoreResult<Vec<(String, EndReason)>> {
-    let replicas = active_replicas(conn, &meeting.meeting_id)?;
+    // A replica has no replicas of its own (a replica cannot be a primary).
+    let replicas = if meeting.is_replica() {
+        Vec::new()
+    } else {
+        active_replicas(conn, &meeting.meeting_id)?
+    };
     let mut ended = Vec::new();
     for (seq, id, reason) in rules::ending_with(meeting, replicas, reason) {
         conn.prepare_cached(sql::END_MEETING)

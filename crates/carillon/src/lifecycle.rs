@@ -19,8 +19,8 @@ const MIN_INTERVAL: Duration = Duration::from_millis(50);
 
 /// How often to sweep under `policy`.
 pub fn interval(policy: &LifecyclePolicy) -> Duration {
-    std::iter::once(&policy.default)
-        .chain(policy.accounts.values())
+    policy
+        .rules()
         .flat_map(|l| [l.idle_timeout_ms, l.max_duration_ms])
         .flatten()
         .map(|ms| Duration::from_millis(u64::try_from(ms / 4).unwrap_or(0)))
@@ -34,7 +34,7 @@ pub async fn run(
     policy: LifecyclePolicy,
     mut stopped: watch::Receiver<bool>,
 ) {
-    if policy.default.is_off() && policy.accounts.values().all(|l| l.is_off()) {
+    if policy.is_off() {
         return;
     }
     let mut ticks = tokio::time::interval(interval(&policy));

@@ -26,14 +26,12 @@ pub mod time;
 
 pub use envelope::{Envelope, PutEventsEntry, DETAIL_TYPE, SOURCE};
 
+use crate::ids::CONTENT_SUFFIX;
 use crate::transcription::TranscriptionConfiguration;
 use crate::{AttendeeCapabilities, AttendeeRecord, MeetingRecord, Namespace};
 
 /// `detail.version` of every documented meeting event.
 pub const DETAIL_VERSION: &str = "0";
-
-/// What a content-share session appends to its attendee's AttendeeId and ExternalUserId.
-pub const CONTENT_SUFFIX: &str = "#content";
 
 /// Every event type the server emits, by its documented `eventType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
