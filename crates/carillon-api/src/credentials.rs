@@ -65,7 +65,7 @@ impl StaticCredentials {
         if access_key_id.is_empty() || secret_access_key.is_empty() {
             return Err("access key id and secret access key must not be empty".into());
         }
-        if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+        if !carillon_core::ids::is_account_id(account_id) {
             return Err(format!(
                 "account id for access key {access_key_id} must be 12 digits"
             ));

@@ -87,16 +87,19 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
                 Err(overloaded())
             }
         };
-        let mut response = match result {
-            Ok(response) => response,
+        let response = match result {
+            Ok(mut response) => {
+                if let Ok(id) = HeaderValue::from_str(&request_id) {
+                    response.headers_mut().insert(REQUEST_ID_HEADER, id);
+                }
+                response
+            }
             Err(e) => {
                 log_failure(&e, &request_id);
+                // Renders the request id header with the error.
                 e.into_response_with_id(&request_id)
             }
         };
-        if let Ok(id) = HeaderValue::from_str(&request_id) {
-            response.headers_mut().insert(REQUEST_ID_HEADER, id);
-        }
         let span = tracing::Span::current();
         span.record("status", response.status().as_u16());
         span.record("latency_us", started.elapsed().as_micros() as u64);

@@ -91,11 +91,6 @@ impl Quotas {
         Quotas { mode: Mode::Off }
     }
 
-    /// Parses and validates a quota file (`docs/quotas.md` describes the format).
-    pub fn from_json(text: &str) -> Result<QuotaConfig, String> {
-        QuotaConfig::from_json(text)
-    }
-
     pub fn is_enabled(&self) -> bool {
         !matches!(self.mode, Mode::Off)
     }

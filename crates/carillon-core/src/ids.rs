@@ -6,6 +6,11 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use uuid::Uuid;
 
+/// An AWS account id: exactly 12 digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// What a content-share session appends to its attendee's AttendeeId, JoinToken and
 /// ExternalUserId: the Chime SDK derives a content share's credentials this way.
 pub const CONTENT_SUFFIX: &str = "#content";

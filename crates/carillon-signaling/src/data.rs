@@ -9,7 +9,7 @@
 //! Messages with a lifetime are kept for at most 5 minutes, 1,024 at most per meeting.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use carillon_core::rate::Rate;
@@ -95,9 +95,7 @@ const MIN_STEP_NS: i64 = 1_000;
 
 impl IngestClock {
     pub fn stamp(&mut self) -> i64 {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        let now = carillon_core::clock::now_ns();
         self.last_ns = now.max(self.last_ns.saturating_add(MIN_STEP_NS));
         self.last_ns
     }

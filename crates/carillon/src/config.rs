@@ -253,7 +253,7 @@ impl std::str::FromStr for AccountLifecycle {
             || format!("{s:?}: expected ACCOUNT_ID=IDLE/MAX, such as 123456789012=30s/off");
         let (account_id, rules) = s.split_once('=').ok_or_else(invalid)?;
         let (idle, max) = rules.split_once('/').ok_or_else(invalid)?;
-        if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+        if !carillon_core::ids::is_account_id(account_id) {
             return Err(format!("{s:?}: an account id is 12 digits"));
         }
         Ok(AccountLifecycle {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use carillon_core::lifecycle::LifecyclePolicy;
 use carillon_core::{Store, MAX_EXPIRED_PER_CALL};
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 /// The longest time between two sweeps. Shorter when a configured rule is short, so that a
 /// meeting ends within a quarter of its own timeout of its deadline.
@@ -28,16 +29,24 @@ pub fn interval(policy: &LifecyclePolicy) -> Duration {
         .max(MIN_INTERVAL)
 }
 
-/// Sweeps until `stopped` turns true. Nothing to do when every rule is off.
-pub async fn run(
+/// Ends what expired while no node ran, then sweeps in a task of its own until `stopped` turns
+/// true. `None` when every rule is off: nothing ever expires.
+pub async fn start(
     store: Arc<dyn Store>,
     policy: LifecyclePolicy,
-    mut stopped: watch::Receiver<bool>,
-) {
+    stopped: watch::Receiver<bool>,
+) -> Option<JoinHandle<()>> {
     if policy.is_off() {
-        return;
+        return None;
     }
-    let mut ticks = tokio::time::interval(interval(&policy));
+    sweep(store.as_ref(), &policy).await;
+    Some(tokio::spawn(run(store, policy, stopped)))
+}
+
+/// Sweeps every [`interval`], the first time one interval from now.
+async fn run(store: Arc<dyn Store>, policy: LifecyclePolicy, mut stopped: watch::Receiver<bool>) {
+    let period = interval(&policy);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -49,7 +58,7 @@ pub async fn run(
 
 /// Ends everything expired now, a bounded batch at a time. A store that fails is tried again at
 /// the next tick: nothing is lost, the meetings only end a little later.
-pub async fn sweep(store: &dyn Store, policy: &LifecyclePolicy) {
+async fn sweep(store: &dyn Store, policy: &LifecyclePolicy) {
     loop {
         let now_ms = carillon_core::clock::now_ms();
         match store.end_expired(now_ms, policy).await {

@@ -59,7 +59,7 @@ fn quotas(args: &ServeArgs, shared: Option<Arc<dyn SharedRateBuckets>>) -> Resul
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            Quotas::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            QuotaConfig::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
         }
         None => QuotaConfig::default(),
     };
@@ -203,9 +203,6 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let media_local = ice.local_addr();
     let store: Arc<dyn Store> = Arc::new(MeteredStore::new(opened.store, metrics.clone()));
     let store_for_signaling = store.clone();
-    // What expired while no node ran ends before the first request is served.
-    let policy = lifecycle_policy(&args);
-    crate::lifecycle::sweep(store.as_ref(), &policy).await;
     let store_for_sweeper = store.clone();
     let shared = Arc::new(Shared::new(
         MeetingService::new(
@@ -266,11 +263,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         signaling_metrics,
         stopped.clone(),
     );
-    let sweeper = tokio::spawn(crate::lifecycle::run(
-        store_for_sweeper,
-        policy,
-        stopped.clone(),
-    ));
+    // What expired while no node ran ends before the first request is served.
+    let sweeper =
+        crate::lifecycle::start(store_for_sweeper, lifecycle_policy(&args), stopped.clone()).await;
     let mut servers = tokio::task::JoinSet::new();
     if let Some((legacy_listener, legacy_local)) = legacy {
         let app = carillon_api::app(Arc::new(ApiState::legacy(shared.clone())));
@@ -311,9 +306,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     while let Some(result) = servers.join_next().await {
         result.map_err(|e| format!("server task failed: {e}"))?;
     }
-    sweeper
-        .await
-        .map_err(|e| format!("lifecycle sweeper failed: {e}"))?;
+    if let Some(sweeper) = sweeper {
+        sweeper
+            .await
+            .map_err(|e| format!("lifecycle sweeper failed: {e}"))?;
+    }
     // Dropping the last handle on the store lets its writer commit what is queued and close.
     drop(plane);
     drop(shared);

@@ -77,7 +77,8 @@ impl QuotaConfig {
         self.accounts.get(account_id).unwrap_or(&self.default)
     }
 
-    /// Parses and validates a quota file. The error names the offending member.
+    /// Parses and validates a quota file (`docs/quotas.md` describes the format). The error
+    /// names the offending member.
     pub fn from_json(text: &str) -> Result<QuotaConfig, String> {
         // serde would also read a struct from an array of its members.
         if !text.trim_start().starts_with('{') {
@@ -86,7 +87,7 @@ impl QuotaConfig {
         let file: QuotaFile = serde_json::from_str(text).map_err(|e| format!("quota file: {e}"))?;
         file.default.validate("default")?;
         for (account_id, limits) in &file.accounts {
-            if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+            if !carillon_core::ids::is_account_id(account_id) {
                 return Err(format!(
                     "quota file: accounts: \"{account_id}\" is not a 12-digit account id"
                 ));

@@ -7,7 +7,7 @@ use super::*;
 
 #[test]
 fn an_account_falls_back_member_by_member() {
-    let config = Quotas::from_json(
+    let config = QuotaConfig::from_json(
         r#"{"default": {"all_operations": {"burst": 7},
                         "operations": {"GetMeeting": {"rate": 2}, "GetAttendee": {"burst": 3}},
                         "max_active_meetings": 9, "legacy_max_active_meetings": 8},
@@ -81,7 +81,10 @@ fn the_documented_example_parses_and_means_what_the_doc_says() {
 
 #[test]
 fn an_empty_file_is_aws_defaults() {
-    assert_eq!(Quotas::from_json("{}").unwrap(), QuotaConfig::default());
+    assert_eq!(
+        QuotaConfig::from_json("{}").unwrap(),
+        QuotaConfig::default()
+    );
     let config = QuotaConfig::default();
     assert_eq!(config.default.all, Rate::new(10.0, 20));
     assert_eq!(config.default.max_active_meetings, [250, 250]);
@@ -153,7 +156,7 @@ fn bad_files_are_refused_naming_the_member() {
         ),
     ];
     for (text, expected) in cases {
-        match Quotas::from_json(text) {
+        match QuotaConfig::from_json(text) {
             Ok(config) => panic!("{text} was accepted: {config:?}"),
             Err(e) => assert!(e.contains(expected), "{text}: {e}"),
         }

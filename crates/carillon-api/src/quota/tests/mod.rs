@@ -25,7 +25,7 @@ fn aws_defaults() -> Quotas {
 }
 
 fn from_json(text: &str) -> Quotas {
-    Quotas::new(Quotas::from_json(text).unwrap_or_else(|e| panic!("{e}")))
+    Quotas::new(QuotaConfig::from_json(text).unwrap_or_else(|e| panic!("{e}")))
 }
 
 impl Quotas {
