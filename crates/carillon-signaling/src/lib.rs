@@ -47,7 +47,7 @@ use crate::ice::IceResponder;
 pub use crate::metrics::SignalingMetrics;
 use crate::presence::PresenceReports;
 
-/// How long the presence marks left at shutdown may take to be written, at least.
+/// How long the last write of presence marks at shutdown may take.
 const LAST_PRESENCE_FLUSH: Duration = Duration::from_secs(1);
 
 /// How the plane is set up.
@@ -180,8 +180,9 @@ impl Plane {
 
     /// Leaves the cluster, ends every session (their clients reconnect, to another node behind
     /// a load balancer) and waits, at most `within`, for them to close; then writes the
-    /// meetings' presence left to write (their sessions ended at once: they are vacated now), for
-    /// at most the rest of `within` or [`LAST_PRESENCE_FLUSH`], whichever is longer.
+    /// meetings' presence left to write (their sessions ended at once: they are vacated now): a
+    /// write already under way may finish within the rest of `within`, and the last one takes at
+    /// most [`LAST_PRESENCE_FLUSH`].
     pub async fn shutdown(&self, within: Duration) {
         self.draining.store(true, Ordering::Relaxed);
         if let Some(cluster) = &self.cluster {
