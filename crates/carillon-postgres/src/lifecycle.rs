@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use carillon_core::lifecycle::{MeetingClock, Presence};
-use carillon_core::store::rules::{ActiveMeeting, Expired, ExpiryCandidate, Sweep, SweepAccounts};
+use carillon_core::store::rules::{ActiveMeeting, Expired, ExpiryCandidate, Sweep, SweepRead};
 use carillon_core::{
     EndedMeeting, LifecyclePolicy, Namespace, PresenceMark, Scope, StoreError, StoreResult,
     MAX_EXPIRED_PER_CALL,
@@ -76,33 +76,31 @@ pub(crate) async fn end_expired(
     policy: &LifecyclePolicy,
 ) -> StoreResult<Vec<EndedMeeting>> {
     let mut sweep = Sweep::new(policy, now_ms, MAX_EXPIRED_PER_CALL);
-    for q in sweep.queries() {
-        match &q.accounts {
-            SweepAccounts::Only(account) => {
-                for namespace in [Namespace::Meetings, Namespace::Legacy] {
-                    let limit = sweep.row_limit();
-                    let params: [&(dyn ToSql + Sync); 5] = [
-                        account,
-                        &namespace.as_str(),
-                        &q.idle_cutoff,
-                        &q.duration_cutoff,
-                        &limit,
-                    ];
-                    read(tx, &mut sweep, sql::EXPIRED_IN_SCOPE, &params).await?;
-                }
-            }
-            SweepAccounts::Except(accounts) => {
-                let by_rule = [
-                    (sql::EXPIRED_IDLE, q.idle_cutoff),
-                    (sql::EXPIRED_BY_AGE, q.duration_cutoff),
+    for read_step in sweep.reads() {
+        let limit = sweep.row_limit();
+        match &read_step {
+            SweepRead::InScope {
+                account,
+                namespace,
+                idle_cutoff,
+                duration_cutoff,
+            } => {
+                let params: [&(dyn ToSql + Sync); 5] = [
+                    account,
+                    &namespace.as_str(),
+                    idle_cutoff,
+                    duration_cutoff,
+                    &limit,
                 ];
-                for (statement, cutoff) in by_rule {
-                    if let Some(cutoff) = cutoff {
-                        let limit = sweep.row_limit();
-                        let params: [&(dyn ToSql + Sync); 3] = [&cutoff, accounts, &limit];
-                        read(tx, &mut sweep, statement, &params).await?;
-                    }
-                }
+                read(tx, &mut sweep, sql::EXPIRED_IN_SCOPE, &params).await?;
+            }
+            SweepRead::Idle { cutoff, except } => {
+                let params: [&(dyn ToSql + Sync); 3] = [cutoff, except, &limit];
+                read(tx, &mut sweep, sql::EXPIRED_IDLE, &params).await?;
+            }
+            SweepRead::ByAge { cutoff, except } => {
+                let params: [&(dyn ToSql + Sync); 3] = [cutoff, except, &limit];
+                read(tx, &mut sweep, sql::EXPIRED_BY_AGE, &params).await?;
             }
         }
     }

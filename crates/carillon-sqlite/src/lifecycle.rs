@@ -2,7 +2,7 @@
 //! decide is decided by [`carillon_core::lifecycle`] and [`carillon_core::store::rules::Sweep`].
 
 use carillon_core::lifecycle::{MeetingClock, Presence};
-use carillon_core::store::rules::{ActiveMeeting, Expired, ExpiryCandidate, Sweep, SweepAccounts};
+use carillon_core::store::rules::{ActiveMeeting, Expired, ExpiryCandidate, Sweep, SweepRead};
 use carillon_core::{
     EndedMeeting, LifecyclePolicy, Namespace, PresenceMark, Scope, StoreError, StoreResult,
     MAX_EXPIRED_PER_CALL,
@@ -49,38 +49,41 @@ pub(crate) fn end_expired(
     policy: &LifecyclePolicy,
 ) -> StoreResult<Vec<EndedMeeting>> {
     let mut sweep = Sweep::new(policy, now_ms, MAX_EXPIRED_PER_CALL);
-    for query in sweep.queries() {
-        match &query.accounts {
-            SweepAccounts::Only(account) => {
-                for namespace in [Namespace::Meetings, Namespace::Legacy] {
-                    let limit = sweep.row_limit();
-                    read(
-                        conn,
-                        &mut sweep,
-                        sql::EXPIRED_IN_SCOPE,
-                        params![
-                            account,
-                            namespace.as_str(),
-                            query.idle_cutoff,
-                            query.duration_cutoff,
-                            limit
-                        ],
-                    )?;
-                }
-            }
-            SweepAccounts::Except(accounts) => {
-                let except = serde_json::to_string(accounts)
-                    .map_err(|e| StoreError::new(format!("sqlite: encoding accounts: {e}")))?;
-                let by_rule = [
-                    (sql::EXPIRED_IDLE, query.idle_cutoff),
-                    (sql::EXPIRED_BY_AGE, query.duration_cutoff),
+    for read_step in sweep.reads() {
+        let limit = sweep.row_limit();
+        match read_step {
+            SweepRead::InScope {
+                account,
+                namespace,
+                idle_cutoff,
+                duration_cutoff,
+            } => {
+                let params = params![
+                    account,
+                    namespace.as_str(),
+                    idle_cutoff,
+                    duration_cutoff,
+                    limit
                 ];
-                for (statement, cutoff) in by_rule {
-                    if let Some(cutoff) = cutoff {
-                        let limit = sweep.row_limit();
-                        read(conn, &mut sweep, statement, params![cutoff, except, limit])?;
-                    }
-                }
+                read(conn, &mut sweep, sql::EXPIRED_IN_SCOPE, params)?;
+            }
+            SweepRead::Idle { cutoff, except } => {
+                let except = encode_accounts(&except)?;
+                read(
+                    conn,
+                    &mut sweep,
+                    sql::EXPIRED_IDLE,
+                    params![cutoff, except, limit],
+                )?;
+            }
+            SweepRead::ByAge { cutoff, except } => {
+                let except = encode_accounts(&except)?;
+                read(
+                    conn,
+                    &mut sweep,
+                    sql::EXPIRED_BY_AGE,
+                    params![cutoff, except, limit],
+                )?;
             }
         }
     }
@@ -90,6 +93,12 @@ pub(crate) fn end_expired(
         ended.extend(Expired::ended(&expired.scope, done));
     }
     Ok(ended)
+}
+
+/// The accounts a read leaves out, as the JSON array its statement reads with `json_each`.
+fn encode_accounts(accounts: &[String]) -> StoreResult<String> {
+    serde_json::to_string(accounts)
+        .map_err(|e| StoreError::new(format!("sqlite: encoding accounts: {e}")))
 }
 
 /// Runs one read of the sweep (nothing when it is already full) and adds its rows.

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::ActiveMeeting;
-use crate::domain::Scope;
+use crate::domain::{Namespace, Scope};
 use crate::lifecycle::{EndReason, EndedMeeting, LifecyclePolicy, MeetingClock};
 
 /// The accounts one read of a sweep covers.
@@ -24,6 +24,22 @@ pub struct SweepQuery {
     pub accounts: SweepAccounts,
     pub idle_cutoff: Option<i64>,
     pub duration_cutoff: Option<i64>,
+}
+
+/// One statement of a sweep, in the order [`Sweep::reads`] gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SweepRead {
+    /// An account with rules of its own, in one namespace: its meetings expired by either rule.
+    InScope {
+        account: String,
+        namespace: Namespace,
+        idle_cutoff: Option<i64>,
+        duration_cutoff: Option<i64>,
+    },
+    /// Every account but `except`: the meetings idle since at most `cutoff`.
+    Idle { cutoff: i64, except: Vec<String> },
+    /// Every account but `except`: the meetings created at or before `cutoff`.
+    ByAge { cutoff: i64, except: Vec<String> },
 }
 
 /// A row a sweep read: an active meeting that is not a replica, with its clock.
@@ -89,6 +105,37 @@ impl<'a> Sweep<'a> {
             });
         }
         queries
+    }
+
+    /// [`Sweep::queries`] as the statements a backend runs, in order: an account with rules of
+    /// its own in each namespace, then the default's idle rule and its age rule (each only when
+    /// on).
+    pub fn reads(&self) -> Vec<SweepRead> {
+        let mut reads = Vec::new();
+        for query in self.queries() {
+            match query.accounts {
+                SweepAccounts::Only(account) => {
+                    for namespace in [Namespace::Meetings, Namespace::Legacy] {
+                        reads.push(SweepRead::InScope {
+                            account: account.clone(),
+                            namespace,
+                            idle_cutoff: query.idle_cutoff,
+                            duration_cutoff: query.duration_cutoff,
+                        });
+                    }
+                }
+                SweepAccounts::Except(except) => {
+                    if let Some(cutoff) = query.idle_cutoff {
+                        let except = except.clone();
+                        reads.push(SweepRead::Idle { cutoff, except });
+                    }
+                    if let Some(cutoff) = query.duration_cutoff {
+                        reads.push(SweepRead::ByAge { cutoff, except });
+                    }
+                }
+            }
+        }
+        reads
     }
 
     /// How many more meetings the sweep may select.
