@@ -14,12 +14,16 @@ Builds the release binaries, then measures with carillon-bench (see crates/caril
    nodes on one database (skipped, with a message, when no PostgreSQL is reachable);
 7. the signaling plane (carillon-bench signaling): 10,000 joined sessions held open (the server's
    memory per session), one meeting of 250 (presence and data-message fan-out), and joins at
-   200 per second (open loop); each SIGNALING_RUNS times on a fresh server.
+   200 per second (open loop); each SIGNALING_RUNS times on a fresh server;
+8. meeting events (scripts/bench_events.py): CreateAttendee with events off and on (a webhook
+   receiver on this machine), delivery latency at 1,000 events/s, delivery to SQS (moto).
 
 Results go to standard output as Markdown tables, and to target/bench/ as JSON. Environment:
 DURATION (default 10s), WARMUP (2s), CONNECTIONS (64), SECTIONS (e.g. "1,3"; default all),
 CARILLON_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
-SIGNALING_RUNS (2), SIGNALING_SESSIONS (10000).
+SIGNALING_RUNS (2), SIGNALING_SESSIONS (10000); section 8: EVENT_RUNS (2), EVENT_RATE (1000),
+EVENT_SQS_RATE (100), EVENT_PARTS (throughput,latency,drain,sqs), CARILLON_TEST_MOTO (moto_server;
+the SQS part is skipped without it).
 """
 
 import json
@@ -41,7 +45,7 @@ BENCH = ROOT / "target" / "release" / "carillon-bench"
 DURATION = os.environ.get("DURATION", "10s")
 WARMUP = os.environ.get("WARMUP", "2s")
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "64"))
-SECTIONS = {int(s) for s in os.environ.get("SECTIONS", "1,2,3,4,5,6,7").split(",")}
+SECTIONS = {int(s) for s in os.environ.get("SECTIONS", "1,2,3,4,5,6,7,8").split(",")}
 SIGNALING_RUNS = int(os.environ.get("SIGNALING_RUNS", "2"))
 SIGNALING_SESSIONS = int(os.environ.get("SIGNALING_SESSIONS", "10000"))
 ADMIN_URL = os.environ.get(
@@ -116,7 +120,7 @@ def reference():
 
 
 def run(servers, workload, label, connections=CONNECTIONS, duration=DURATION, warmup=WARMUP,
-        rate=None):
+        rate=None, extra=()):
     """One load run; its report, with the servers' CPU time per request."""
     servers = servers if isinstance(servers, list) else [servers]
     path = OUT / f"{label}-{workload}-{connections}{'-rate' + str(rate) if rate else ''}.json"
@@ -126,6 +130,7 @@ def run(servers, workload, label, connections=CONNECTIONS, duration=DURATION, wa
         args += ["--endpoint", s.endpoint]
     if rate:
         args += ["--rate", str(rate)]
+    args += list(extra)
     cpu_before = sum(s.cpu_seconds() for s in servers)
     subprocess.run([str(a) for a in args], check=True, stdout=subprocess.DEVNULL)
     cpu = sum(s.cpu_seconds() for s in servers) - cpu_before
@@ -403,8 +408,10 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"Carillon benchmarks, {time.strftime('%Y-%m-%d')}: {os.cpu_count()} cores, "
           f"{DURATION} per run after {WARMUP} of warm-up, durable writes, quotas off.")
+    # Imported here: it uses this file as the module `bench`.
+    from bench_events import section_events
     sections = [section_workloads, section_open_loop, section_scaling, section_large_store,
-                section_in_memory, section_postgres, section_signaling]
+                section_in_memory, section_postgres, section_signaling, section_events]
     for number, section in enumerate(sections, start=1):
         if number in SECTIONS:
             section()

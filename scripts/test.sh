@@ -10,6 +10,10 @@
 # CARILLON_TEST_POSTGRES_URL), each in a database of its own that is dropped afterwards. Without
 # a reachable server they are skipped with a loud message, except with CI=true, where that fails.
 #
+# carillon-events' tests send to SQS, SNS and EventBridge through moto's server mode, installed in
+# .venv-moto from tests/moto/requirements.txt (CARILLON_TEST_MOTO); without it they are skipped
+# with a loud message, except with CI=true, where that fails.
+#
 # The load balancer test puts nginx, with the deployment guide's configuration, in front of three
 # nodes. The browser suite runs the unmodified Amazon Chime SDK for JavaScript (npm, pinned in
 # tests/browser/package-lock.json) in Debian's headless Chromium driven by playwright-core,
@@ -56,6 +60,15 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The server binary, for the load generator's end-to-end test and the Python suites.
 cargo build --locked --bin carillon
 export CARILLON_BIN="$PWD/target/debug/carillon"
+
+# moto's server mode, the SQS, SNS and EventBridge endpoint of carillon-events' tests
+# (pinned in tests/moto/requirements.txt).
+echo "== moto server (.venv-moto)"
+if [ ! -x .venv-moto/bin/python ]; then
+  python3 -m venv .venv-moto
+fi
+.venv-moto/bin/pip install --quiet --disable-pip-version-check -r tests/moto/requirements.txt
+export CARILLON_TEST_MOTO="$PWD/.venv-moto/bin/moto_server"
 
 echo "== cargo test"
 cargo test --workspace --locked

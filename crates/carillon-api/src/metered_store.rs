@@ -8,12 +8,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
+use carillon_core::events::outbox::{
+    Claim, ClientEvent, DeadLetter, Delivery, DeliveryKey, EventPosition, EventRouting, Settlement,
+    StoredEvent,
+};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
-    CreateMeetingOutcome, EndedMeeting, JoinLookup, LifecyclePolicy, LiveChange, MeetingPage,
-    MeetingRecord, NewAttendee, NewMeeting, PresenceMark, Scope, Store, StoreResult, Tag,
-    TagOutcome,
+    CreateMeetingOutcome, EndedMeeting, JoinLookup, LifecyclePolicy, LiveChange, MeetingEvent,
+    MeetingPage, MeetingRecord, NewAttendee, NewMeeting, PresenceMark, Scope, Store, StoreResult,
+    Tag, TagOutcome,
 };
 
 use crate::metrics::Metrics;
@@ -253,6 +257,71 @@ impl Store for MeteredStore {
         self.timed("end_expired", call).await
     }
 
+    fn set_event_routing(&self, routing: EventRouting) {
+        self.inner.set_event_routing(routing);
+    }
+
+    async fn record_events(&self, events: Vec<MeetingEvent>) -> StoreResult<()> {
+        self.timed("record_events", self.inner.record_events(events))
+            .await
+    }
+
+    async fn record_client_events(&self, events: Vec<ClientEvent>) -> StoreResult<()> {
+        let call = self.inner.record_client_events(events);
+        self.timed("record_client_events", call).await
+    }
+
+    async fn events_after(
+        &self,
+        after: EventPosition,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let call = self.inner.events_after(after, limit);
+        self.timed("events_after", call).await
+    }
+
+    async fn last_event_position(&self) -> StoreResult<EventPosition> {
+        let call = self.inner.last_event_position();
+        self.timed("last_event_position", call).await
+    }
+
+    async fn claim_deliveries(&self, claim: &Claim) -> StoreResult<Vec<Delivery>> {
+        let call = self.inner.claim_deliveries(claim);
+        self.timed("claim_deliveries", call).await
+    }
+
+    async fn settle_deliveries(&self, settlements: Vec<Settlement>) -> StoreResult<()> {
+        let call = self.inner.settle_deliveries(settlements);
+        self.timed("settle_deliveries", call).await
+    }
+
+    async fn dead_letters(
+        &self,
+        after: Option<DeliveryKey>,
+        limit: usize,
+    ) -> StoreResult<Vec<DeadLetter>> {
+        let call = self.inner.dead_letters(after, limit);
+        self.timed("dead_letters", call).await
+    }
+
+    async fn replay_dead_letters(
+        &self,
+        keys: Option<Vec<DeliveryKey>>,
+        now_ms: i64,
+    ) -> StoreResult<u64> {
+        let call = self.inner.replay_dead_letters(keys, now_ms);
+        self.timed("replay_dead_letters", call).await
+    }
+
+    async fn prune_events(&self, before_ms: i64, limit: usize) -> StoreResult<u64> {
+        let call = self.inner.prune_events(before_ms, limit);
+        self.timed("prune_events", call).await
+    }
+
+    fn events_logged(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.events_logged()
+    }
+
     fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
         self.inner.changes()
     }
@@ -271,7 +340,7 @@ mod tests {
     use super::*;
 
     /// Every method of [`Store`], as labelled.
-    const METHODS: [&str; 21] = [
+    const METHODS: [&str; 30] = [
         "create_meeting",
         "get_meeting",
         "end_meeting",
@@ -292,6 +361,15 @@ mod tests {
         "join_lookup",
         "mark_presence",
         "end_expired",
+        "record_events",
+        "record_client_events",
+        "events_after",
+        "last_event_position",
+        "claim_deliveries",
+        "settle_deliveries",
+        "dead_letters",
+        "replay_dead_letters",
+        "prune_events",
         "ping",
     ];
 

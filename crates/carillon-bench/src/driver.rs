@@ -23,6 +23,8 @@ pub struct Driver {
     used: u32,
     /// A per-connection sequence number, for unique tokens and ExternalUserIds.
     seq: u64,
+    /// Members added to every CreateMeeting (`,"Name":value` each).
+    meeting_members: String,
 }
 
 impl Driver {
@@ -37,7 +39,14 @@ impl Driver {
             meeting: None,
             used: 0,
             seq: 0,
+            meeting_members: String::new(),
         }
+    }
+
+    /// Adds `members` (`,"Name":value` each) to every CreateMeeting this driver builds.
+    pub fn with_meeting_members(mut self, members: &str) -> Self {
+        self.meeting_members = members.to_owned();
+        self
     }
 
     /// The operation of the next request.
@@ -76,7 +85,7 @@ impl Driver {
         self.seq += 1;
         let token = format!("{}-{}-{}", self.run_id, self.conn, self.seq);
         let external = format!("bench-{}-{}", self.conn, self.seq);
-        workload::create_meeting(&token, &external)
+        workload::create_meeting_with(&token, &external, &self.meeting_members)
     }
 
     /// The meeting the next creates go to.

@@ -17,6 +17,9 @@
 //! - [`run`](mod@run): a whole run (setup pool, connections, progress line, merge).
 //! - [`signaling`]: the signaling workloads (`carillon-bench signaling`): WebSocket sessions as the
 //!   Chime SDK opens them, for memory per session, presence and data-message fan-out, join latency.
+//! - [`sink`]: the webhook sink (`carillon-bench webhook-sink`): receives meeting events and
+//!   records their delivery latency and arrival rate; [`watch`]: the server's delivery counter
+//!   (`carillon-bench deliveries`), for targets the generator cannot receive (SQS, SNS).
 //! - [`system`]: the open-file limit, and the server's RSS and CPU time from `/proc`.
 //! - [`reference`](mod@reference): the bare-hyper reference server, for ratios to the machine's HTTP ceiling.
 //!   It answers fixed ids; the generator uses whatever ids it is given and never requires them
@@ -28,7 +31,9 @@ pub mod reference;
 pub mod report;
 pub mod run;
 pub mod signaling;
+pub mod sink;
 pub mod system;
+pub mod watch;
 pub mod workload;
 
 pub use carillon_testkit::sigv4::Credentials;

@@ -1,8 +1,9 @@
 //! The `carillon-bench` command line: `run` (the load generator), `signaling` (the signaling
-//! workloads) and `reference-server`.
+//! workloads), `reference-server`, and for meeting events `webhook-sink` (a receiver that times
+//! each delivery) and `deliveries` (the server's delivery counter of one target kind).
 //!
-//! Exit codes: 0 after a run with at least one successful request (or joined session); 1 when a
-//! run had none; 2 when the arguments are invalid or setup failed (clap's own usage errors are
+//! Exit codes: 0 after a run with at least one successful request (or joined session, or
+//! received event, or delivery counted); 1 when a run had none; 2 when the arguments are invalid or setup failed (clap's own usage errors are
 //! also 2).
 
 use std::net::SocketAddr;
@@ -12,6 +13,9 @@ use std::time::Duration;
 use carillon_bench::signaling::{self, SignalingConfig, SignalingWorkload};
 use carillon_bench::{reference, run, BenchError, Credentials, RunConfig, Workload};
 use clap::{Args, Parser, Subcommand};
+
+// The meeting-event commands (a module of the binary, not of the library).
+mod cli_events;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +41,12 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:9090")]
         listen: SocketAddr,
     },
+    /// Receive meeting events as a webhook and report their delivery latency (arrival minus
+    /// `detail.timestamp`) and arrival rate; stops once idle after the first event.
+    WebhookSink(cli_events::SinkArgs),
+    /// Read the server's `carillon_events_delivered_total` of one target kind every 100 ms and
+    /// report the delivery rate; stops once it has not moved for `--idle`.
+    Deliveries(cli_events::DeliveriesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +69,10 @@ struct RunArgs {
     /// from each request's intended send time.
     #[arg(long)]
     rate: Option<f64>,
+    /// Give every meeting created a NotificationsConfiguration with this SqsQueueArn (a server
+    /// with `--sqs-endpoint` then delivers each of its events there).
+    #[arg(long, value_name = "ARN")]
+    notifications_sqs: Option<String>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -208,8 +222,18 @@ fn main() {
             }
         }),
         Command::Run(args) => exit(runtime.block_on(run_command(args))),
+        Command::WebhookSink(args) => exit(runtime.block_on(cli_events::sink_command(args))),
+        Command::Deliveries(args) => exit(runtime.block_on(cli_events::deliveries_command(args))),
         Command::Signaling(args) => exit(runtime.block_on(signaling_command(args))),
     }
+}
+
+/// The members every CreateMeeting of a run adds (`,"Name":value` each).
+fn meeting_members(notifications_sqs: Option<&str>) -> String {
+    notifications_sqs.map_or_else(String::new, |arn| {
+        let arn = serde_json::Value::String(arn.to_owned());
+        format!(r#","NotificationsConfiguration":{{"SqsQueueArn":{arn}}}"#)
+    })
 }
 
 async fn signaling_command(args: SignalingArgs) -> i32 {
@@ -267,6 +291,7 @@ async fn run_command(args: RunArgs) -> i32 {
         duration: args.duration,
         warmup: args.warmup,
         rate: args.rate,
+        meeting_members: meeting_members(args.notifications_sqs.as_deref()),
         credentials: args.common.credentials(),
         progress: !args.common.quiet,
     };
@@ -306,6 +331,18 @@ mod tests {
         assert!(parse_duration("5h").is_err());
         assert!(parse_duration("x").is_err());
         assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn notifications_become_a_meeting_member() {
+        assert_eq!(meeting_members(None), "");
+        let members = meeting_members(Some("arn:aws:sqs:us-east-1:123456789012:q"));
+        let body = format!(r#"{{"A":1{members}}}"#);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            v["NotificationsConfiguration"]["SqsQueueArn"],
+            "arn:aws:sqs:us-east-1:123456789012:q"
+        );
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct RunConfig {
     pub warmup: Duration,
     /// Open loop: aggregate requests per second over all connections.
     pub rate: Option<f64>,
+    /// Members added to every CreateMeeting body, each as `,"Name":value` (empty: none).
+    pub meeting_members: String,
     pub credentials: Credentials,
     /// Print a progress line to stderr once per second.
     pub progress: bool,
@@ -80,7 +82,13 @@ pub async fn run(config: &RunConfig) -> Result<Report, BenchError> {
 
     let run_id: Arc<str> = uuid::Uuid::new_v4().simple().to_string()[..16].into();
     let pool = if config.workload.needs_pool() {
-        build_pool(&endpoints[0], &config.credentials, &run_id).await?
+        build_pool(
+            &endpoints[0],
+            &config.credentials,
+            &run_id,
+            &config.meeting_members,
+        )
+        .await?
     } else {
         Pool::default()
     };
@@ -105,7 +113,8 @@ pub async fn run(config: &RunConfig) -> Result<Report, BenchError> {
             open_loop: interval
                 .map(|iv| (start + iv.mul_f64(i as f64 / config.connections as f64), iv)),
         };
-        let driver = Driver::new(config.workload, i, Arc::clone(&run_id), Arc::clone(&pool));
+        let driver = Driver::new(config.workload, i, Arc::clone(&run_id), Arc::clone(&pool))
+            .with_meeting_members(&config.meeting_members);
         tasks.push(tokio::spawn(run_connection(
             Arc::clone(&endpoints[i % endpoints.len()]),
             Signer::new(config.credentials.clone()),
@@ -146,13 +155,18 @@ async fn build_pool(
     endpoint: &Endpoint,
     creds: &Credentials,
     run_id: &str,
+    members: &str,
 ) -> Result<Pool, BenchError> {
     let setup = |e: String| BenchError::Setup(e);
     let mut conn = Conn::open(endpoint).await.map_err(setup)?;
     let mut signer = Signer::new(creds.clone());
     let mut pool = Pool::default();
     for m in 0..POOL_MEETINGS {
-        let spec = workload::create_meeting(&format!("{run_id}-pool-{m}"), &format!("pool-{m}"));
+        let spec = workload::create_meeting_with(
+            &format!("{run_id}-pool-{m}"),
+            &format!("pool-{m}"),
+            members,
+        );
         let meeting = conn
             .create_meeting(endpoint, &mut signer, &spec)
             .await

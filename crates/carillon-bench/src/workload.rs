@@ -162,7 +162,12 @@ pub struct AttendeeIdOnly {
 
 /// Builds requests.
 pub fn create_meeting(token: &str, external_id: &str) -> RequestSpec {
-    let body = carillon_testkit::create_meeting_body(token, external_id);
+    create_meeting_with(token, external_id, "")
+}
+
+/// [`create_meeting`] with more members, each as `,"Name":value`.
+pub fn create_meeting_with(token: &str, external_id: &str, members: &str) -> RequestSpec {
+    let body = carillon_testkit::bodies::create_meeting_body_with(token, external_id, members);
     spec(
         Op::CreateMeeting,
         Method::POST,

@@ -14,6 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use carillon_bench::signaling::{self, SignalingConfig, SignalingWorkload};
+use carillon_bench::sink::{self, SinkConfig};
 use carillon_bench::{reference, run, Credentials, Report, RunConfig, Workload};
 use carillon_testkit::{carillon_binary, Options, Server};
 
@@ -55,6 +56,7 @@ fn config(url: &str, workload: Workload) -> RunConfig {
         duration: Duration::from_secs(1),
         warmup: Duration::from_millis(100),
         rate: None,
+        meeting_members: String::new(),
         credentials: Credentials::default(),
         progress: false,
     }
@@ -210,4 +212,52 @@ fn signaling_workloads_run_against_carillon() {
     assert!((45..=55).contains(&recorded), "{recorded}");
     assert_eq!(report.latency["open_to_index"].count, recorded);
     assert_eq!(report.latency["subscribe_to_ack"].count, recorded);
+}
+
+/// CreateAttendee against a server with a webhook pointing at the sink: every event arrives
+/// once, signed, timed; the delivery counter the `deliveries` watch reads moves with it.
+#[test]
+fn the_webhook_sink_receives_and_times_every_event() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (listener, addr) = sink::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let sink = tokio::spawn(sink::run(
+            listener,
+            SinkConfig {
+                secret: Some("s3cret".into()),
+                warmup: Duration::ZERO,
+                idle: Duration::from_secs(1),
+                max_duration: Some(Duration::from_secs(60)),
+                progress: false,
+            },
+        ));
+        let server = Server::start(
+            Options::in_memory()
+                .binary(&built_carillon())
+                .arg(&format!("--webhook=bench=http://{addr}/events"))
+                .arg("--webhook-secret=s3cret"),
+        );
+        let endpoint = server.endpoint();
+        let watch = tokio::spawn(async move {
+            let (idle, max) = (Duration::from_secs(1), Duration::from_secs(60));
+            carillon_bench::watch::watch(&endpoint, "webhook", idle, max, false).await
+        });
+        // The watch's first reading (its baseline) before the first event.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let report = run(&config(&server.endpoint(), Workload::CreateAttendee))
+            .await
+            .unwrap();
+        assert_clean(&report);
+        let received = sink.await.unwrap();
+        assert_eq!(received.bad_signatures, 0);
+        assert_eq!((received.duplicates, received.unparsed), (0, 0));
+        // The warm-up's attendees and each connection's meeting send events too.
+        let added = received.event_types["chime:AttendeeAdded"];
+        assert!(added >= report.requests, "{added} < {}", report.requests);
+        assert!(received.event_types["chime:MeetingStarted"] >= 4);
+        assert_eq!(received.latency_recorded, received.received);
+        assert!(received.latency_us.p50 > 0 && received.peak_rate > 0);
+        let counted = watch.await.unwrap().unwrap();
+        assert_eq!(counted.delivered, received.received);
+    });
 }

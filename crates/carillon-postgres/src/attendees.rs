@@ -10,7 +10,7 @@ use carillon_core::{
 };
 use deadpool_postgres::Transaction;
 
-use crate::db::{execute, query, query_opt};
+use crate::db::{execute, query, query_opt, Params};
 use crate::error::Context;
 use crate::live;
 use crate::rows;
@@ -161,23 +161,27 @@ pub(crate) async fn seq(
     Ok(row.map(|row| row.get(0)))
 }
 
-/// Deletes the attendee and, with its row, its tags, announcing it on commit; `None` when the
-/// meeting has no such attendee.
+/// Deletes the attendee and, with its row, its tags, announcing it on commit: the attendee as
+/// it was, or `None` when the meeting has no such attendee.
 pub(crate) async fn delete(
     tx: &Transaction<'_>,
     meeting: &ActiveMeeting,
     attendee_id: &str,
-) -> StoreResult<Option<()>> {
-    let deleted = execute(
+) -> StoreResult<Option<AttendeeRecord>> {
+    let row = query_opt(
         tx,
         sql::DELETE_ATTENDEE,
         &[&meeting.seq, &attendee_id],
         "deleting an attendee",
     )
     .await?;
-    if deleted == 0 {
+    let Some(deleted) = row
+        .map(|row| rows::attendee(&row, &meeting.meeting_id))
+        .transpose()?
+        .flatten()
+    else {
         return Ok(None);
-    }
+    };
     execute(
         tx,
         sql::SET_ATTENDEE_COUNT,
@@ -190,7 +194,7 @@ pub(crate) async fn delete(
         attendee_id: attendee_id.to_owned(),
     };
     live::notify(tx, &change).await?;
-    Ok(Some(()))
+    Ok(Some(deleted))
 }
 
 /// Deletes the meeting's attendees and, with their rows, their tags.
@@ -227,20 +231,29 @@ pub(crate) async fn update_capabilities(
     }
 }
 
+/// Updates every attendee but the excluded ones; with `returning`, the attendees as updated in
+/// creation order (for their events), else nothing read back.
 pub(crate) async fn update_capabilities_except(
     tx: &Transaction<'_>,
     meeting: &ActiveMeeting,
     excluded_attendee_ids: &[String],
     capabilities: &AttendeeCapabilities,
-) -> StoreResult<()> {
+    returning: bool,
+) -> StoreResult<Vec<AttendeeRecord>> {
     let what = "updating attendee capabilities";
     let json = to_json(capabilities, "capabilities").context(what)?;
-    execute(
-        tx,
-        sql::UPDATE_CAPABILITIES_EXCEPT,
-        &[&meeting.seq, &json, &excluded_attendee_ids],
-        what,
-    )
-    .await?;
-    Ok(())
+    let params: Params<'_> = &[&meeting.seq, &json, &excluded_attendee_ids];
+    if !returning {
+        execute(tx, sql::UPDATE_CAPABILITIES_EXCEPT, params, what).await?;
+        return Ok(Vec::new());
+    }
+    let rows = query(tx, sql::UPDATE_CAPABILITIES_EXCEPT_RETURNING, params, what).await?;
+    let mut updated = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(attendee) = rows::attendee(row, &meeting.meeting_id)? {
+            updated.push((rows::get::<i64>(row, 4)?, attendee));
+        }
+    }
+    updated.sort_unstable_by_key(|(seq, _)| *seq);
+    Ok(updated.into_iter().map(|(_, a)| a).collect())
 }

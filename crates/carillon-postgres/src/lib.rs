@@ -12,10 +12,14 @@
 //!   on their next use, so a node recovers by itself when the database comes back.
 //! - The schema is migrated at connect, under an advisory lock; see `schema`.
 //! - The cluster's shared rate-quota buckets live here too; see `rate`.
+//! - Every write that causes meeting events records them in its own transaction (`events`), with
+//!   the deliveries they owe, which any node claims and settles (`deliveries`).
 
 mod attendees;
 mod db;
+mod deliveries;
 mod error;
+mod events;
 mod lease;
 mod lifecycle;
 mod live;
@@ -33,8 +37,10 @@ mod tags;
 pub mod testing;
 
 use std::str::FromStr;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use carillon_core::events::outbox::EventRouting;
 use carillon_core::{ChangeBus, StoreError, StoreResult};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
@@ -103,6 +109,10 @@ pub struct PgStore {
     changes: ChangeBus,
     /// The task that listens for other nodes' (and this one's) announcements of changes.
     listener: tokio::task::AbortHandle,
+    /// What writes record and owe; each write reads it once, when it begins.
+    routing: RwLock<Arc<EventRouting>>,
+    /// Bumped after this node's writes that logged events commit.
+    logged: tokio::sync::watch::Sender<u64>,
 }
 
 impl Drop for PgStore {
@@ -156,6 +166,8 @@ impl PgStore {
             operation_timeout: config.operation_timeout,
             changes,
             listener,
+            routing: RwLock::new(Arc::new(EventRouting::default())),
+            logged: tokio::sync::watch::Sender::new(0),
         };
         let mut client = store.client().await?;
         schema::migrate(&mut client).await?;
@@ -177,6 +189,31 @@ impl PgStore {
     pub fn close(&self) {
         self.listener.abort();
         self.pool.close();
+    }
+
+    /// The events of a write that begins now, routed as the store is set to.
+    fn pending(&self) -> events::Pending {
+        let routing = match self.routing.read() {
+            Ok(routing) => routing.clone(),
+            // A writer that panicked left a whole value behind (it only ever assigns one).
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        events::Pending::new(routing)
+    }
+
+    fn set_routing(&self, routing: EventRouting) {
+        let routing = Arc::new(routing);
+        match self.routing.write() {
+            Ok(mut current) => *current = routing,
+            Err(poisoned) => *poisoned.into_inner() = routing,
+        }
+    }
+
+    /// Wakes whoever waits for this node's events, once a write that logged some committed.
+    fn announce(&self, logged: bool) {
+        if logged {
+            self.logged.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 
     async fn client(&self) -> StoreResult<Object> {

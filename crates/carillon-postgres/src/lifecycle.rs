@@ -20,6 +20,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
 use crate::db::{execute, query};
+use crate::events::Pending;
 use crate::meetings;
 use crate::rows::get;
 use crate::sql;
@@ -74,6 +75,7 @@ pub(crate) async fn end_expired(
     tx: &Transaction<'_>,
     now_ms: i64,
     policy: &LifecyclePolicy,
+    events: &mut Pending,
 ) -> StoreResult<Vec<EndedMeeting>> {
     let mut sweep = Sweep::new(policy, now_ms, MAX_EXPIRED_PER_CALL);
     for read_step in sweep.reads() {
@@ -106,7 +108,8 @@ pub(crate) async fn end_expired(
     }
     let mut ended = Vec::new();
     for expired in sweep.into_expired() {
-        let done = meetings::end_locked(tx, expired.meeting, expired.reason, now_ms).await?;
+        let done =
+            meetings::end_locked(tx, expired.meeting, expired.reason, now_ms, events).await?;
         ended.extend(Expired::ended(&expired.scope, done));
     }
     Ok(ended)

@@ -3,8 +3,8 @@
 //! whose order or number is checked across the scope. What they decide is decided by
 //! [`carillon_core::store::rules`].
 
-use carillon_core::store::rows::{to_optional_json, MeetingRow};
-use carillon_core::store::rules::{self, ActiveMeeting, CreationFacts, PrimaryFacts};
+use carillon_core::store::rows::{from_optional_json, to_optional_json, MeetingRow};
+use carillon_core::store::rules::{self, caused, ActiveMeeting, CreationFacts, PrimaryFacts};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     CreateMeetingOutcome, EndReason, JoinLookup, LiveChange, MeetingPage, MeetingRecord, Namespace,
@@ -12,8 +12,9 @@ use carillon_core::{
 };
 use deadpool_postgres::{GenericClient, Transaction};
 
-use crate::db::{execute, query, query_opt};
+use crate::db::{execute, query, query_opt, Params};
 use crate::error::Context;
+use crate::events::Pending;
 use crate::rows;
 use crate::{attendees, live, sql, tags};
 
@@ -36,6 +37,36 @@ pub(crate) async fn lock(
         max_attendees: row.get(1),
         attendee_count: row.get(2),
         primary_meeting_id: row.get(3),
+    }))
+}
+
+/// [`lock`], reading the whole meeting into `events` when the write records events.
+pub(crate) async fn lock_for(
+    tx: &Transaction<'_>,
+    scope: &Scope,
+    meeting_id: &str,
+    events: &mut Pending,
+) -> StoreResult<Option<ActiveMeeting>> {
+    if !events.records() {
+        return lock(tx, scope, meeting_id).await;
+    }
+    let row = query_opt(
+        tx,
+        sql::LOCK_ACTIVE_MEETING_RECORD,
+        &[&meeting_id, &scope.account_id, &scope.namespace.as_str()],
+        "locking a meeting",
+    )
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    events.set_meeting(rows::meeting_from(&row, 4)?);
+    Ok(Some(ActiveMeeting {
+        seq: rows::get(&row, 0)?,
+        meeting_id: meeting_id.to_owned(),
+        max_attendees: rows::get(&row, 1)?,
+        attendee_count: rows::get(&row, 2)?,
+        primary_meeting_id: rows::get(&row, 3)?,
     }))
 }
 
@@ -259,21 +290,24 @@ pub(crate) async fn end(
     scope: &Scope,
     meeting_id: &str,
     now_ms: i64,
+    events: &mut Pending,
 ) -> StoreResult<Option<()>> {
     let Some(meeting) = lock(tx, scope, meeting_id).await? else {
         return Ok(None);
     };
-    end_locked(tx, meeting, EndReason::Deleted, now_ms).await?;
+    end_locked(tx, meeting, EndReason::Deleted, now_ms, events).await?;
     Ok(Some(()))
 }
 
 /// Ends the locked active meeting for `reason` with the meetings that end with it (their rows
-/// locked here), announcing each end on commit, and returns their ids and reasons.
+/// locked here), announcing each end on commit, and returns their ids and reasons. Each
+/// meeting ended causes its `chime:MeetingEnded`, read back from the statement that ends it.
 pub(crate) async fn end_locked(
     tx: &Transaction<'_>,
     meeting: ActiveMeeting,
     reason: EndReason,
     now_ms: i64,
+    events: &mut Pending,
 ) -> StoreResult<Vec<(String, EndReason)>> {
     // A replica has no replicas of its own (a replica cannot be a primary).
     let replicas = if meeting.is_replica() {
@@ -283,13 +317,16 @@ pub(crate) async fn end_locked(
     };
     let mut ended = Vec::new();
     for (seq, meeting_id, reason) in rules::ending_with(meeting, replicas, reason) {
-        execute(
-            tx,
-            sql::END_MEETING,
-            &[&seq, &now_ms, &reason.as_str()],
-            "ending a meeting",
-        )
-        .await?;
+        let params: Params<'_> = &[&seq, &now_ms, &reason.as_str()];
+        if events.records() {
+            let what = "ending a meeting";
+            if let Some(row) = query_opt(tx, sql::END_MEETING_RETURNING, params, what).await? {
+                let ended = rows::meeting(&row)?;
+                events.add(&ended, caused::meeting_ended(&ended, now_ms));
+            }
+        } else {
+            execute(tx, sql::END_MEETING, params, "ending a meeting").await?;
+        }
         attendees::delete_all(tx, seq).await?;
         tags::delete_all(tx, seq).await?;
         let change = LiveChange::MeetingEnded {
@@ -299,6 +336,40 @@ pub(crate) async fn end_locked(
         ended.push((meeting_id, reason));
     }
     Ok(ended)
+}
+
+/// [`set_transcription`] in the caller's transaction, recording the change's event.
+pub(crate) async fn set_transcription_recorded(
+    tx: &Transaction<'_>,
+    scope: &Scope,
+    meeting_id: &str,
+    configuration: Option<&TranscriptionConfiguration>,
+    events: &mut Pending,
+) -> StoreResult<Option<()>> {
+    let what = "setting transcription";
+    let json = to_optional_json(configuration, "TranscriptionConfiguration").context(what)?;
+    let row = query_opt(
+        tx,
+        sql::SET_TRANSCRIPTION_RETURNING,
+        &[
+            &meeting_id,
+            &scope.account_id,
+            &scope.namespace.as_str(),
+            &json,
+        ],
+        what,
+    )
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let meeting = rows::meeting(&row)?;
+    let running: Option<TranscriptionConfiguration> =
+        from_optional_json(rows::get(&row, 17)?, "TranscriptionConfiguration").context(what)?;
+    let now = carillon_core::clock::now_ms();
+    let caused = caused::transcription_set(&meeting, running.as_ref(), configuration, now);
+    events.add(&meeting, caused);
+    Ok(Some(()))
 }
 
 pub(crate) async fn set_transcription<C: GenericClient>(

@@ -1,7 +1,7 @@
 //! The plans PostgreSQL makes for the statements that find meetings: a lookup by meeting id is
 //! one probe of `meetings_by_id`, whatever the planner knows (or does not know) about the data,
 //! and a lookup by scope or token takes the index made for it. No operation walks through every
-//! meeting of an account.
+//! meeting of an account. Likewise the outbox's statements take the index made for each.
 
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls};
@@ -120,6 +120,60 @@ async fn lookups_take_the_index_made_for_them() {
             let probes = plan.contains(&format!(" using {index} on meetings"))
                 || plan.contains(&format!("Bitmap Index Scan on {index}"));
             assert!(probes, "{name} ({mode}) does not probe {index}:\n{plan}");
+        }
+    }
+    drop(client);
+    let _ = driver.await;
+}
+
+/// The outbox's statements on a log of thousands of events, each owed, never analyzed.
+#[tokio::test]
+async fn outbox_statements_take_the_index_made_for_them() {
+    let Some(db) = TestDatabase::create("outbox_plans") else {
+        return;
+    };
+    let store = PgStore::connect(&PgConfig::new(db.url.clone()))
+        .await
+        .expect("connect and migrate");
+    store.close();
+    let (client, connection) = tokio_postgres::connect(&db.url, NoTls)
+        .await
+        .expect("connect");
+    let driver = tokio::spawn(connection);
+    client
+        .batch_execute(
+            "INSERT INTO events (event_id, meeting_id, account_id, source, name, at_ms, body) \
+             SELECT gen_random_uuid()::text, 'meeting-' || (i % 50), '123456789012', 'meeting', \
+             'chime:AttendeeAdded', i, '{}' FROM generate_series(1, 5000) AS i; \
+             INSERT INTO event_deliveries (target, seq, meeting_id, due_ms) \
+             SELECT 'webhook:hook', seq, meeting_id, at_ms FROM events",
+        )
+        .await
+        .expect("inserting events");
+
+    let cases = [
+        ("EVENTS_AFTER", sql::EVENTS_AFTER, "events_by_position"),
+        ("CLAIM_HEADS", sql::CLAIM_HEADS, "event_deliveries_live"),
+        (
+            "CLAIM_FOLLOWERS",
+            sql::CLAIM_FOLLOWERS,
+            "event_deliveries_streams",
+        ),
+        ("LEASE", sql::LEASE, "events_pkey"),
+        ("DEAD_LETTERS", sql::DEAD_LETTERS, "event_deliveries_dead"),
+        ("DEAD_LETTERS", sql::DEAD_LETTERS, "events_pkey"),
+        ("PRUNE_EVENTS", sql::PRUNE_EVENTS, "events_by_time"),
+    ];
+    for mode in ["force_custom_plan", "force_generic_plan"] {
+        for (name, statement, index) in cases {
+            let plan = plan(&client, statement, mode).await;
+            let probes = plan.contains(&format!(" using {index} on "))
+                || plan.contains(&format!("Bitmap Index Scan on {index}"));
+            assert!(probes, "{name} ({mode}) does not probe {index}:\n{plan}");
+            assert!(
+                !plan.contains("Seq Scan on event"),
+                "{name} ({mode}):\n{plan}"
+            );
         }
     }
     drop(client);

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "lifecycle",
         include_str!("../migrations/0005_lifecycle.sql"),
     ),
+    ("events", include_str!("../migrations/0006_events.sql")),
 ];
 
 /// The schema version this binary writes.

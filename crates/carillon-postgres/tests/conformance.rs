@@ -10,9 +10,12 @@ use carillon_postgres::{PgConfig, PgStore};
 /// A store on a new database (dropped with the guard), or `None` to skip.
 async fn store(label: &str) -> Option<(PgStore, TestDatabase)> {
     let db = TestDatabase::create(label)?;
-    let store = PgStore::connect(&PgConfig::new(db.url.clone()))
-        .await
-        .expect("connect");
+    // The cases check rules under concurrency, not latency: hundreds of writes to one meeting
+    // queue on its row lock, and on a busy machine the default 2 s wait for a connection can
+    // pass before their turn comes.
+    let mut config = PgConfig::new(db.url.clone());
+    config.acquire_timeout = std::time::Duration::from_secs(30);
+    let store = PgStore::connect(&config).await.expect("connect");
     Some((store, db))
 }
 

@@ -16,7 +16,10 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use carillon_core::ids::CONTENT_SUFFIX;
-use carillon_core::{JoinLookup, MediaCapability, Store, StoreError};
+use carillon_core::{
+    AttendeeRecord, JoinLookup, MediaCapability, MeetingEvent, MeetingRecord, SessionChange, Store,
+    StoreError,
+};
 use subtle::ConstantTimeEq;
 
 use crate::ending::Ending;
@@ -40,6 +43,24 @@ pub struct Admitted {
     /// The `a=msid` ids of the audio the server sends this session.
     pub stream_label: String,
     pub track_label: String,
+    /// The meeting and attendee as admitted: what the session's events say of them.
+    pub records: Arc<(MeetingRecord, AttendeeRecord)>,
+}
+
+impl Admitted {
+    /// The session's `change` as a meeting event (of the content share for a content session).
+    pub fn event(&self, change: SessionChange) -> MeetingEvent {
+        let (meeting, attendee) = &*self.records;
+        let now = carillon_core::clock::now_ms();
+        MeetingEvent::session(meeting, attendee, change, self.content, now)
+    }
+
+    /// `chime:AttendeeAuthorized`: the attendee joined again from another session.
+    pub fn authorized_again(&self) -> MeetingEvent {
+        let (meeting, attendee) = &*self.records;
+        let now = carillon_core::clock::now_ms();
+        MeetingEvent::attendee_authorized(meeting, attendee, now)
+    }
 }
 
 /// The token among the offered subprotocols (`Sec-WebSocket-Protocol: _aws_wt_session, <token>`):
@@ -63,7 +84,7 @@ pub fn token_from_protocols(header: &str) -> Option<&str> {
 }
 
 /// The attendee a token names, if it is shaped as the server issues them.
-fn attendee_in(token: &str) -> Option<String> {
+pub(crate) fn attendee_in(token: &str) -> Option<String> {
     let raw = STANDARD_NO_PAD.decode(token).ok()?;
     let text = std::str::from_utf8(&raw).ok()?;
     let (attendee_id, secret) = text.split_once(':')?;
@@ -122,11 +143,12 @@ pub async fn admit(
     Ok(Ok(Admitted {
         stream_label: format!("carillon-{}", meeting.meeting_id),
         track_label: format!("carillon-audio-{}", attendee.attendee_id),
-        meeting_id: meeting.meeting_id.into(),
+        meeting_id: meeting.meeting_id.as_str().into(),
         attendee_id: format!("{}{suffix}", attendee.attendee_id).into(),
         external_user_id: format!("{}{suffix}", attendee.external_user_id).into(),
         content,
         audio_direction,
+        records: Arc::new((meeting, attendee)),
     }))
 }
 

@@ -15,6 +15,7 @@
 //! meetings nobody is connected to.
 
 pub mod admission;
+mod client_events;
 pub mod cluster;
 pub mod data;
 pub mod ending;
@@ -27,6 +28,7 @@ mod relay;
 pub mod room;
 pub mod sdp;
 mod session;
+pub mod session_events;
 mod ws;
 
 use std::fmt::Write as _;
@@ -35,7 +37,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use carillon_core::{JoinLookup, LiveChange, Store};
+use carillon_core::{JoinLookup, LiveChange, SessionChange, Store};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
@@ -46,9 +48,23 @@ use crate::hub::Hub;
 use crate::ice::IceResponder;
 pub use crate::metrics::SignalingMetrics;
 use crate::presence::PresenceReports;
+use crate::session_events::SessionEvents;
 
 /// How long the last write of presence marks at shutdown may take.
 const LAST_PRESENCE_FLUSH: Duration = Duration::from_secs(1);
+
+/// What [`Plane::mark_attendee`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Marked {
+    /// The mark changed the attendee's presence; its event was sent.
+    Changed,
+    /// The attendee was already so marked (or, for left and dropped, not marked joined).
+    Unchanged,
+    MeetingNotFound,
+    AttendeeNotFound,
+    /// The meeting's sessions live on this other node (its URL): mark it there.
+    Elsewhere(String),
+}
 
 /// How the plane is set up.
 #[derive(Debug, Clone)]
@@ -88,9 +104,13 @@ pub struct Plane {
     open_sessions: AtomicUsize,
     /// Shutting down: new sessions are turned away (503), so the SDK joins another node.
     draining: AtomicBool,
-    /// Tells the presence task to write what is left and stop.
+    /// The session events waiting to be written.
+    session_events: Arc<SessionEvents>,
+    /// Who may post client events, at what rate.
+    client_events: client_events::Ingestion,
+    /// Tells the presence and session-event tasks to write what is left and stop.
     presence_stop: watch::Sender<bool>,
-    presence_task: Mutex<Option<JoinHandle<()>>>,
+    writers: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Plane {
@@ -118,6 +138,18 @@ impl Plane {
             [stop.clone(), presence_stopped],
             LAST_PRESENCE_FLUSH,
         ));
+        let session_events = Arc::new(SessionEvents::default());
+        let events_store = store.clone();
+        let events_task = tokio::spawn(session_events::run(
+            session_events.clone(),
+            move |events| {
+                let store = events_store.clone();
+                async move { store.record_events(events).await }
+            },
+            metrics.clone(),
+            presence_stop.subscribe(),
+            LAST_PRESENCE_FLUSH,
+        ));
         let plane = Arc::new(Plane {
             store,
             hub: Hub::new(config.data_limits, presence.clone()),
@@ -129,8 +161,10 @@ impl Plane {
             next_session: AtomicU64::new(1),
             open_sessions: AtomicUsize::new(0),
             draining: AtomicBool::new(false),
+            session_events,
+            client_events: client_events::Ingestion::default(),
             presence_stop,
-            presence_task: Mutex::new(Some(presence_task)),
+            writers: Mutex::new(vec![presence_task, events_task]),
         });
         tokio::spawn(ice.run(stop.clone()));
         tokio::spawn(apply_changes(Arc::downgrade(&plane), changes, stop.clone()));
@@ -196,14 +230,66 @@ impl Plane {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let _ = self.presence_stop.send(true);
-        let task = self
-            .presence_task
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(task) = task {
-            let rest = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let _ = tokio::time::timeout(rest.max(LAST_PRESENCE_FLUSH), task).await;
+        let writers = std::mem::take(&mut *self.writers.lock().unwrap_or_else(|e| e.into_inner()));
+        // Both flush at once; the later of the two deadlines bounds the wait for each.
+        let last = deadline.max(tokio::time::Instant::now() + LAST_PRESENCE_FLUSH);
+        for writer in writers {
+            let _ = tokio::time::timeout_at(last, writer).await;
+        }
+    }
+
+    /// An operator marks an attendee (`<AttendeeId>#content` for its content share) joined, left
+    /// or dropped without a session: joined, it keeps the meeting occupied (so it does not idle
+    /// out) until marked left or dropped, and each change that changes something sends the
+    /// session's event, as a real session's would. Marks are this node's: in a cluster they
+    /// belong on the meeting's home node ([`Marked::Elsewhere`] names it). A meeting that ends,
+    /// or an attendee deleted, drops its marks without further events.
+    pub async fn mark_attendee(
+        &self,
+        meeting_id: &str,
+        attendee_id: &str,
+        change: SessionChange,
+    ) -> Result<Marked, carillon_core::StoreError> {
+        let meeting_id = meeting_id.to_ascii_lowercase();
+        let (base, content) = match attendee_id.strip_suffix(carillon_core::ids::CONTENT_SUFFIX) {
+            Some(base) => (base, true),
+            None => (attendee_id, false),
+        };
+        let (meeting, attendee) = match self.store.join_lookup(&meeting_id, base).await? {
+            JoinLookup::Found(meeting, attendee) => (meeting, attendee),
+            JoinLookup::MeetingNotFound | JoinLookup::MeetingEnded(_) => {
+                return Ok(Marked::MeetingNotFound)
+            }
+            JoinLookup::AttendeeNotFound(_) => return Ok(Marked::AttendeeNotFound),
+        };
+        if let Home::Elsewhere(node_url) = self.home(&meeting_id) {
+            return Ok(Marked::Elsewhere(node_url));
+        }
+        let present = change == SessionChange::Joined;
+        loop {
+            let room = self.hub.room(&meeting_id);
+            let result = room.mark(attendee_id, present);
+            self.hub.release(&room);
+            match result {
+                Ok(false) => return Ok(Marked::Unchanged),
+                Ok(true) => {
+                    let now = carillon_core::clock::now_ms();
+                    let event = carillon_core::MeetingEvent::session(
+                        &meeting, &attendee, change, content, now,
+                    );
+                    self.session_event(event);
+                    return Ok(Marked::Changed);
+                }
+                Err(room::JoinRefusal::Retired) => continue,
+                Err(room::JoinRefusal::Ended(_)) => return Ok(Marked::MeetingNotFound),
+            }
+        }
+    }
+
+    /// Queues a session's event for the store.
+    fn session_event(&self, event: carillon_core::MeetingEvent) {
+        if self.session_events.record(event) {
+            self.metrics.session_event_dropped();
         }
     }
 

@@ -11,6 +11,10 @@
 //! | `carillon_signaling_cluster_nodes` | — | live nodes this node sees (with a shared store) |
 //! | `carillon_signaling_presence_marks_total` | — | meetings' presence marks written to the store |
 //! | `carillon_signaling_presence_write_failures_total` | — | writes of presence marks that failed (retried) |
+//! | `carillon_signaling_session_events_total` | — | session events (joined, left, dropped, authorized) written to the store |
+//! | `carillon_signaling_session_event_write_failures_total` | — | writes of session events that failed (retried) |
+//! | `carillon_signaling_session_events_dropped_total` | — | session events dropped from a full queue |
+//! | `carillon_signaling_client_events_total` | `result` | client events at the EventIngestionUrl: `logged`, or why refused |
 //!
 //! Label values are static strings, never from the client.
 
@@ -51,6 +55,10 @@ pub struct SignalingMetrics {
     cluster_nodes: Gauge,
     presence_marks: Counter,
     presence_write_failures: Counter,
+    session_events: Counter,
+    session_event_write_failures: Counter,
+    session_events_dropped: Counter,
+    client_events: Family<Outcome, Counter>,
 }
 
 impl SignalingMetrics {
@@ -101,7 +109,47 @@ impl SignalingMetrics {
             "Writes of presence marks that failed and were retried",
             metrics.presence_write_failures.clone(),
         );
+        registry.register(
+            "carillon_signaling_session_events",
+            "Session events (joined, left, dropped, authorized) written to the store",
+            metrics.session_events.clone(),
+        );
+        registry.register(
+            "carillon_signaling_session_event_write_failures",
+            "Writes of session events that failed and were retried",
+            metrics.session_event_write_failures.clone(),
+        );
+        registry.register(
+            "carillon_signaling_session_events_dropped",
+            "Session events dropped from a full queue",
+            metrics.session_events_dropped.clone(),
+        );
+        registry.register(
+            "carillon_signaling_client_events",
+            "Client events at the EventIngestionUrl, logged or refused",
+            metrics.client_events.clone(),
+        );
         metrics
+    }
+
+    pub(crate) fn session_events(&self, count: usize) {
+        self.session_events
+            .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
+    }
+
+    pub(crate) fn session_events_failed(&self) {
+        self.session_event_write_failures.inc();
+    }
+
+    pub(crate) fn session_event_dropped(&self) {
+        self.session_events_dropped.inc();
+    }
+
+    /// `count` client events logged (`logged`) or refused (the reason).
+    pub(crate) fn client_events(&self, result: &'static str, count: usize) {
+        self.client_events
+            .get_or_create(&Outcome { result })
+            .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
     }
 
     pub(crate) fn presence_marks(&self, count: usize) {

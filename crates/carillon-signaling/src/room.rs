@@ -18,6 +18,7 @@
 //! session enters or leaves (join, leave, drop, eviction, the meeting's end) is missed, and
 //! recorded under the lock, so that the transitions of a meeting are recorded in their order.
 
+use std::collections::HashSet;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -146,6 +147,15 @@ pub enum Relayed {
     HangUp,
 }
 
+/// How a session got in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    Fresh,
+    /// In the place of the same attendee's session, which was ended (joined from another
+    /// device).
+    Replacing,
+}
+
 /// How a session left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Departure {
@@ -166,6 +176,9 @@ struct State {
     /// Forgotten by the hub: a joiner must find a fresh room.
     retired: bool,
     occupancy: Occupancy,
+    /// Attendees marked present by an operator (the admin API), without a session: they keep
+    /// the meeting occupied as a session would.
+    marked: HashSet<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -199,10 +212,11 @@ impl DerefMut for Locked<'_> {
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
         let state = &mut *self.state;
-        let occupied = state
-            .members
-            .iter()
-            .any(|m| presence::keeps_meeting_alive(m.content));
+        let occupied = !state.marked.is_empty()
+            || state
+                .members
+                .iter()
+                .any(|m| presence::keeps_meeting_alive(m.content));
         if let Some(transition) = state
             .occupancy
             .update(occupied, carillon_core::clock::now_ms)
@@ -229,6 +243,7 @@ impl Room {
                 ended: None,
                 retired: false,
                 occupancy: Occupancy::default(),
+                marked: HashSet::new(),
             }),
         }
     }
@@ -250,7 +265,7 @@ impl Room {
         joiner: Joiner,
         greeting: &[Bytes],
         admitted: impl FnOnce() -> Result<(), Ending>,
-    ) -> Result<(), JoinRefusal> {
+    ) -> Result<Joined, JoinRefusal> {
         let mut state = self.state();
         if state.retired {
             return Err(JoinRefusal::Retired);
@@ -299,7 +314,11 @@ impl Room {
             sending: TokenBucket::new(self.limits.attendee_hard, now),
         });
         state.evict(slow);
-        Ok(())
+        Ok(if replaced.is_some() {
+            Joined::Replacing
+        } else {
+            Joined::Fresh
+        })
     }
 
     /// The session subscribed (SUBSCRIBE answered): on its first subscription it enters the
@@ -413,15 +432,18 @@ impl Room {
         }
     }
 
-    /// The session is gone (left, or its connection lost). Nothing if it was already removed.
-    pub fn leave(&self, session: SessionId, departure: Departure) {
+    /// The session is gone (left, or its connection lost). Nothing if it was already removed;
+    /// says whether it was still here.
+    pub fn leave(&self, session: SessionId, departure: Departure) -> bool {
         let mut state = self.state();
-        if let Some(index) = state.index(session) {
-            let member = state.members.swap_remove(index);
-            let mut slow = Vec::new();
-            state.announce_departures(vec![member], departure, &mut slow);
-            state.evict(slow);
-        }
+        let Some(index) = state.index(session) else {
+            return false;
+        };
+        let member = state.members.swap_remove(index);
+        let mut slow = Vec::new();
+        state.announce_departures(vec![member], departure, &mut slow);
+        state.evict(slow);
+        true
     }
 
     /// The meeting ended: every session is ended, and nobody else gets in.
@@ -429,6 +451,25 @@ impl Room {
         let mut state = self.state();
         state.ended = Some(Ending::MEETING_ENDED);
         state.end_all(Ending::MEETING_ENDED);
+        state.marked.clear();
+    }
+
+    /// An operator marks the attendee present (`true`) or gone; says whether that changed
+    /// anything. Refused once the meeting ended here, or when the room was retired (the caller
+    /// takes a fresh room).
+    pub fn mark(&self, attendee_id: &str, present: bool) -> Result<bool, JoinRefusal> {
+        let mut state = self.state();
+        if state.retired {
+            return Err(JoinRefusal::Retired);
+        }
+        if let Some(ending) = state.ended {
+            return Err(JoinRefusal::Ended(ending));
+        }
+        Ok(if present {
+            state.marked.insert(attendee_id.into())
+        } else {
+            state.marked.remove(attendee_id)
+        })
     }
 
     /// The attendee was deleted: its sessions (content share included) are ended, and everyone
@@ -436,6 +477,8 @@ impl Room {
     pub fn remove_attendee(&self, attendee_id: &str) {
         let mut state = self.state();
         let content = format!("{attendee_id}#content");
+        state.marked.remove(attendee_id);
+        state.marked.remove(content.as_str());
         let (removed, kept): (Vec<Member>, Vec<Member>) = std::mem::take(&mut state.members)
             .into_iter()
             .partition(|m| *m.attendee_id == *attendee_id || *m.attendee_id == *content);
@@ -466,7 +509,7 @@ impl Room {
     /// with [`JoinRefusal::Retired`] and takes a fresh room.
     pub fn retire_if_empty(&self) -> bool {
         let mut state = self.state();
-        if state.members.is_empty() {
+        if state.members.is_empty() && state.marked.is_empty() {
             state.retired = true;
         }
         state.retired

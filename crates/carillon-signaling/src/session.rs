@@ -16,9 +16,10 @@ use crate::frames::{
     SdkPingPongFrame, SdkSignalFrame, SdkSubscribeAckFrame, SdkSubscribeFrame, StreamServiceType,
 };
 use crate::ice::{IceCredentials, IceRegistration};
-use crate::room::{Departure, EndSignal, JoinRefusal, Joiner, Relayed, Room, SessionLink};
+use crate::room::{Departure, EndSignal, JoinRefusal, Joined, Joiner, Relayed, Room, SessionLink};
 use crate::sdp;
 use crate::Plane;
+use carillon_core::SessionChange;
 
 /// Frames queued to one session before it counts as not reading. A joiner's greeting and replay
 /// of buffered data messages (up to 1,024) must fit, with room for a burst of presence.
@@ -220,7 +221,10 @@ impl Session {
                 let mut ack = SdkSignalFrame::now(FrameType::LeaveAck);
                 ack.leave_ack = Some(SdkLeaveAckFrame {});
                 self.send(frames::encode(&ack));
-                room.leave(self.id, Departure::Left);
+                if room.leave(self.id, Departure::Left) {
+                    self.plane
+                        .session_event(self.admitted.event(SessionChange::Left));
+                }
                 self.plane.hub.release(room);
                 self.ice = None;
                 self.stage = Stage::Left;
@@ -277,7 +281,11 @@ impl Session {
             let hub = &self.plane.hub;
             let check = || hub.admitted(&admitted.meeting_id, &admitted.attendee_id);
             match room.join(joiner, &greeting, check) {
-                Ok(()) => {
+                Ok(joined) => {
+                    self.plane.session_event(match joined {
+                        Joined::Fresh => admitted.event(SessionChange::Joined),
+                        Joined::Replacing => admitted.authorized_again(),
+                    });
                     tracing::info!(
                         meeting_id = %admitted.meeting_id,
                         attendee_id = %admitted.attendee_id,
@@ -366,7 +374,14 @@ impl Session {
             // ended it (silent, not reading, flooding, off the protocol), the others see it
             // dropped. Sessions ended by the control plane or replaced are out of the room
             // already.
-            room.leave(self.id, Departure::Dropped);
+            let change = if room.leave(self.id, Departure::Dropped) {
+                Some(SessionChange::Dropped)
+            } else {
+                ended_elsewhere(how)
+            };
+            if let Some(change) = change {
+                self.plane.session_event(self.admitted.event(change));
+            }
             self.plane.hub.release(room);
             tracing::info!(
                 meeting_id = %self.admitted.meeting_id,
@@ -376,6 +391,19 @@ impl Session {
             );
             self.plane.metrics.departed(how);
         }
+    }
+}
+
+/// How a session the room had already let go of ended, as the session events tell it
+/// ([`crate::session_events`]): taken out by the control plane, it left; ended with the node (or
+/// moved to another), it dropped and reconnects; replaced, it reports nothing.
+fn ended_elsewhere(how: &str) -> Option<SessionChange> {
+    if how == Ending::MEETING_ENDED.name || how == Ending::ATTENDEE_REMOVED.name {
+        Some(SessionChange::Left)
+    } else if how == Ending::REPLACED.name {
+        None
+    } else {
+        Some(SessionChange::Dropped)
     }
 }
 

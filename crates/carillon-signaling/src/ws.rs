@@ -1,12 +1,12 @@
-//! The HTTP side of the plane: the WebSocket upgrade at `/control/<MeetingId>`, and the sink the
-//! SDK posts its client events to (`EventIngestionUrl`).
+//! The HTTP side of the plane: the WebSocket upgrade at `/control/<MeetingId>`, and the
+//! `EventIngestionUrl` the SDK posts its client events to ([`crate::client_events`]).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
@@ -34,7 +34,7 @@ pub(crate) fn configured(ws: WebSocketUpgrade) -> WebSocketUpgrade {
 pub(crate) fn router(plane: Arc<Plane>) -> Router {
     Router::new()
         .route("/control/{meeting_id}", get(upgrade))
-        .route("/v1/client-events", any(client_events))
+        .route("/v1/client-events", any(crate::client_events::handle))
         .with_state(plane)
 }
 
@@ -114,39 +114,4 @@ impl Drop for SessionCount {
         self.0.open_sessions.fetch_sub(1, Ordering::Relaxed);
         self.0.metrics.session_closed();
     }
-}
-
-/// The SDK posts batches of client events here (with `Authorization: Bearer <JoinToken>`) from
-/// the app's own origin, so the browser asks first (CORS preflight). They are accepted and
-/// dropped: what they say (join timings, device errors) has no use here yet, and a failing sink
-/// would only fill the app's console.
-async fn client_events(method: axum::http::Method) -> Response {
-    // The SDK reads the answer to a batch as JSON: an empty object.
-    let mut response = match method {
-        axum::http::Method::POST => (
-            StatusCode::OK,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            "{}",
-        )
-            .into_response(),
-        axum::http::Method::OPTIONS => StatusCode::NO_CONTENT.into_response(),
-        _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
-    };
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("POST, OPTIONS"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("authorization, content-type"),
-    );
-    response
 }

@@ -158,6 +158,27 @@ pub(crate) fn delete(
     Ok(Some(()))
 }
 
+/// As [`delete`], returning the attendee deleted (what its event names).
+pub(crate) fn delete_returning(
+    conn: &Connection,
+    meeting: &ActiveMeeting,
+    attendee_id: &str,
+) -> StoreResult<Option<AttendeeRecord>> {
+    let deleted = conn
+        .prepare_cached(sql::events::DELETE_ATTENDEE_RETURNING)
+        .and_then(|mut stmt| {
+            stmt.query_row(params![meeting.seq, attendee_id], |row| {
+                rows::attendee(row, &meeting.meeting_id)
+            })
+            .optional()
+        })
+        .context("deleting an attendee")?;
+    if deleted.is_some() {
+        set_count(conn, meeting.seq, meeting.attendee_count - 1)?;
+    }
+    Ok(deleted)
+}
+
 /// Deletes the meeting's attendees and, with their rows, their tags.
 pub(crate) fn delete_all(conn: &Connection, meeting_seq: i64) -> StoreResult<()> {
     conn.prepare_cached(sql::DELETE_MEETING_ATTENDEES)
@@ -197,4 +218,28 @@ pub(crate) fn update_capabilities_except(
         .and_then(|mut stmt| stmt.execute(params![meeting.seq, code, excluded]))
         .context(what)?;
     Ok(())
+}
+
+/// As [`update_capabilities_except`], returning the attendees updated in creation order.
+pub(crate) fn update_capabilities_except_returning(
+    conn: &Connection,
+    meeting: &ActiveMeeting,
+    excluded_attendee_ids: &[String],
+    capabilities: &AttendeeCapabilities,
+) -> StoreResult<Vec<AttendeeRecord>> {
+    let what = "updating attendee capabilities";
+    let code = rows::capabilities_code(capabilities);
+    let excluded = to_json(&excluded_attendee_ids, "the excluded AttendeeIds").context(what)?;
+    let mut updated: Vec<(AttendeeRecord, i64)> = conn
+        .prepare_cached(sql::events::UPDATE_CAPABILITIES_EXCEPT_RETURNING)
+        .and_then(|mut stmt| {
+            stmt.query_map(params![meeting.seq, code, excluded], |row| {
+                Ok((rows::attendee(row, &meeting.meeting_id)?, row.get(4)?))
+            })?
+            .collect()
+        })
+        .context(what)?;
+    // RETURNING gives rows in no promised order.
+    updated.sort_by_key(|(_, seq)| *seq);
+    Ok(updated.into_iter().map(|(a, _)| a).collect())
 }

@@ -9,27 +9,35 @@
 //! - The schema is migrated at open; see the `schema` module and the `migrations/` directory.
 //! - [`carillon_core::Store`] is implemented in the `store` module, each operation by the
 //!   function of the `meetings`, `attendees` or `tags` module that holds its statements.
+//! - Events are recorded by the writes that cause them, in their transaction (`events`), and
+//!   their deliveries claimed and settled on the writer (`deliveries`).
 
 mod attendees;
+mod deliveries;
 mod error;
+mod events;
 mod lifecycle;
 mod meetings;
 mod readers;
 mod rows;
 mod schema;
+mod scoped;
 mod sql;
 mod store;
 mod tags;
 mod writer;
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
+use carillon_core::events::outbox::EventRouting;
 use carillon_core::{ChangeBus, StoreResult};
 use rusqlite::Connection;
+use tokio::sync::watch;
 
+use crate::events::Recorder;
 use crate::readers::ReadPool;
-use crate::writer::Writer;
+use crate::writer::{OnCommit, Writer};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -44,6 +52,10 @@ pub struct SqliteStore {
     reads: Reads,
     writer: Writer,
     changes: ChangeBus,
+    /// What writes record from now on; each write takes the routing current when it is asked.
+    routing: RwLock<Arc<EventRouting>>,
+    /// Bumped once a committed write has logged events.
+    logged: Arc<watch::Sender<u64>>,
 }
 
 enum Reads {
@@ -57,22 +69,34 @@ impl SqliteStore {
     /// `synchronous=FULL`: an acknowledged write survives a crash or power loss.
     pub fn open(path: &Path) -> StoreResult<Self> {
         let conn = schema::open_writer(path)?;
+        let released = deliveries::release_all(&conn)?;
+        if released > 0 {
+            tracing::info!(
+                deliveries = released,
+                "event deliveries left leased by a stopped process are due again"
+            );
+        }
         let reads = Reads::Pool(ReadPool::open(path, READERS)?);
-        Ok(SqliteStore {
-            reads,
-            writer: Writer::spawn(conn, true)?,
-            changes: ChangeBus::default(),
-        })
+        Ok(SqliteStore::with(reads, Writer::spawn(conn, true)?))
     }
 
     /// A private in-memory database, gone when the store is dropped.
     pub fn open_in_memory() -> StoreResult<Self> {
         let conn = schema::open_memory()?;
-        Ok(SqliteStore {
-            reads: Reads::Writer,
-            writer: Writer::spawn(conn, false)?,
+        Ok(SqliteStore::with(
+            Reads::Writer,
+            Writer::spawn(conn, false)?,
+        ))
+    }
+
+    fn with(reads: Reads, writer: Writer) -> Self {
+        SqliteStore {
+            reads,
+            writer,
             changes: ChangeBus::default(),
-        })
+            routing: RwLock::new(Arc::new(EventRouting::default())),
+            logged: Arc::new(watch::channel(0).0),
+        }
     }
 
     /// Finishes the queued writes, checkpoints and closes the database, reporting any failure
@@ -88,6 +112,53 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         self.writer.run(work).await
+    }
+
+    /// A write that may record events: `work` records them through the [`Recorder`] it is given,
+    /// routed as the store's routing is now. Once committed, `then` sees the result, and the
+    /// readers of the log are woken when the write logged any.
+    async fn write_recording<T, F>(&self, work: F, then: Option<OnCommit<T>>) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &Recorder) -> StoreResult<T> + Send + 'static,
+    {
+        let routing = self.routing();
+        let logged = self.logged.clone();
+        let (value, _) = self
+            .writer
+            .run_then(
+                move |conn| {
+                    let rec = Recorder::new(routing);
+                    let value = work(conn, &rec)?;
+                    Ok((value, rec.logged()))
+                },
+                Some(Box::new(move |(value, count): &(T, usize)| {
+                    if *count > 0 {
+                        logged.send_modify(|n| *n = n.wrapping_add(1));
+                    }
+                    if let Some(then) = then {
+                        then(value);
+                    }
+                })),
+            )
+            .await?;
+        Ok(value)
+    }
+
+    fn routing(&self) -> Arc<EventRouting> {
+        // A panic while the lock was held cannot have left a half-written Arc behind.
+        match self.routing.read() {
+            Ok(routing) => routing.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set_routing(&self, routing: EventRouting) {
+        let routing = Arc::new(routing);
+        match self.routing.write() {
+            Ok(mut current) => *current = routing,
+            Err(poisoned) => *poisoned.into_inner() = routing,
+        }
     }
 
     async fn read<T, F>(&self, read: F) -> StoreResult<T>

@@ -10,6 +10,7 @@ use carillon_core::{
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::Context;
+use crate::events::Recorder;
 use crate::{meetings, sql};
 
 /// Applies each mark in order to the active meeting (not a replica) it names.
@@ -45,6 +46,7 @@ pub(crate) fn mark_presence(conn: &Connection, marks: &[PresenceMark]) -> StoreR
 /// replicas). Runs on the writer, so no other write comes between the reads and the ends.
 pub(crate) fn end_expired(
     conn: &Connection,
+    rec: &Recorder,
     now_ms: i64,
     policy: &LifecyclePolicy,
 ) -> StoreResult<Vec<EndedMeeting>> {
@@ -89,7 +91,7 @@ pub(crate) fn end_expired(
     }
     let mut ended = Vec::new();
     for expired in sweep.into_expired() {
-        let done = meetings::end_active(conn, expired.meeting, expired.reason, now_ms)?;
+        let done = meetings::end_active(conn, rec, expired.meeting, expired.reason, now_ms)?;
         ended.extend(Expired::ended(&expired.scope, done));
     }
     Ok(ended)

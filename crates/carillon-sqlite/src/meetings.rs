@@ -1,8 +1,9 @@
 //! Meeting operations, each run on one connection inside the caller's transaction. What they
 //! decide is decided by [`carillon_core::store::rules`].
 
+use carillon_core::clock::now_ms;
 use carillon_core::store::rows::{to_optional_json, MeetingRow};
-use carillon_core::store::rules::{self, ActiveMeeting, CreationFacts, PrimaryFacts};
+use carillon_core::store::rules::{self, caused, ActiveMeeting, CreationFacts, PrimaryFacts};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     CreateMeetingOutcome, EndReason, JoinLookup, MeetingPage, MeetingRecord, NewAttendee,
@@ -11,6 +12,7 @@ use carillon_core::{
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Context;
+use crate::events::Recorder;
 use crate::rows;
 use crate::{attendees, sql, tags};
 
@@ -37,6 +39,39 @@ pub(crate) fn active(
             .optional()
         })
         .context("looking up a meeting")
+}
+
+/// As [`active`], with the meeting's record, in one lookup: what a write that records events
+/// reads.
+pub(crate) fn active_record(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+) -> StoreResult<Option<(ActiveMeeting, MeetingRecord)>> {
+    let what = "looking up a meeting";
+    let found = conn
+        .prepare_cached(sql::events::ACTIVE_MEETING_RECORD)
+        .and_then(|mut stmt| {
+            stmt.query_row(
+                params![meeting_id, scope.account_id, scope.namespace.as_str()],
+                |row| {
+                    let record = rows::meeting_row(row)?;
+                    let meeting = ActiveMeeting {
+                        seq: row.get(17)?,
+                        meeting_id: meeting_id.to_owned(),
+                        max_attendees: row.get(18)?,
+                        attendee_count: row.get(19)?,
+                        primary_meeting_id: record.primary_meeting_id.clone(),
+                    };
+                    Ok((meeting, record))
+                },
+            )
+            .optional()
+        })
+        .context(what)?;
+    found
+        .map(|(meeting, row)| Ok((meeting, row.into_record().context(what)?)))
+        .transpose()
 }
 
 pub(crate) fn get(
@@ -78,7 +113,10 @@ fn active_replicas(conn: &Connection, primary_meeting_id: &str) -> StoreResult<V
 }
 
 /// The meeting with this id whatever its scope, active or ended, and its seq.
-fn any_by_id(conn: &Connection, meeting_id: &str) -> StoreResult<Option<(MeetingRecord, i64)>> {
+pub(crate) fn any_by_id(
+    conn: &Connection,
+    meeting_id: &str,
+) -> StoreResult<Option<(MeetingRecord, i64)>> {
     let what = "looking up a meeting by id";
     conn.prepare_cached(sql::MEETING_BY_ID)
         .and_then(|mut stmt| {
@@ -113,6 +151,7 @@ fn at_quota(conn: &Connection, scope: &Scope, quota: u32) -> StoreResult<bool> {
 /// concurrent creates can neither share a token nor pass a cap.
 pub(crate) fn create(
     conn: &Connection,
+    rec: &Recorder,
     new: NewMeeting,
     attendees: Vec<NewAttendee>,
 ) -> StoreResult<CreateMeetingOutcome> {
@@ -138,6 +177,10 @@ pub(crate) fn create(
     tags::insert(conn, &tags::MEETING, seq, new.tags)?;
     let meeting = ActiveMeeting::inserted(&new.record, seq);
     let attendees = attendees::create_in(conn, &meeting, attendees)?;
+    if rec.on() {
+        let events = caused::meeting_created(&new.record, &attendees);
+        rec.record(conn, &new.record, events)?;
+    }
     Ok(CreateMeetingOutcome::Created {
         meeting: new.record,
         attendees,
@@ -205,6 +248,7 @@ pub(crate) fn list(
 /// too.
 pub(crate) fn end(
     conn: &Connection,
+    rec: &Recorder,
     scope: &Scope,
     meeting_id: &str,
     now_ms: i64,
@@ -212,14 +256,15 @@ pub(crate) fn end(
     let Some(meeting) = active(conn, scope, meeting_id)? else {
         return Ok(None);
     };
-    let ended = end_active(conn, meeting, EndReason::Deleted, now_ms)?;
+    let ended = end_active(conn, rec, meeting, EndReason::Deleted, now_ms)?;
     Ok(Some(ended.into_iter().map(|(id, _)| id).collect()))
 }
 
 /// Ends an active meeting for `reason` with the meetings that end with it, and returns their ids
-/// and reasons.
+/// and reasons. Each sends `chime:MeetingEnded` with its record as it was before the end.
 pub(crate) fn end_active(
     conn: &Connection,
+    rec: &Recorder,
     meeting: ActiveMeeting,
     reason: EndReason,
     now_ms: i64,
@@ -232,23 +277,42 @@ pub(crate) fn end_active(
     };
     let mut ended = Vec::new();
     for (seq, id, reason) in rules::ending_with(meeting, replicas, reason) {
+        let before = if rec.on() {
+            any_by_id(conn, &id)?.map(|(record, _)| record)
+        } else {
+            None
+        };
         conn.prepare_cached(sql::END_MEETING)
             .and_then(|mut stmt| stmt.execute(params![seq, now_ms, reason.as_str()]))
             .context("ending a meeting")?;
         attendees::delete_all(conn, seq)?;
         tags::delete_all(conn, seq)?;
+        if let Some(record) = before {
+            rec.record(conn, &record, caused::meeting_ended(&record, now_ms))?;
+        }
         ended.push((id, reason));
     }
     Ok(ended)
 }
 
+/// Starts, replaces or (`None`) stops the meeting's transcription; reads the configuration that
+/// ran before only when events are recorded (a stop of nothing running sends none).
 pub(crate) fn set_transcription(
     conn: &Connection,
+    rec: &Recorder,
     scope: &Scope,
     meeting_id: &str,
     configuration: Option<&TranscriptionConfiguration>,
 ) -> StoreResult<Option<()>> {
     let what = "setting transcription";
+    let before = if rec.on() {
+        match active_record(conn, scope, meeting_id)? {
+            Some((_, record)) => Some(record),
+            None => return Ok(None),
+        }
+    } else {
+        None
+    };
     let json = to_optional_json(configuration, "TranscriptionConfiguration").context(what)?;
     let changed = conn
         .prepare_cached(sql::SET_TRANSCRIPTION)
@@ -261,7 +325,15 @@ pub(crate) fn set_transcription(
             ])
         })
         .context(what)?;
-    Ok((changed > 0).then_some(()))
+    if changed == 0 {
+        return Ok(None);
+    }
+    if let Some(meeting) = before {
+        let running = meeting.transcription.as_ref();
+        let events = caused::transcription_set(&meeting, running, configuration, now_ms());
+        rec.record(conn, &meeting, events)?;
+    }
+    Ok(Some(()))
 }
 
 /// The meeting with this id in any scope, and its attendee with this id.

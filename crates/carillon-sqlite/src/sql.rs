@@ -1,5 +1,6 @@
 //! Every statement the store runs, in one place so that a test can check each query plan (no
-//! statement may scan a table in proportion to the data it holds).
+//! statement may scan a table in proportion to the data it holds); those of the event log are in
+//! [`events`].
 
 /// The meeting columns [`crate::rows::meeting`] reads, in order.
 macro_rules! meeting_columns {
@@ -17,6 +18,9 @@ macro_rules! attendee_columns {
         "attendee_id, external_user_id, join_token, capabilities"
     };
 }
+
+// Declared after the column macros, which it uses.
+pub mod events;
 
 // Meetings. `?1` meeting id, `?2` account, `?3` namespace unless noted.
 

@@ -1,18 +1,22 @@
 //! [`Store`] for [`SqliteStore`]: each operation runs on the writer (a write) or on a reader (a
-//! read), calling the `meetings`, `attendees` and `tags` functions that hold its statements.
+//! read), calling the `meetings`, `attendees`, `tags`, `events` and `deliveries` functions that
+//! hold its statements. A write that causes events records them through its [`Recorder`](crate::events::Recorder).
 
 use async_trait::async_trait;
-use carillon_core::store::rules::ActiveMeeting;
+use carillon_core::events::outbox::{
+    Claim, ClientEvent, DeadLetter, Delivery, DeliveryKey, EventPosition, EventRouting, Settlement,
+    StoredEvent,
+};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
-    CreateMeetingOutcome, EndedMeeting, JoinLookup, LifecyclePolicy, LiveChange, MeetingPage,
-    MeetingRecord, NewAttendee, NewMeeting, PresenceMark, Scope, Store, StoreError, StoreResult,
-    Tag, TagOutcome,
+    CreateMeetingOutcome, EndedMeeting, JoinLookup, LifecyclePolicy, LiveChange, MeetingEvent,
+    MeetingPage, MeetingRecord, NewAttendee, NewMeeting, PresenceMark, Scope, Store, StoreError,
+    StoreResult, Tag, TagOutcome,
 };
-use rusqlite::Connection;
 
-use crate::{attendees, lifecycle, meetings, tags, SqliteStore};
+use crate::scoped::{with_attendee, with_meeting};
+use crate::{attendees, deliveries, events, lifecycle, meetings, scoped, tags, SqliteStore};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -21,8 +25,11 @@ impl Store for SqliteStore {
         meeting: NewMeeting,
         attendees: Vec<NewAttendee>,
     ) -> StoreResult<CreateMeetingOutcome> {
-        self.write(move |conn| meetings::create(conn, meeting, attendees))
-            .await
+        self.write_recording(
+            move |conn, rec| meetings::create(conn, rec, meeting, attendees),
+            None,
+        )
+        .await
     }
 
     async fn get_meeting(
@@ -44,9 +51,8 @@ impl Store for SqliteStore {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let changes = self.changes.clone();
         let ended = self
-            .writer
-            .run_then(
-                move |conn| meetings::end(conn, &scope, &meeting_id, now_ms),
+            .write_recording(
+                move |conn, rec| meetings::end(conn, rec, &scope, &meeting_id, now_ms),
                 Some(Box::new(move |ended: &Option<Vec<String>>| {
                     for meeting_id in ended.iter().flatten() {
                         changes.publish(LiveChange::MeetingEnded {
@@ -66,11 +72,10 @@ impl Store for SqliteStore {
         attendees: Vec<NewAttendee>,
     ) -> StoreResult<Option<Vec<AttendeeOutcome>>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.write(move |conn| {
-            with_meeting(conn, &scope, &meeting_id, |meeting| {
-                attendees::create_in(conn, meeting, attendees)
-            })
-        })
+        self.write_recording(
+            move |conn, rec| scoped::create_attendees(conn, rec, &scope, &meeting_id, attendees),
+            None,
+        )
         .await
     }
 
@@ -120,21 +125,15 @@ impl Store for SqliteStore {
             attendee_id: attendee_id.clone(),
         };
         let changes = self.changes.clone();
-        self.writer
-            .run_then(
-                move |conn| {
-                    with_meeting(conn, &scope, &meeting_id, |meeting| {
-                        attendees::delete(conn, meeting, &attendee_id)
-                    })
-                    .map(AttendeeLookup::from)
-                },
-                Some(Box::new(move |deleted: &AttendeeLookup<()>| {
-                    if *deleted == AttendeeLookup::Found(()) {
-                        changes.publish(change);
-                    }
-                })),
-            )
-            .await
+        self.write_recording(
+            move |conn, rec| scoped::delete_attendee(conn, rec, &scope, &meeting_id, &attendee_id),
+            Some(Box::new(move |deleted: &AttendeeLookup<()>| {
+                if *deleted == AttendeeLookup::Found(()) {
+                    changes.publish(change);
+                }
+            })),
+        )
+        .await
     }
 
     async fn update_attendee_capabilities(
@@ -146,12 +145,13 @@ impl Store for SqliteStore {
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let attendee_id = attendee_id.to_owned();
-        self.write(move |conn| {
-            with_meeting(conn, &scope, &meeting_id, |meeting| {
-                attendees::update_capabilities(conn, meeting, &attendee_id, &capabilities)
-            })
-            .map(AttendeeLookup::from)
-        })
+        self.write_recording(
+            move |conn, rec| {
+                let (id, caps) = (&meeting_id, &capabilities);
+                scoped::update_capabilities(conn, rec, &scope, id, &attendee_id, caps)
+            },
+            None,
+        )
         .await
     }
 
@@ -164,11 +164,13 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let excluded = excluded_attendee_ids.to_vec();
-        self.write(move |conn| {
-            with_meeting(conn, &scope, &meeting_id, |meeting| {
-                attendees::update_capabilities_except(conn, meeting, &excluded, &capabilities)
-            })
-        })
+        self.write_recording(
+            move |conn, rec| {
+                let (id, caps) = (&meeting_id, &capabilities);
+                scoped::update_capabilities_except(conn, rec, &scope, id, &excluded, caps)
+            },
+            None,
+        )
         .await
     }
 
@@ -179,9 +181,13 @@ impl Store for SqliteStore {
         configuration: Option<TranscriptionConfiguration>,
     ) -> StoreResult<Option<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.write(move |conn| {
-            meetings::set_transcription(conn, &scope, &meeting_id, configuration.as_ref())
-        })
+        self.write_recording(
+            move |conn, rec| {
+                let config = configuration.as_ref();
+                meetings::set_transcription(conn, rec, &scope, &meeting_id, config)
+            },
+            None,
+        )
         .await
     }
 
@@ -314,18 +320,91 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<EndedMeeting>> {
         let policy = policy.clone();
         let changes = self.changes.clone();
-        self.writer
-            .run_then(
-                move |conn| lifecycle::end_expired(conn, now_ms, &policy),
-                Some(Box::new(move |ended: &Vec<EndedMeeting>| {
-                    for meeting in ended {
-                        changes.publish(LiveChange::MeetingEnded {
-                            meeting_id: meeting.meeting_id.clone(),
-                        });
-                    }
-                })),
-            )
+        self.write_recording(
+            move |conn, rec| lifecycle::end_expired(conn, rec, now_ms, &policy),
+            Some(Box::new(move |ended: &Vec<EndedMeeting>| {
+                for meeting in ended {
+                    changes.publish(LiveChange::MeetingEnded {
+                        meeting_id: meeting.meeting_id.clone(),
+                    });
+                }
+            })),
+        )
+        .await
+    }
+
+    fn set_event_routing(&self, routing: EventRouting) {
+        self.set_routing(routing);
+    }
+
+    async fn record_events(&self, events: Vec<MeetingEvent>) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.write_recording(move |conn, rec| rec.record_for_ids(conn, events), None)
             .await
+    }
+
+    async fn record_client_events(&self, events: Vec<ClientEvent>) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.write_recording(move |conn, rec| rec.record_client(conn, events), None)
+            .await
+    }
+
+    async fn events_after(
+        &self,
+        after: EventPosition,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        self.read(move |conn| events::after(conn, after, limit))
+            .await
+    }
+
+    async fn last_event_position(&self) -> StoreResult<EventPosition> {
+        self.read(events::last_position).await
+    }
+
+    async fn claim_deliveries(&self, claim: &Claim) -> StoreResult<Vec<Delivery>> {
+        let claim = claim.clone();
+        self.write(move |conn| deliveries::claim(conn, &claim))
+            .await
+    }
+
+    async fn settle_deliveries(&self, settlements: Vec<Settlement>) -> StoreResult<()> {
+        if settlements.is_empty() {
+            return Ok(());
+        }
+        self.write(move |conn| deliveries::settle(conn, &settlements))
+            .await
+    }
+
+    async fn dead_letters(
+        &self,
+        after: Option<DeliveryKey>,
+        limit: usize,
+    ) -> StoreResult<Vec<DeadLetter>> {
+        self.read(move |conn| deliveries::dead_letters(conn, after.as_ref(), limit))
+            .await
+    }
+
+    async fn replay_dead_letters(
+        &self,
+        keys: Option<Vec<DeliveryKey>>,
+        now_ms: i64,
+    ) -> StoreResult<u64> {
+        self.write(move |conn| deliveries::replay(conn, keys.as_deref(), now_ms))
+            .await
+    }
+
+    async fn prune_events(&self, before_ms: i64, limit: usize) -> StoreResult<u64> {
+        self.write(move |conn| deliveries::prune(conn, before_ms, limit))
+            .await
+    }
+
+    fn events_logged(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.logged.subscribe()
     }
 
     fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
@@ -340,32 +419,4 @@ impl Store for SqliteStore {
         })
         .await
     }
-}
-
-/// Runs `op` on the active meeting of the scope with this id; `None` when there is none.
-fn with_meeting<T>(
-    conn: &Connection,
-    scope: &Scope,
-    meeting_id: &str,
-    op: impl FnOnce(&ActiveMeeting) -> StoreResult<T>,
-) -> StoreResult<Option<T>> {
-    meetings::active(conn, scope, meeting_id)?
-        .map(|meeting| op(&meeting))
-        .transpose()
-}
-
-/// Runs `op` on the key of an attendee of an active meeting of the scope, or says which of the
-/// two is missing.
-fn with_attendee<T>(
-    conn: &Connection,
-    scope: &Scope,
-    meeting_id: &str,
-    attendee_id: &str,
-    op: impl FnOnce(i64) -> StoreResult<T>,
-) -> StoreResult<AttendeeLookup<T>> {
-    let found = with_meeting(conn, scope, meeting_id, |meeting| {
-        attendees::seq(conn, meeting, attendee_id)
-    })?;
-    let done = found.map(|seq| seq.map(op).transpose()).transpose()?;
-    Ok(AttendeeLookup::from(done))
 }

@@ -35,7 +35,7 @@ trait Job: Send {
 }
 
 /// Told of a job's result once it is committed, whether or not its caller still waits.
-type OnCommit<T> = Box<dyn FnOnce(&T) + Send>;
+pub(crate) type OnCommit<T> = Box<dyn FnOnce(&T) + Send>;
 
 struct Work<T, F> {
     work: F,

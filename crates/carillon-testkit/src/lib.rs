@@ -10,12 +10,19 @@
 //! - [`bodies`]: request bodies several tests and the load generator send.
 //! - [`values`]: unique tokens and ids, and checks of id and JoinToken shapes.
 //! - [`signaling`]: the WebSocket signaling client, speaking the Chime SDK's frames.
+//! - [`admin`]: requests to the admin listener, and its live event stream.
+//!
+//! With the `events` feature: a webhook receiver and a moto server, for the tests of meeting
+//! events.
 //!
 //! With the `sdk` feature (the tests'): SDK clients of a server, raw requests signed with the
 //! official `aws-sigv4` signer (`Signing`), helpers shaped as the SDK's types, and the
 //! signaling test client (`signaling::Client`).
 
+pub mod admin;
 pub mod bodies;
+#[cfg(feature = "events")]
+pub mod events;
 pub mod http;
 pub mod server;
 pub mod signaling;
@@ -27,6 +34,7 @@ mod official;
 #[cfg(feature = "sdk")]
 mod sdk;
 
+pub use admin::*;
 pub use bodies::*;
 pub use http::*;
 #[cfg(feature = "sdk")]

@@ -20,6 +20,10 @@ const READY_PREFIX: &str = "carillon listening on http://";
 const LEGACY_READY_PREFIX: &str = "carillon legacy API listening on http://";
 /// Printed before [`READY_PREFIX`]: the signaling plane's UDP port.
 const MEDIA_READY_PREFIX: &str = "carillon media listening on udp://";
+/// Printed before [`READY_PREFIX`] when the admin listener is on.
+const ADMIN_READY_PREFIX: &str = "carillon admin listening on http://";
+/// The admin token of a server started with [`Options::admin`].
+pub const ADMIN_TOKEN: &str = "test-admin-token";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -87,6 +91,11 @@ impl Options {
             .arg(max)
     }
 
+    /// Opens the admin listener (on a free port) with [`ADMIN_TOKEN`].
+    pub fn admin(self) -> Self {
+        self.arg("--admin-token").arg(ADMIN_TOKEN)
+    }
+
     pub fn binary(mut self, binary: &Path) -> Self {
         self.binary = Some(binary.to_path_buf());
         self
@@ -124,6 +133,8 @@ pub struct Server {
     pub legacy_addr: Option<SocketAddr>,
     /// The UDP address of the signaling plane's ICE responder.
     pub media_addr: SocketAddr,
+    /// The admin listener's address, when [`Options::admin`] opened it.
+    pub admin_addr: Option<SocketAddr>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -153,6 +164,8 @@ fn command(options: &Options) -> Command {
         "--legacy-listen",
         "127.0.0.1:0",
         "--media-listen",
+        "127.0.0.1:0",
+        "--admin-listen",
         "127.0.0.1:0",
         "--quotas",
         "off",
@@ -216,6 +229,7 @@ impl Server {
                 if line.starts_with(READY_PREFIX)
                     || line.starts_with(LEGACY_READY_PREFIX)
                     || line.starts_with(MEDIA_READY_PREFIX)
+                    || line.starts_with(ADMIN_READY_PREFIX)
                 {
                     let _ = tx.send(line);
                 }
@@ -226,6 +240,7 @@ impl Server {
         let deadline = Instant::now() + START_TIMEOUT;
         let mut legacy_addr = None;
         let mut media_addr = None;
+        let mut admin_addr = None;
         let addr = loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(remaining) {
@@ -234,6 +249,9 @@ impl Server {
                 }
                 Ok(line) if line.starts_with(MEDIA_READY_PREFIX) => {
                     media_addr = Some(parse_ready_addr(&line, MEDIA_READY_PREFIX));
+                }
+                Ok(line) if line.starts_with(ADMIN_READY_PREFIX) => {
+                    admin_addr = Some(parse_ready_addr(&line, ADMIN_READY_PREFIX));
                 }
                 Ok(line) => break parse_ready_addr(&line, READY_PREFIX),
                 Err(e) => {
@@ -255,6 +273,7 @@ impl Server {
             addr,
             legacy_addr,
             media_addr: media_addr.expect("the media line comes before the ready line"),
+            admin_addr,
             stderr,
         }
     }
@@ -272,6 +291,12 @@ impl Server {
     /// The legacy API's base URL.
     pub fn legacy_endpoint(&self) -> String {
         format!("http://{}", self.addr_of(Api::Legacy))
+    }
+
+    /// `http://<admin address>`; panics when the admin listener is off.
+    pub fn admin_url(&self) -> String {
+        let addr = self.admin_addr.expect("started with Options::admin()");
+        format!("http://{addr}")
     }
 
     pub fn port(&self) -> u16 {

@@ -204,6 +204,9 @@ pub struct ServeArgs {
     /// Log format (logs go to standard error; RUST_LOG sets the level).
     #[arg(long, env = "CARILLON_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+
+    #[command(flatten)]
+    pub events: crate::events_config::EventArgs,
 }
 
 /// A duration, or `off` for none: a whole number with an optional unit, `ms`, `s` (the

@@ -1,6 +1,7 @@
 //! `carillon`: a server for the Amazon Chime SDK Meetings API.
 
 mod config;
+mod events_config;
 mod lifecycle;
 mod listener;
 mod server;

@@ -1,11 +1,12 @@
 //! Assembles the store, the service, the two HTTP front ends (the current API and the legacy
-//! one, each on its own listener), the signaling plane and the lifecycle sweeper, and serves
-//! until SIGINT/SIGTERM.
+//! one, each on its own listener), the signaling plane, the lifecycle sweeper, the event
+//! deliverer and the admin listener, and serves until SIGINT/SIGTERM.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use carillon_admin::Admin;
 use carillon_api::credentials::StaticCredentials;
 use carillon_api::metered_store::MeteredStore;
 use carillon_api::metrics::Metrics;
@@ -15,6 +16,7 @@ use carillon_core::{
     Lifecycle, LifecyclePolicy, MeetingService, NodeInfo, NodeRegistry, PublicEndpoint,
     ServiceConfig, SharedRateBuckets, Store,
 };
+use carillon_events::DeliveryMetrics;
 use carillon_postgres::{PgConfig, PgStore};
 use carillon_signaling::cluster::Cluster;
 use carillon_signaling::ice::IceResponder;
@@ -176,11 +178,16 @@ fn default_public_url(local: SocketAddr) -> String {
 
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let credentials = credentials(&args)?;
+    let delivery = args.events.delivery()?;
     let opened = open_store(&args).await?;
     let quotas = quotas(&args, opened.rate_buckets)?;
     let (listener, local) = bind(args.listen).await?;
     let legacy = match args.legacy_listen.0 {
         Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let admin = match &args.events.admin_token {
+        Some(token) => Some((bind(args.events.admin_listen).await?, token.clone())),
         None => None,
     };
     let public_url = args
@@ -196,14 +203,19 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         signaling = Some((
             IceResponder::from_std(media_socket, registry),
             SignalingMetrics::register(registry),
+            DeliveryMetrics::register(registry),
         ));
     }));
-    let (ice, signaling_metrics) = signaling.expect("the registration closure ran");
+    let (ice, signaling_metrics, delivery_metrics) =
+        signaling.expect("the registration closure ran");
     let ice = ice.map_err(|e| format!("cannot use udp {}: {e}", args.media_listen))?;
     let media_local = ice.local_addr();
     let store: Arc<dyn Store> = Arc::new(MeteredStore::new(opened.store, metrics.clone()));
+    // Set before the first write, so that every write records what this configuration owes.
+    store.set_event_routing(args.events.routing(&delivery));
     let store_for_signaling = store.clone();
     let store_for_sweeper = store.clone();
+    let store_for_events = store.clone();
     let shared = Arc::new(Shared::new(
         MeetingService::new(
             store,
@@ -266,7 +278,29 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     // What expired while no node ran ends before the first request is served.
     let sweeper =
         crate::lifecycle::start(store_for_sweeper, lifecycle_policy(&args), stopped.clone()).await;
+    let deliverer = carillon_events::start(
+        store_for_events.clone(),
+        delivery,
+        delivery_metrics,
+        stopped.clone(),
+    );
     let mut servers = tokio::task::JoinSet::new();
+    if let Some(((admin_listener, admin_local), token)) = admin {
+        let admin = Admin::new(
+            store_for_events,
+            plane.clone(),
+            token.expose(),
+            stopped.clone(),
+        );
+        servers.spawn(listener::serve(
+            admin_listener,
+            carillon_admin::router(Arc::new(admin)),
+            connection_limits.clone(),
+            stopped.clone(),
+        ));
+        tracing::info!(local = %admin_local, "admin API ready");
+        println!("carillon admin listening on http://{admin_local}");
+    }
     if let Some((legacy_listener, legacy_local)) = legacy {
         let app = carillon_api::app(Arc::new(ApiState::legacy(shared.clone())));
         servers.spawn(listener::serve(
@@ -306,6 +340,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     while let Some(result) = servers.join_next().await {
         result.map_err(|e| format!("server task failed: {e}"))?;
     }
+    deliverer
+        .await
+        .map_err(|e| format!("event deliverer failed: {e}"))?;
     if let Some(sweeper) = sweeper {
         sweeper
             .await

@@ -22,6 +22,7 @@ use crate::store::Store;
 mod attendees;
 mod builders;
 mod concurrency;
+mod events;
 mod legacy;
 mod lifecycle;
 mod live;
@@ -32,6 +33,7 @@ mod quota;
 pub use attendees::*;
 pub use builders::*;
 pub use concurrency::*;
+pub use events::*;
 pub use legacy::*;
 pub use lifecycle::*;
 pub use live::*;
@@ -92,6 +94,13 @@ macro_rules! store_conformance_tests {
             lifecycle_stray_marks,
             lifecycle_batch_bound,
             lifecycle_concurrent_sweeps,
+            events_of_writes,
+            refused_writes_record_nothing,
+            delivery_streams,
+            concurrent_claims,
+            recorded_events,
+            event_pruning,
+            event_positions,
         }
     };
     (@tests ($make:expr) $($case:ident),* $(,)?) => {

@@ -20,6 +20,7 @@
 
 mod detail;
 pub mod envelope;
+pub mod outbox;
 #[cfg(test)]
 mod tests;
 pub mod time;

@@ -14,6 +14,11 @@ pub mod rules;
 use async_trait::async_trait;
 
 use crate::domain::{AttendeeCapabilities, AttendeeRecord, MeetingRecord, Scope, Tag};
+use crate::events::outbox::{
+    Claim, ClientEvent, DeadLetter, Delivery, DeliveryKey, EventPosition, EventRouting, Settlement,
+    StoredEvent,
+};
+use crate::events::MeetingEvent;
 use crate::lifecycle::{EndedMeeting, LifecyclePolicy, PresenceMark};
 use crate::live::LiveChange;
 use crate::transcription::TranscriptionConfiguration;
@@ -362,6 +367,71 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
         policy: &LifecyclePolicy,
     ) -> StoreResult<Vec<EndedMeeting>>;
+
+    // --------------------------------------------------------------------------------------------
+    // Events ([`crate::events::outbox`])
+    //
+    // Every write above that causes events ([`rules::caused`]) records them, routed by the
+    // store's [`EventRouting`], in its own transaction: an acknowledged change always has its
+    // events, and a change that failed has none.
+    // --------------------------------------------------------------------------------------------
+
+    /// Sets what the store's writes record and owe from now on (default: every event logged,
+    /// no delivery owed).
+    fn set_event_routing(&self, routing: EventRouting);
+
+    /// Records events that no store write causes (the signaling plane's session events, the
+    /// admin's presence calls), routed as the writes' own, for meetings in whichever scope holds
+    /// them, ended ones included (the last sessions leave after the end). Events of unknown
+    /// meetings are dropped. One write.
+    async fn record_events(&self, events: Vec<MeetingEvent>) -> StoreResult<()>;
+
+    /// Logs events clients reported for their meetings (never delivered to a target). Events of
+    /// unknown meetings are dropped. One write.
+    async fn record_client_events(&self, events: Vec<ClientEvent>) -> StoreResult<()>;
+
+    /// Events logged after `after`, in log order, at most `limit`.
+    async fn events_after(
+        &self,
+        after: EventPosition,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredEvent>>;
+
+    /// The position of the last event logged so far ([`EventPosition::START`] when none): where
+    /// a reader that wants only what comes next starts.
+    async fn last_event_position(&self) -> StoreResult<EventPosition>;
+
+    /// Leases due deliveries as [`Claim`] says: the head of each stream not leased, due at
+    /// `now_ms`, and its undelivered followers, oldest streams first. Concurrent claims, from
+    /// this node or another sharing the data, never lease one stream twice.
+    async fn claim_deliveries(&self, claim: &Claim) -> StoreResult<Vec<Delivery>>;
+
+    /// Applies the results of claimed deliveries; a settlement whose claim is no longer the
+    /// delivery's current one changes nothing.
+    async fn settle_deliveries(&self, settlements: Vec<Settlement>) -> StoreResult<()>;
+
+    /// Dead letters ordered by (seq, target), starting after `after`, at most `limit`.
+    async fn dead_letters(
+        &self,
+        after: Option<DeliveryKey>,
+        limit: usize,
+    ) -> StoreResult<Vec<DeadLetter>>;
+
+    /// Makes dead letters due again at `now_ms` with no attempt counted: those named, or all
+    /// when `keys` is `None`. Returns how many.
+    async fn replay_dead_letters(
+        &self,
+        keys: Option<Vec<DeliveryKey>>,
+        now_ms: i64,
+    ) -> StoreResult<u64>;
+
+    /// Deletes up to `limit` events that happened before `before_ms` and owe no delivery (dead
+    /// letters included); returns how many.
+    async fn prune_events(&self, before_ms: i64, limit: usize) -> StoreResult<u64>;
+
+    /// Changes after this node's writes log events (its value is meaningless): wakes the
+    /// deliverer and live streams at once. Other nodes' events are found by polling.
+    fn events_logged(&self) -> tokio::sync::watch::Receiver<u64>;
 
     /// Meetings ended and attendees deleted from now on, each announced once durable, on every
     /// node that shares the data.

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use crate::domain::{AttendeeRecord, MeetingRecord, Tag};
 use crate::store::{AttendeeOutcome, CreateMeetingOutcome, JoinLookup, NewMeeting, Page};
 
+pub mod caused;
 mod sweep;
 pub use sweep::*;
 

@@ -20,7 +20,7 @@ impl Fixture {
         }
     }
 
-    fn join(&mut self, session: SessionId, attendee_id: &str) -> Result<(), JoinRefusal> {
+    fn join(&mut self, session: SessionId, attendee_id: &str) -> Result<Joined, JoinRefusal> {
         let (frames, queue) = mpsc::channel(16);
         self.queues.push(queue);
         let joiner = Joiner {
@@ -123,4 +123,32 @@ fn an_evicted_last_member_vacates() {
         f.room.mute(1, i % 2 == 0);
     }
     assert!(idle(f.mark()));
+}
+
+#[test]
+fn an_attendee_marked_present_occupies_the_meeting_without_a_session() {
+    let mut f = Fixture::new();
+    assert_eq!(f.room.mark("alice", true), Ok(true));
+    assert_eq!(f.room.mark("alice", true), Ok(false), "already marked");
+    assert_eq!(f.mark(), Some(Mark::Connected));
+    assert!(
+        !f.room.retire_if_empty(),
+        "a marked attendee keeps the room"
+    );
+    f.join(1, "bob").unwrap();
+    f.room.leave(1, Departure::Left);
+    assert_eq!(f.mark(), None, "still occupied by the mark");
+    assert_eq!(f.room.mark("alice", false), Ok(true));
+    assert!(idle(f.mark()));
+    assert_eq!(f.room.mark("alice", false), Ok(false));
+
+    f.room.mark("carol", true).unwrap();
+    f.room.remove_attendee("carol");
+    assert!(idle(f.mark()), "a deleted attendee's mark goes with it");
+    f.room.mark("dave", true).unwrap();
+    f.room.end_meeting();
+    assert!(matches!(
+        f.room.mark("dave", true),
+        Err(JoinRefusal::Ended(_))
+    ));
 }

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
 
+mod events;
 mod signaling;
 
 use std::collections::{HashMap, HashSet};

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
 
+mod events;
 mod ice;
 mod lifecycle;
 mod overload;

@@ -364,7 +364,7 @@ async fn meetings_of_the_legacy_api_are_joined_the_same_way() {
 }
 
 #[tokio::test]
-async fn client_events_are_accepted_from_any_origin() {
+async fn client_events_answer_any_origin_and_need_a_join_token() {
     let server = shared_server();
     let preflight = send_http(
         server.addr,
@@ -377,12 +377,14 @@ async fn client_events_are_accepted_from_any_origin() {
         .header("access-control-allow-headers")
         .unwrap_or_default();
     assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+    // Without a JoinToken: refused, in a form the page can read (CORS) and the SDK parses.
     let batch = send_http(
         server.addr,
-        &RawRequest::new("POST", "/v1/client-events").json_body(r#"{"events":[]}"#),
+        &RawRequest::new("POST", "/v1/client-events")
+            .json_body(r#"{"metadata":{"meetingId":"x"},"events":[]}"#),
     )
     .await;
-    assert_eq!(batch.status, 200);
-    // The SDK parses the answer as JSON.
-    assert_eq!(batch.json(), serde_json::json!({}));
+    assert_eq!(batch.status, 401);
+    assert_eq!(batch.header("access-control-allow-origin"), Some("*"));
+    assert!(batch.json()["message"].is_string());
 }

@@ -18,6 +18,9 @@ macro_rules! attendee_columns {
     };
 }
 
+mod events;
+pub use events::*;
+
 // Meetings.
 
 /// Locks the active meeting's row until the transaction ends: every write to a meeting's
@@ -26,6 +29,23 @@ pub const LOCK_ACTIVE_MEETING: &str =
     "SELECT seq, max_attendees, attendee_count, primary_meeting_id FROM meetings \
      WHERE meeting_id = $1 AND account_id = $2 AND namespace = $3 AND ended_at_ms IS NULL \
      FOR UPDATE";
+
+/// [`LOCK_ACTIVE_MEETING`] with the meeting's columns after its own (from column 4): what a
+/// write that records events reads instead.
+pub const LOCK_ACTIVE_MEETING_RECORD: &str = concat!(
+    "SELECT seq, max_attendees, attendee_count, primary_meeting_id, ",
+    meeting_columns!(),
+    " FROM meetings \
+     WHERE meeting_id = $1 AND account_id = $2 AND namespace = $3 AND ended_at_ms IS NULL \
+     FOR UPDATE"
+);
+
+/// `$1` meeting ids, in any scope, active or ended.
+pub const MEETINGS_BY_ID: &str = concat!(
+    "SELECT ",
+    meeting_columns!(),
+    " FROM meetings WHERE meeting_id = ANY ($1)"
+);
 
 pub const ACTIVE_MEETING: &str = "SELECT seq FROM meetings \
      WHERE meeting_id = $1 AND account_id = $2 AND namespace = $3 AND ended_at_ms IS NULL";
@@ -93,6 +113,13 @@ pub const LOCK_ACTIVE_REPLICAS: &str = "SELECT seq, meeting_id FROM meetings \
 pub const END_MEETING: &str =
     "UPDATE meetings SET ended_at_ms = $2, attendee_count = 0, end_reason = $3 WHERE seq = $1";
 
+/// [`END_MEETING`] returning the meeting as ended, for its event.
+pub const END_MEETING_RETURNING: &str = concat!(
+    "UPDATE meetings SET ended_at_ms = $2, attendee_count = 0, end_reason = $3 WHERE seq = $1 \
+     RETURNING ",
+    meeting_columns!()
+);
+
 // The lifecycle.
 
 /// `$1` meeting ids, in any scope: the keys of those that are not replicas (whose presence
@@ -156,6 +183,18 @@ pub const EXPIRED_BY_AGE: &str = sweep!(
 /// `$4` transcription JSON or NULL.
 pub const SET_TRANSCRIPTION: &str = "UPDATE meetings SET transcription = $4 \
      WHERE meeting_id = $1 AND account_id = $2 AND namespace = $3 AND ended_at_ms IS NULL";
+
+/// [`SET_TRANSCRIPTION`] returning the meeting as changed and, last, the configuration that ran
+/// before (read under the row's lock, so that two concurrent changes each see the other's).
+pub const SET_TRANSCRIPTION_RETURNING: &str = concat!(
+    "WITH running AS (SELECT seq AS running_seq, transcription AS running FROM meetings \
+         WHERE meeting_id = $1 AND account_id = $2 AND namespace = $3 AND ended_at_ms IS NULL \
+         FOR UPDATE) \
+     UPDATE meetings SET transcription = $4 FROM running WHERE seq = running_seq \
+     RETURNING ",
+    meeting_columns!(),
+    ", running"
+);
 
 /// `$1` meeting seq, `$2` the new count.
 pub const SET_ATTENDEE_COUNT: &str = "UPDATE meetings SET attendee_count = $2 WHERE seq = $1";
@@ -226,9 +265,11 @@ pub const LIST_ATTENDEES: &str = "SELECT a.attendee_id, a.external_user_id, a.jo
      WHERE m.meeting_id = $1 AND m.account_id = $2 AND m.namespace = $3 \
      AND m.ended_at_ms IS NULL ORDER BY a.seq";
 
-/// `$2` AttendeeId.
-pub const DELETE_ATTENDEE: &str =
-    "DELETE FROM attendees WHERE attendee_id = $2 AND meeting_seq = $1";
+/// `$2` AttendeeId. Returns the attendee as it was (its event names its ExternalUserId).
+pub const DELETE_ATTENDEE: &str = concat!(
+    "DELETE FROM attendees WHERE attendee_id = $2 AND meeting_seq = $1 RETURNING ",
+    attendee_columns!()
+);
 
 /// Their tags go with them (ON DELETE CASCADE).
 pub const DELETE_MEETING_ATTENDEES: &str = "DELETE FROM attendees WHERE meeting_seq = $1";
@@ -243,6 +284,14 @@ pub const UPDATE_CAPABILITIES: &str = concat!(
 /// `$2` capabilities JSON, `$3` the excluded AttendeeIds.
 pub const UPDATE_CAPABILITIES_EXCEPT: &str = "UPDATE attendees SET capabilities = $2 \
      WHERE meeting_seq = $1 AND attendee_id <> ALL ($3)";
+
+/// [`UPDATE_CAPABILITIES_EXCEPT`] returning the attendees as updated, their position last.
+pub const UPDATE_CAPABILITIES_EXCEPT_RETURNING: &str = concat!(
+    "UPDATE attendees SET capabilities = $2 \
+     WHERE meeting_seq = $1 AND attendee_id <> ALL ($3) RETURNING ",
+    attendee_columns!(),
+    ", seq"
+);
 
 // Meeting tags. `$1` meeting seq.
 

@@ -1,77 +1,31 @@
 //! [`Store`] for [`PgStore`]: each write is one transaction that locks the meeting's row first
 //! (`with_meeting!`), each read one statement; the `meetings`, `attendees` and `tags` functions
-//! hold the statements.
-
-use std::future::Future;
+//! hold the statements. A write that causes events (`recorded!`) writes them before it commits;
+//! the outbox's own operations are in `events` and `deliveries`.
 
 use async_trait::async_trait;
-use carillon_core::store::rules::{self, ActiveMeeting};
+use carillon_core::clock::now_ms;
+use carillon_core::events::outbox::{
+    Claim, ClientEvent, DeadLetter, Delivery, DeliveryKey, EventPosition, EventRouting, Settlement,
+    StoredEvent,
+};
+use carillon_core::store::rules::{self, caused};
 use carillon_core::transcription::TranscriptionConfiguration;
 use carillon_core::{
     AttendeeCapabilities, AttendeeLookup, AttendeeOutcome, AttendeePage, AttendeeRecord,
-    CreateMeetingOutcome, EndedMeeting, JoinLookup, LifecyclePolicy, LiveChange, MeetingPage,
-    MeetingRecord, NewAttendee, NewMeeting, PresenceMark, Scope, Store, StoreError, StoreResult,
+    CreateMeetingOutcome, EndedMeeting, JoinLookup, LifecyclePolicy, LiveChange, MeetingEvent,
+    MeetingPage, MeetingRecord, NewAttendee, NewMeeting, PresenceMark, Scope, Store, StoreResult,
     Tag, TagOutcome,
 };
-use deadpool_postgres::Object;
 
 use crate::error::Context;
-use crate::{attendees, db, lifecycle, meetings, rows, sql, tags, PgStore};
+use crate::{attendees, db, deliveries, events, lifecycle, meetings, rows, sql, tags, PgStore};
 
-async fn begin(client: &mut Object) -> StoreResult<deadpool_postgres::Transaction<'_>> {
-    client.transaction().await.context("starting a transaction")
-}
+#[macro_use]
+mod tx;
+mod writes;
 
-async fn commit(tx: deadpool_postgres::Transaction<'_>) -> StoreResult<()> {
-    tx.commit().await.context("committing")
-}
-
-/// Runs `$body` in a transaction on a pooled connection, within the operation timeout; `$tx`
-/// names the transaction inside `$body`. A body that fails (`?`) rolls back.
-macro_rules! transaction {
-    ($store:expr, |$tx:ident| $body:expr) => {
-        $store
-            .run(async |client| {
-                let $tx = begin(client).await?;
-                let value = $body;
-                commit($tx).await?;
-                Ok(value)
-            })
-            .await
-    };
-}
-
-/// Runs `$body` with `$meeting` the locked active meeting of the scope, in a transaction: its
-/// value, or `None` when the scope has no such active meeting.
-macro_rules! with_meeting {
-    ($store:expr, $scope:expr, $meeting_id:expr, |$tx:ident, $meeting:ident| $body:expr) => {
-        transaction!(
-            $store,
-            |$tx| match meetings::lock(&$tx, $scope, $meeting_id).await? {
-                Some($meeting) => Some($body),
-                None => None,
-            }
-        )
-    };
-}
-
-/// Runs `op` on the key of an attendee of the locked meeting; `None` when the meeting has no
-/// such attendee.
-async fn with_attendee<T, F, Fut>(
-    tx: &deadpool_postgres::Transaction<'_>,
-    meeting: &ActiveMeeting,
-    attendee_id: &str,
-    op: F,
-) -> StoreResult<Option<T>>
-where
-    F: FnOnce(i64) -> Fut,
-    Fut: Future<Output = StoreResult<T>>,
-{
-    match attendees::seq(tx, meeting, attendee_id).await? {
-        Some(seq) => op(seq).await.map(Some),
-        None => Ok(None),
-    }
-}
+use tx::{begin, commit, with_attendee};
 
 #[async_trait]
 impl Store for PgStore {
@@ -80,29 +34,7 @@ impl Store for PgStore {
         meeting: NewMeeting,
         attendees: Vec<NewAttendee>,
     ) -> StoreResult<CreateMeetingOutcome> {
-        let scope = meeting.record.scope.clone();
-        let token = meeting.record.client_request_token.clone();
-        let created = self
-            .run(async |client| {
-                let tx = begin(client).await?;
-                let created = meetings::create(&tx, meeting, attendees).await?;
-                // Dropping the transaction instead rolls it back.
-                if created.is_some() {
-                    commit(tx).await?;
-                }
-                Ok(created)
-            })
-            .await?;
-        if let Some(outcome) = created {
-            return Ok(outcome);
-        }
-        // Another node took the token between this one's lookup and insert: answer with the
-        // meeting it created, as a replay.
-        let meeting = self
-            .run(async |client| meetings::by_token(&*client, &scope, &token).await)
-            .await?
-            .ok_or_else(|| StoreError::new("postgres: a ClientRequestToken raced and vanished"))?;
-        Ok(CreateMeetingOutcome::Replayed { meeting })
+        self.create_meeting_recorded(meeting, attendees).await
     }
 
     async fn get_meeting(
@@ -120,8 +52,9 @@ impl Store for PgStore {
         meeting_id: &str,
         now_ms: i64,
     ) -> StoreResult<Option<()>> {
-        transaction!(self, |tx| meetings::end(&tx, scope, meeting_id, now_ms)
-            .await?)
+        recorded!(self, self.pending(), |tx, events| {
+            meetings::end(&tx, scope, meeting_id, now_ms, &mut events).await?
+        })
     }
 
     async fn create_attendees(
@@ -130,8 +63,10 @@ impl Store for PgStore {
         meeting_id: &str,
         attendees: Vec<NewAttendee>,
     ) -> StoreResult<Option<Vec<AttendeeOutcome>>> {
-        with_meeting!(self, scope, meeting_id, |tx, meeting| {
-            attendees::create_in(&tx, &meeting, attendees).await?
+        with_meeting_recorded!(self, scope, meeting_id, |tx, meeting, events| {
+            let outcomes = attendees::create_in(&tx, &meeting, attendees).await?;
+            events.caused(|m| caused::attendees_added(m, &outcomes, now_ms()));
+            outcomes
         })
     }
 
@@ -206,8 +141,12 @@ impl Store for PgStore {
         meeting_id: &str,
         attendee_id: &str,
     ) -> StoreResult<AttendeeLookup<()>> {
-        let deleted = with_meeting!(self, scope, meeting_id, |tx, meeting| {
-            attendees::delete(&tx, &meeting, attendee_id).await?
+        let deleted = with_meeting_recorded!(self, scope, meeting_id, |tx, meeting, events| {
+            let deleted = attendees::delete(&tx, &meeting, attendee_id).await?;
+            if let Some(attendee) = &deleted {
+                events.caused(|m| caused::attendee_deleted(m, attendee, now_ms()));
+            }
+            deleted.map(drop)
         });
         deleted.map(AttendeeLookup::from)
     }
@@ -219,8 +158,14 @@ impl Store for PgStore {
         attendee_id: &str,
         capabilities: AttendeeCapabilities,
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
-        let updated = with_meeting!(self, scope, meeting_id, |tx, meeting| {
-            attendees::update_capabilities(&tx, &meeting, attendee_id, &capabilities).await?
+        let updated = with_meeting_recorded!(self, scope, meeting_id, |tx, meeting, events| {
+            let updated =
+                attendees::update_capabilities(&tx, &meeting, attendee_id, &capabilities).await?;
+            if let Some(attendee) = &updated {
+                let updated = std::slice::from_ref(attendee);
+                events.caused(|m| caused::capabilities_updated(m, updated, now_ms()));
+            }
+            updated
         });
         updated.map(AttendeeLookup::from)
     }
@@ -232,14 +177,16 @@ impl Store for PgStore {
         excluded_attendee_ids: &[String],
         capabilities: AttendeeCapabilities,
     ) -> StoreResult<Option<()>> {
-        with_meeting!(self, scope, meeting_id, |tx, meeting| {
-            attendees::update_capabilities_except(
+        with_meeting_recorded!(self, scope, meeting_id, |tx, meeting, events| {
+            let updated = attendees::update_capabilities_except(
                 &tx,
                 &meeting,
                 excluded_attendee_ids,
                 &capabilities,
+                events.records(),
             )
-            .await?
+            .await?;
+            events.caused(|m| caused::capabilities_updated(m, &updated, now_ms()));
         })
     }
 
@@ -249,10 +196,8 @@ impl Store for PgStore {
         meeting_id: &str,
         configuration: Option<TranscriptionConfiguration>,
     ) -> StoreResult<Option<()>> {
-        self.run(async |client| {
-            meetings::set_transcription(&*client, scope, meeting_id, configuration.as_ref()).await
-        })
-        .await
+        self.set_transcription_recorded(scope, meeting_id, configuration)
+            .await
     }
 
     async fn tag_meeting(
@@ -371,8 +316,71 @@ impl Store for PgStore {
         now_ms: i64,
         policy: &LifecyclePolicy,
     ) -> StoreResult<Vec<EndedMeeting>> {
-        transaction!(self, |tx| lifecycle::end_expired(&tx, now_ms, policy)
-            .await?)
+        recorded!(self, self.pending(), |tx, events| {
+            lifecycle::end_expired(&tx, now_ms, policy, &mut events).await?
+        })
+    }
+
+    fn set_event_routing(&self, routing: EventRouting) {
+        self.set_routing(routing);
+    }
+
+    async fn record_events(&self, events: Vec<MeetingEvent>) -> StoreResult<()> {
+        self.log_meeting_events(events).await
+    }
+
+    async fn record_client_events(&self, events: Vec<ClientEvent>) -> StoreResult<()> {
+        self.log_client_events(events).await
+    }
+
+    async fn events_after(
+        &self,
+        after: EventPosition,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        self.run(async |client| events::after(&*client, after, limit).await)
+            .await
+    }
+
+    async fn last_event_position(&self) -> StoreResult<EventPosition> {
+        self.run(async |client| events::last_position(&*client).await)
+            .await
+    }
+
+    async fn claim_deliveries(&self, claim: &Claim) -> StoreResult<Vec<Delivery>> {
+        transaction!(self, |tx| deliveries::claim(&tx, claim).await?)
+    }
+
+    async fn settle_deliveries(&self, settlements: Vec<Settlement>) -> StoreResult<()> {
+        self.run(async |client| deliveries::settle(&*client, &settlements).await)
+            .await
+    }
+
+    async fn dead_letters(
+        &self,
+        after: Option<DeliveryKey>,
+        limit: usize,
+    ) -> StoreResult<Vec<DeadLetter>> {
+        self.run(async |client| deliveries::dead_letters(&*client, after.as_ref(), limit).await)
+            .await
+    }
+
+    async fn replay_dead_letters(
+        &self,
+        keys: Option<Vec<DeliveryKey>>,
+        now_ms: i64,
+    ) -> StoreResult<u64> {
+        self.run(async |client| deliveries::replay(&*client, keys.as_deref(), now_ms).await)
+            .await
+    }
+
+    async fn prune_events(&self, before_ms: i64, limit: usize) -> StoreResult<u64> {
+        self.run(async |client| deliveries::prune(&*client, before_ms, limit).await)
+            .await
+    }
+
+    fn events_logged(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.logged.subscribe()
     }
 
     fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {

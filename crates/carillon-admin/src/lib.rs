@@ -1,0 +1,122 @@
+//! The admin listener: what an operator (or a test) asks of a running server that the Chime API
+//! has no word for. It listens on its own address, loopback by default, and every request needs
+//! `Authorization: Bearer <admin token>`; nothing here is reachable through the API's ports.
+//!
+//! Routes (JSON unless said otherwise):
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /v1/events?after=&limit=&meeting_id=&account_id=&name=` | the event log, oldest first ([`events`]) |
+//! | `GET /v1/events/stream?…same filters…` | the log live, as server-sent events ([`events`]) |
+//! | `GET /v1/dead-letters?after=&limit=` | deliveries given up on ([`dead_letters`]) |
+//! | `POST /v1/dead-letters/replay` | makes them due again ([`dead_letters`]) |
+//! | `POST /v1/meetings/{MeetingId}/attendees/{AttendeeId}/presence` | marks an attendee joined, left or dropped ([`presence`]) |
+
+mod dead_letters;
+mod events;
+mod presence;
+mod query;
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use carillon_core::Store;
+use carillon_signaling::Plane;
+use subtle::ConstantTimeEq;
+
+/// What the admin routes work on.
+pub struct Admin {
+    pub store: Arc<dyn Store>,
+    /// The signaling plane, for presence marks.
+    pub plane: Arc<Plane>,
+    token: Box<str>,
+    /// Turns true when the server stops: live streams end then, so that connections close.
+    stopped: tokio::sync::watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admin").finish_non_exhaustive()
+    }
+}
+
+impl Admin {
+    pub fn new(
+        store: Arc<dyn Store>,
+        plane: Arc<Plane>,
+        token: &str,
+        stopped: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
+        Admin {
+            store,
+            plane,
+            token: token.into(),
+            stopped,
+        }
+    }
+}
+
+/// The admin routes, every one behind the token.
+pub fn router(admin: Arc<Admin>) -> Router {
+    Router::new()
+        .route("/v1/events", get(events::list))
+        .route("/v1/events/stream", get(events::stream))
+        .route("/v1/dead-letters", get(dead_letters::list))
+        .route("/v1/dead-letters/replay", post(dead_letters::replay))
+        .route(
+            "/v1/meetings/{meeting_id}/attendees/{attendee_id}/presence",
+            post(presence::mark),
+        )
+        .route_layer(middleware::from_fn_with_state(admin.clone(), authorized))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such route") })
+        .with_state(admin)
+}
+
+/// Lets a request through when it carries the admin token (compared in constant time).
+async fn authorized(State(admin): State<Arc<Admin>>, request: Request, next: Next) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if bool::from(presented.as_bytes().ct_eq(admin.token.as_bytes())) {
+        next.run(request).await
+    } else {
+        let mut response = error(StatusCode::UNAUTHORIZED, "expected the admin token");
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        response
+    }
+}
+
+/// A JSON answer.
+pub(crate) fn json(status: StatusCode, body: serde_json::Value) -> Response {
+    json_text(status, body.to_string())
+}
+
+/// A JSON answer already encoded.
+pub(crate) fn json_text(status: StatusCode, body: String) -> Response {
+    let content_type = HeaderValue::from_static("application/json");
+    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// `{"message": …}` with `status`.
+pub(crate) fn error(status: StatusCode, message: &str) -> Response {
+    json(status, serde_json::json!({ "message": message }))
+}
+
+/// The answer when the store failed.
+pub(crate) fn unavailable(e: &carillon_core::StoreError) -> Response {
+    tracing::warn!(error = %e, "admin: the store did not answer");
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the store did not answer; try again",
+    )
+}
