@@ -268,8 +268,8 @@ mod tests {
     /// its own only here, so that its plan is checked too).
     const CASCADE_ATTENDEE_TAGS: &str = "DELETE FROM attendee_tags WHERE attendee_seq = ?1";
 
-    /// The plan of `sql`, one line per step.
-    fn plan(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    /// The plan of `sql`, one line per step (also the event statements' test's).
+    pub(super) fn plan(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
         stmt.query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))

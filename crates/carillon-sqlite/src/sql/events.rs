@@ -159,18 +159,7 @@ pub const RELEASE_ALL_LEASES: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The plan of `sql`, one line per step.
-    fn plan(sql: &str) -> Vec<String> {
-        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        crate::schema::migrate(&mut conn).unwrap();
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
-        stmt.query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    }
+    use crate::sql::tests::plan;
 
     /// Each statement reaches its rows through the index named (or the primary key), and scans
     /// nothing but a parameter's `json_each`, the dead letters' own partial index (replaying
@@ -210,8 +199,10 @@ mod tests {
             (REPLAY_ALL, &["event_deliveries_dead"]),
             (PRUNE, &["events_by_time (at_ms<?)", "PRIMARY KEY (seq=?)"]),
         ];
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
         for (sql, indexes) in cases {
-            let details = plan(sql);
+            let details = plan(&conn, sql);
             for detail in &details {
                 let allowed = !detail.starts_with("SCAN ")
                     || detail.starts_with("SCAN json_each")
