@@ -4,14 +4,12 @@
 
 use std::time::Duration;
 
-use aws_sdk_eventbridge::config::retry::RetryConfig;
-use aws_sdk_eventbridge::config::{BehaviorVersion, Region};
 use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 use carillon_core::events::Envelope;
 
-use super::{credentials, timeouts};
+use super::sdk_client;
 use crate::config::EventBridgeTarget;
 use crate::error_chain;
 
@@ -22,16 +20,8 @@ pub struct EventBridgeSender {
 
 impl EventBridgeSender {
     pub fn new(target: &EventBridgeTarget, request_timeout: Duration) -> Self {
-        let config = aws_sdk_eventbridge::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .endpoint_url(&target.endpoint_url)
-            .region(Region::new(target.region.clone()))
-            .credentials_provider(credentials(&target.endpoint()))
-            .retry_config(RetryConfig::disabled())
-            .timeout_config(timeouts(request_timeout))
-            .build();
         EventBridgeSender {
-            client: Client::from_conf(config),
+            client: sdk_client!(aws_sdk_eventbridge, &target.endpoint(), request_timeout),
             bus_name: target.bus_name.clone(),
         }
     }

@@ -28,6 +28,26 @@ fn credentials(endpoint: &AwsEndpoint) -> Credentials {
     )
 }
 
+/// One SDK's client of `endpoint`: its Region and static credentials, the SDK's retries off, each
+/// call within `timeout` (`sdk_client!(aws_sdk_sqs, endpoint, timeout)`). A macro because each
+/// SDK crate has its own config types, built alike.
+macro_rules! sdk_client {
+    ($sdk:ident, $endpoint:expr, $timeout:expr) => {{
+        let endpoint: &$crate::config::AwsEndpoint = $endpoint;
+        $sdk::Client::from_conf(
+            $sdk::Config::builder()
+                .behavior_version($sdk::config::BehaviorVersion::latest())
+                .endpoint_url(&endpoint.endpoint_url)
+                .region($sdk::config::Region::new(endpoint.region.clone()))
+                .credentials_provider($crate::aws::credentials(endpoint))
+                .retry_config($sdk::config::retry::RetryConfig::disabled())
+                .timeout_config($crate::aws::timeouts($timeout))
+                .build(),
+        )
+    }};
+}
+use sdk_client;
+
 /// The parts of an ARN (`arn:<partition>:<service>:<region>:<account>:<resource>`) a send needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arn {

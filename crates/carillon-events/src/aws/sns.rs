@@ -2,11 +2,10 @@
 
 use std::time::Duration;
 
-use aws_sdk_sns::config::retry::RetryConfig;
-use aws_sdk_sns::config::{BehaviorVersion, Region};
+use aws_sdk_sns::config::Region;
 use aws_sdk_sns::Client;
 
-use super::{credentials, timeouts, Arn};
+use super::{sdk_client, Arn};
 use crate::config::AwsEndpoint;
 use crate::error_chain;
 
@@ -17,16 +16,8 @@ pub struct SnsSender {
 
 impl SnsSender {
     pub fn new(endpoint: &AwsEndpoint, request_timeout: Duration) -> Self {
-        let config = aws_sdk_sns::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .endpoint_url(&endpoint.endpoint_url)
-            .region(Region::new(endpoint.region.clone()))
-            .credentials_provider(credentials(endpoint))
-            .retry_config(RetryConfig::disabled())
-            .timeout_config(timeouts(request_timeout))
-            .build();
         SnsSender {
-            client: Client::from_conf(config),
+            client: sdk_client!(aws_sdk_sns, endpoint, request_timeout),
             default_region: endpoint.region.clone(),
         }
     }

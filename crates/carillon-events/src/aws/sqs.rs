@@ -8,11 +8,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use aws_sdk_sqs::config::retry::RetryConfig;
-use aws_sdk_sqs::config::{BehaviorVersion, Region};
+use aws_sdk_sqs::config::Region;
 use aws_sdk_sqs::Client;
 
-use super::{credentials, timeouts, Arn};
+use super::{sdk_client, Arn};
 use crate::config::AwsEndpoint;
 use crate::error_chain;
 
@@ -25,16 +24,8 @@ pub struct SqsSender {
 
 impl SqsSender {
     pub fn new(endpoint: &AwsEndpoint, request_timeout: Duration) -> Self {
-        let config = aws_sdk_sqs::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .endpoint_url(&endpoint.endpoint_url)
-            .region(Region::new(endpoint.region.clone()))
-            .credentials_provider(credentials(endpoint))
-            .retry_config(RetryConfig::disabled())
-            .timeout_config(timeouts(request_timeout))
-            .build();
         SqsSender {
-            client: Client::from_conf(config),
+            client: sdk_client!(aws_sdk_sqs, endpoint, request_timeout),
             default_region: endpoint.region.clone(),
             urls: Mutex::new(HashMap::new()),
         }
