@@ -130,7 +130,7 @@ pub(crate) async fn replay(State(admin): State<Arc<Admin>>, body: Bytes) -> Resp
         Ok(keys) => keys,
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
-    let now = carillon_core::clock::now_ms();
+    let now = carillon_core::clock::real_ms();
     match admin.store.replay_dead_letters(keys, now).await {
         Ok(n) => json(StatusCode::OK, json!({ "replayed": n })),
         Err(e) => unavailable(&e),

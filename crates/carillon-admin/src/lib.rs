@@ -11,11 +11,13 @@
 //! | `GET /v1/dead-letters?after=&limit=` | deliveries given up on ([`dead_letters`]) |
 //! | `POST /v1/dead-letters/replay` | makes them due again ([`dead_letters`]) |
 //! | `POST /v1/meetings/{MeetingId}/attendees/{AttendeeId}/presence` | marks an attendee joined, left or dropped ([`presence`]) |
+//! | `GET /v1/time`, `POST /v1/time/{freeze,resume,advance}` | the server's clock, frozen and advanced for tests ([`time`]) |
 
 mod dead_letters;
 mod events;
 mod presence;
 mod query;
+mod time;
 
 use std::sync::Arc;
 
@@ -37,6 +39,9 @@ pub struct Admin {
     token: Box<str>,
     /// Turns true when the server stops: live streams end then, so that connections close.
     stopped: tokio::sync::watch::Receiver<bool>,
+    /// The server time of the lifecycle sweeper's last complete sweep; `None` when no meeting
+    /// ever ends on its own.
+    sweeps: Option<tokio::sync::watch::Receiver<i64>>,
 }
 
 impl std::fmt::Debug for Admin {
@@ -57,7 +62,14 @@ impl Admin {
             plane,
             token: token.into(),
             stopped,
+            sweeps: None,
         }
+    }
+
+    /// Lets a clock advance wait for the sweep that ends what it made expire.
+    pub fn with_sweeps(mut self, sweeps: tokio::sync::watch::Receiver<i64>) -> Self {
+        self.sweeps = Some(sweeps);
+        self
     }
 }
 
@@ -72,6 +84,10 @@ pub fn router(admin: Arc<Admin>) -> Router {
             "/v1/meetings/{meeting_id}/attendees/{attendee_id}/presence",
             post(presence::mark),
         )
+        .route("/v1/time", get(time::show))
+        .route("/v1/time/freeze", post(time::freeze))
+        .route("/v1/time/resume", post(time::resume))
+        .route("/v1/time/advance", post(time::advance))
         .route_layer(middleware::from_fn_with_state(admin.clone(), authorized))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such route") })
         .with_state(admin)

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use carillon_core::clock::now_ms;
+use carillon_core::clock::real_ms;
 use carillon_core::events::outbox::{Claim, Settlement};
 use carillon_core::{Store, StoreResult};
 use tokio::sync::watch;
@@ -139,7 +139,7 @@ impl Deliverer {
     /// (its timeout must end within the lease), and whether the claim came back full.
     async fn claim(&self, streams: usize) -> StoreResult<(Vec<Stream>, i64, bool)> {
         let config = &self.config;
-        let now = now_ms();
+        let now = real_ms();
         let claim = Claim {
             now_ms: now,
             lease_until_ms: now.saturating_add(ms(config.lease)),
@@ -182,7 +182,7 @@ impl Deliverer {
         let target = stream.target().to_owned();
         let kind = target_kind(&target);
         while let Some(head) = stream.head() {
-            let started = now_ms();
+            let started = real_ms();
             if *stopped.borrow() || started > latest_start_ms {
                 break;
             }
@@ -191,11 +191,13 @@ impl Deliverer {
                 result = self.senders.send(&target, &event, started) => result,
                 _ = grace_over(stopped.clone()) => break,
             };
-            let done = now_ms();
+            let done = real_ms();
             let failure = result.as_ref().err().cloned();
             let attempt = stream.settle_head(result, done, &self.config.retry, rand::random());
             match (attempt, failure) {
                 (Some(Attempt::Delivered), _) => {
+                    // From the event's time (the server's clock) to the wall clock's now: the
+                    // same clock unless time control moved the server's.
                     self.metrics
                         .delivered(kind, done.saturating_sub(event.event.at_ms));
                 }

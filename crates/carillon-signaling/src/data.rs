@@ -95,7 +95,7 @@ const MIN_STEP_NS: i64 = 1_000;
 
 impl IngestClock {
     pub fn stamp(&mut self) -> i64 {
-        let now = carillon_core::clock::now_ns();
+        let now = carillon_core::clock::real_ns();
         self.last_ns = now.max(self.last_ns.saturating_add(MIN_STEP_NS));
         self.last_ns
     }

@@ -116,7 +116,7 @@ pub struct SdkSignalFrame {
 impl SdkSignalFrame {
     /// An empty frame of this type, stamped now (ms since the epoch).
     pub fn now(kind: FrameType) -> Self {
-        let now_ms = u64::try_from(carillon_core::clock::now_ms()).unwrap_or(0);
+        let now_ms = u64::try_from(carillon_core::clock::real_ms()).unwrap_or(0);
         Self::new(kind, now_ms)
     }
 

@@ -106,6 +106,11 @@ impl Hub {
         }
     }
 
+    /// Where the rooms record their occupancy.
+    pub fn presence(&self) -> &PresenceReports {
+        &self.presence
+    }
+
     /// The meeting's room, made when it has none.
     pub fn room(&self, meeting_id: &str) -> Arc<Room> {
         let mut rooms = lock(&self.rooms);

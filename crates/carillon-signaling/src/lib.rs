@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use carillon_core::{JoinLookup, LiveChange, SessionChange, Store};
+use carillon_core::{JoinLookup, LiveChange, SessionChange, Store, StoreResult};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
@@ -89,6 +89,9 @@ impl Default for SignalingConfig {
         }
     }
 }
+
+/// How long a clock jump waits for the queued presence marks to be written.
+const PRESENCE_FLUSH_WAIT: Duration = Duration::from_secs(10);
 
 pub struct Plane {
     store: Arc<dyn Store>,
@@ -236,6 +239,25 @@ impl Plane {
         for writer in writers {
             let _ = tokio::time::timeout_at(last, writer).await;
         }
+    }
+
+    /// Prepares a jump of the server's clock to `until_ms`: writes every presence mark still
+    /// queued (a meeting vacated a moment ago must be idle from then, not from the end of its
+    /// last lease), then leases for the meetings occupied on this node that run a full lease past
+    /// `until_ms` (a lease counted from before the jump would have ended by then, and an occupied
+    /// meeting would look idle to the lifecycle).
+    pub async fn hold_presence_through(&self, until_ms: i64) -> StoreResult<()> {
+        let presence = self.hub.presence();
+        if !presence.flush(PRESENCE_FLUSH_WAIT).await {
+            return Err(carillon_core::StoreError::unavailable(
+                "presence marks were not written in time",
+            ));
+        }
+        let marks = presence.occupied_marks(until_ms);
+        for batch in marks.chunks(presence::MAX_BATCH) {
+            self.store.mark_presence(batch).await?;
+        }
+        Ok(())
     }
 
     /// An operator marks an attendee (`<AttendeeId>#content` for its content share) joined, left

@@ -182,15 +182,19 @@ impl Queue {
     }
 }
 
+/// When a lease granted at `from_ms` ends.
+fn lease_from(from_ms: i64) -> i64 {
+    from_ms.saturating_add(i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// The store's form of the marks taken, leases counted from `now_ms`.
 fn to_marks(taken: &[Taken], now_ms: i64) -> Vec<PresenceMark> {
-    let lease_ms = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
     taken
         .iter()
         .map(|(_, meeting_id, mark)| match *mark {
             Mark::Connected => PresenceMark::Connected {
                 meeting_id: meeting_id.to_string(),
-                lease_until_ms: now_ms.saturating_add(lease_ms),
+                lease_until_ms: lease_from(now_ms),
             },
             Mark::Idle { since_ms } => PresenceMark::Idle {
                 meeting_id: meeting_id.to_string(),
@@ -201,10 +205,22 @@ fn to_marks(taken: &[Taken], now_ms: i64) -> Vec<PresenceMark> {
 }
 
 /// The transitions of this node's rooms, waiting to reach the store.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PresenceReports {
     queue: Mutex<Queue>,
     wake: Notify,
+    /// Every mark queued before this place has been written (see [`PresenceReports::flush`]).
+    written: watch::Sender<u64>,
+}
+
+impl Default for PresenceReports {
+    fn default() -> Self {
+        PresenceReports {
+            queue: Mutex::default(),
+            wake: Notify::new(),
+            written: watch::Sender::new(0),
+        }
+    }
 }
 
 impl PresenceReports {
@@ -223,6 +239,32 @@ impl PresenceReports {
     #[cfg(test)]
     pub(crate) fn occupied_meetings(&self) -> usize {
         self.queue().occupied.len()
+    }
+
+    /// `Connected` marks for every meeting occupied on this node, their leases running
+    /// [`LEASE`] past `from_ms`.
+    pub(crate) fn occupied_marks(&self, from_ms: i64) -> Vec<PresenceMark> {
+        let lease_until_ms = lease_from(from_ms);
+        let queue = self.queue();
+        let marks = queue
+            .occupied
+            .iter()
+            .map(|meeting_id| PresenceMark::Connected {
+                meeting_id: meeting_id.to_string(),
+                lease_until_ms,
+            });
+        marks.collect()
+    }
+
+    /// Waits until every mark queued so far has been written, for at most `within`; false when
+    /// the store did not take them in time (they stay queued).
+    pub(crate) async fn flush(&self, within: Duration) -> bool {
+        let queued = self.queue().next;
+        self.wake.notify_one();
+        let mut written = self.written.subscribe();
+        let done = written.wait_for(|through| *through >= queued);
+        let result = tokio::time::timeout(within, done).await;
+        matches!(result, Ok(Ok(_)))
     }
 
     /// Marks waiting to be written.
@@ -265,7 +307,15 @@ pub(crate) async fn run<W, F>(
             () = stopped(&mut server_stop, &mut plane_stop) => break,
         }
         loop {
-            let taken = reports.queue().take(MAX_BATCH);
+            let taken = {
+                let mut queue = reports.queue();
+                let taken = queue.take(MAX_BATCH);
+                if taken.is_empty() {
+                    // Read under the same lock: nothing queued before this place is left.
+                    reports.written.send_replace(queue.next);
+                }
+                taken
+            };
             if taken.is_empty() {
                 retry = RETRY_FIRST;
                 break;

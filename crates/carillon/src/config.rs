@@ -26,14 +26,36 @@ pub struct Cli {
 enum Command {
     /// Serve the API (the default).
     #[command(args_override_self = true)]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Ask a running server's admin listener: its clock, events, dead letters, presence.
+    Admin(crate::admin_cli::AdminArgs),
+    /// Print a shell completion script (for example: carillon completions bash >
+    /// /etc/bash_completion.d/carillon).
+    Completions { shell: clap_complete::Shell },
+}
+
+/// What the command line asks for.
+pub enum Invocation {
+    Serve(Box<ServeArgs>),
+    Admin(crate::admin_cli::AdminArgs),
+    Completions(clap_complete::Shell),
 }
 
 impl Cli {
-    pub fn serve_args(self) -> ServeArgs {
+    pub fn invocation(self) -> Invocation {
         match self.command {
-            Some(Command::Serve(args)) => args,
-            None => self.serve,
+            Some(Command::Serve(args)) => Invocation::Serve(args),
+            Some(Command::Admin(args)) => Invocation::Admin(args),
+            Some(Command::Completions { shell }) => Invocation::Completions(shell),
+            None => Invocation::Serve(Box::new(self.serve)),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn serve_args(self) -> ServeArgs {
+        match self.invocation() {
+            Invocation::Serve(args) => *args,
+            _ => panic!("not serve"),
         }
     }
 }
@@ -201,6 +223,11 @@ pub struct ServeArgs {
     )]
     pub account_lifecycle: Vec<AccountLifecycle>,
 
+    /// Let the admin API freeze and advance the server's clock (meetings' lifecycle, presence
+    /// and events' times), for tests: `on` or `off`. Needs the admin listener (--admin-token).
+    #[arg(long, env = "CARILLON_TIME_CONTROL", value_enum, default_value = "off")]
+    pub time_control: Switch,
+
     /// Log format (logs go to standard error; RUST_LOG sets the level).
     #[arg(long, env = "CARILLON_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -221,23 +248,29 @@ impl std::str::FromStr for OptionalDuration {
         if s.eq_ignore_ascii_case("off") {
             return Ok(OptionalDuration(None));
         }
-        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-        let (number, unit) = s.split_at(split);
-        let invalid =
-            || format!("{s:?}: expected a duration such as 300, 300s, 5m, 24h, 1500ms, or off");
-        let n: u64 = number.parse().map_err(|_| invalid())?;
-        let duration = match unit {
-            "ms" => Duration::from_millis(n),
-            "" | "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n.checked_mul(60).ok_or_else(invalid)?),
-            "h" => Duration::from_secs(n.checked_mul(3600).ok_or_else(invalid)?),
-            _ => return Err(invalid()),
-        };
-        if duration.is_zero() {
-            return Err(format!("{s:?}: a duration must be above zero (or off)"));
-        }
-        Ok(OptionalDuration(Some(duration)))
+        parse_duration(s)
+            .map(|d| OptionalDuration(Some(d)))
+            .map_err(|e| format!("{e}, or off"))
     }
+}
+
+/// A duration as people write it: `300` (seconds), `300s`, `5m`, `24h`, `1500ms`; above zero.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let invalid = || format!("{s:?}: expected a duration such as 300, 300s, 5m, 24h or 1500ms");
+    let n: u64 = number.parse().map_err(|_| invalid())?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.checked_mul(60).ok_or_else(invalid)?),
+        "h" => Duration::from_secs(n.checked_mul(3600).ok_or_else(invalid)?),
+        _ => return Err(invalid()),
+    };
+    if duration.is_zero() {
+        return Err(format!("{s:?}: a duration must be above zero"));
+    }
+    Ok(duration)
 }
 
 /// One account's lifecycle settings: `ACCOUNT_ID=IDLE/MAX`, each a duration or `off`.

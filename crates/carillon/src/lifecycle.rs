@@ -29,38 +29,67 @@ pub fn interval(policy: &LifecyclePolicy) -> Duration {
         .max(MIN_INTERVAL)
 }
 
+/// The sweeper's task, and the server time its last complete sweep ran at (everything expired
+/// by then has ended).
+pub struct Sweeper {
+    pub task: JoinHandle<()>,
+    pub swept: watch::Receiver<i64>,
+}
+
 /// Ends what expired while no node ran, then sweeps in a task of its own until `stopped` turns
 /// true. `None` when every rule is off: nothing ever expires.
 pub async fn start(
     store: Arc<dyn Store>,
     policy: LifecyclePolicy,
     stopped: watch::Receiver<bool>,
-) -> Option<JoinHandle<()>> {
+) -> Option<Sweeper> {
     if policy.is_off() {
         return None;
     }
-    sweep(store.as_ref(), &policy).await;
-    Some(tokio::spawn(run(store, policy, stopped)))
+    let first = sweep(store.as_ref(), &policy).await;
+    let (swept_tx, swept) = watch::channel(first.unwrap_or(i64::MIN));
+    let task = tokio::spawn(run(store, policy, stopped, swept_tx));
+    Some(Sweeper { task, swept })
 }
 
-/// Sweeps every [`interval`], the first time one interval from now.
-async fn run(store: Arc<dyn Store>, policy: LifecyclePolicy, mut stopped: watch::Receiver<bool>) {
+/// Sweeps every [`interval`], the first time one interval from now, and at once whenever time
+/// control moves the server's clock (so that a meeting advanced past its end ends now).
+async fn run(
+    store: Arc<dyn Store>,
+    policy: LifecyclePolicy,
+    mut stopped: watch::Receiver<bool>,
+    swept: watch::Sender<i64>,
+) {
     let period = interval(&policy);
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut clock = carillon_core::clock::control().map(|c| c.changes());
     loop {
         tokio::select! {
-            _ = ticks.tick() => sweep(store.as_ref(), &policy).await,
+            _ = ticks.tick() => {}
+            Some(()) = clock_changed(&mut clock) => {}
             _ = stopped.changed() => return,
+        }
+        if let Some(at_ms) = sweep(store.as_ref(), &policy).await {
+            swept.send_replace(at_ms);
         }
     }
 }
 
-/// Ends everything expired now, a bounded batch at a time. A store that fails is tried again at
-/// the next tick: nothing is lost, the meetings only end a little later.
-async fn sweep(store: &dyn Store, policy: &LifecyclePolicy) {
+/// Resolves at the clock's next change; never without time control.
+async fn clock_changed(clock: &mut Option<watch::Receiver<i64>>) -> Option<()> {
+    match clock {
+        Some(changes) => changes.changed().await.ok(),
+        None => std::future::pending().await,
+    }
+}
+
+/// Ends everything expired now, a bounded batch at a time; the server time it swept at, or
+/// `None` when the store failed: that is tried again at the next tick (nothing is lost, the
+/// meetings only end a little later).
+async fn sweep(store: &dyn Store, policy: &LifecyclePolicy) -> Option<i64> {
+    let now_ms = carillon_core::clock::now_ms();
     loop {
-        let now_ms = carillon_core::clock::now_ms();
         match store.end_expired(now_ms, policy).await {
             Ok(ended) => {
                 for meeting in &ended {
@@ -71,16 +100,16 @@ async fn sweep(store: &dyn Store, policy: &LifecyclePolicy) {
                     );
                 }
                 if ended.len() < MAX_EXPIRED_PER_CALL {
-                    return;
+                    return Some(now_ms);
                 }
             }
             Err(e) if e.is_unavailable() => {
                 tracing::warn!(error = %e, "lifecycle sweep: store unavailable");
-                return;
+                return None;
             }
             Err(e) => {
                 tracing::error!(error = %e, "lifecycle sweep failed");
-                return;
+                return None;
             }
         }
     }

@@ -1,5 +1,6 @@
 //! `carillon`: a server for the Amazon Chime SDK Meetings API.
 
+mod admin_cli;
 mod config;
 mod events_config;
 mod lifecycle;
@@ -8,7 +9,7 @@ mod server;
 
 use std::io::IsTerminal;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 /// mimalloc rather than the system allocator: a request allocates and frees many small buffers
 /// on two threads, and glibc's malloc and free were 12% of GetAttendee's CPU time
@@ -17,8 +18,15 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    let cli = config::Cli::parse();
-    let args = cli.serve_args();
+    let args = match config::Cli::parse().invocation() {
+        config::Invocation::Serve(args) => *args,
+        config::Invocation::Admin(args) => return admin_cli::run(args),
+        config::Invocation::Completions(shell) => {
+            let mut command = config::Cli::command();
+            clap_complete::generate(shell, &mut command, "carillon", &mut std::io::stdout());
+            return std::process::ExitCode::SUCCESS;
+        }
+    };
     init_logging(args.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -179,6 +179,16 @@ fn default_public_url(local: SocketAddr) -> String {
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let credentials = credentials(&args)?;
     let delivery = args.events.delivery()?;
+    if args.time_control == Switch::On {
+        if args.events.admin_token.is_none() {
+            return Err("--time-control on needs the admin listener: set --admin-token".into());
+        }
+        // Before anything reads the server's clock, so that every instant comes from one clock.
+        carillon_core::clock::enable_control();
+        tracing::warn!(
+            "time control is on: the admin API can freeze and advance the server's clock"
+        );
+    }
     let opened = open_store(&args).await?;
     let quotas = quotas(&args, opened.rate_buckets)?;
     let (listener, local) = bind(args.listen).await?;
@@ -286,12 +296,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     );
     let mut servers = tokio::task::JoinSet::new();
     if let Some(((admin_listener, admin_local), token)) = admin {
-        let admin = Admin::new(
+        let mut admin = Admin::new(
             store_for_events,
             plane.clone(),
             token.expose(),
             stopped.clone(),
         );
+        if let Some(sweeper) = &sweeper {
+            admin = admin.with_sweeps(sweeper.swept.clone());
+        }
         servers.spawn(listener::serve(
             admin_listener,
             carillon_admin::router(Arc::new(admin)),
@@ -345,6 +358,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("event deliverer failed: {e}"))?;
     if let Some(sweeper) = sweeper {
         sweeper
+            .task
             .await
             .map_err(|e| format!("lifecycle sweeper failed: {e}"))?;
     }

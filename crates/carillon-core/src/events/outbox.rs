@@ -273,6 +273,8 @@ pub struct StoredEvent {
 /// Which deliveries to claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
+    /// The wall clock ([`crate::clock::real_ms`]), as every delivery instant: deliveries answer
+    /// to targets whose clocks nobody froze.
     pub now_ms: i64,
     /// Until when the claimed deliveries are leased; another worker may claim them after.
     pub lease_until_ms: i64,

@@ -244,3 +244,33 @@ async fn a_store_away_loses_no_meetings_latest_state() {
         .iter()
         .any(|m| matches!(m, PresenceMark::Connected { meeting_id, .. } if meeting_id == "b")));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_flush_returns_once_every_mark_queued_before_it_is_written() {
+    let r = start();
+    // Nothing queued: done at once.
+    assert!(r.reports.flush(Duration::from_secs(1)).await);
+
+    r.store.failing.store(true, Ordering::SeqCst);
+    r.reports.record(&id("a"), Transition::Vacated { at_ms: 7 });
+    // The store is away: the flush gives up, the mark stays queued.
+    assert!(!r.reports.flush(Duration::from_secs(1)).await);
+    assert_eq!(r.reports.pending(), 1);
+
+    r.store.failing.store(false, Ordering::SeqCst);
+    assert!(r.reports.flush(Duration::from_secs(30)).await);
+    assert!(r.store.writes().concat().contains(&PresenceMark::Idle {
+        meeting_id: "a".into(),
+        since_ms: 7
+    }));
+
+    // Leases for a jump: the occupied meetings only, a lease past the instant given.
+    r.reports.record(&id("b"), Transition::Occupied);
+    assert_eq!(
+        r.reports.occupied_marks(1_000),
+        vec![PresenceMark::Connected {
+            meeting_id: "b".into(),
+            lease_until_ms: 61_000
+        }]
+    );
+}

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
 
+mod admin_cli;
 mod attendees;
 mod capabilities;
 mod concurrency;
@@ -18,6 +19,20 @@ mod lifecycle;
 mod meetings;
 mod pagination;
 mod tags;
+mod time;
 mod transcription;
 mod validation;
 mod wire;
+
+use carillon_postgres::testing::TestDatabase;
+use carillon_testkit::Options;
+
+/// Both stores: the embedded one (in memory), and PostgreSQL in a database of its own when a
+/// server is reachable. Keep the database until the server is stopped.
+pub fn each_store(label: &str) -> Vec<(Options, Option<TestDatabase>)> {
+    let mut stores = vec![(Options::in_memory(), None)];
+    if let Some(db) = TestDatabase::create(label) {
+        stores.push((Options::postgres(&db.url), Some(db)));
+    }
+    stores
+}
