@@ -12,9 +12,15 @@
 //! | `POST /v1/dead-letters/replay` | makes them due again ([`dead_letters`]) |
 //! | `POST /v1/meetings/{MeetingId}/attendees/{AttendeeId}/presence` | marks an attendee joined, left or dropped ([`presence`]) |
 //! | `GET /v1/time`, `POST /v1/time/{freeze,resume,advance}` | the server's clock, frozen and advanced for tests ([`time`]) |
+//! | `GET /v1/faults` | this node's fault rules, with their hits ([`faults`]) |
+//! | `POST /v1/faults` | adds a fault rule; answers it with its id ([`faults`]) |
+//! | `DELETE /v1/faults/{id}` | removes one rule ([`faults`]) |
+//! | `DELETE /v1/faults` | removes every rule ([`faults`]) |
+//! | `POST /v1/faults/drop-sessions` | cuts a meeting's (or an attendee's) signaling sessions now ([`faults`]) |
 
 mod dead_letters;
 mod events;
+mod faults;
 mod presence;
 mod query;
 mod time;
@@ -25,7 +31,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use carillon_core::Store;
 use carillon_signaling::Plane;
@@ -34,7 +40,7 @@ use subtle::ConstantTimeEq;
 /// What the admin routes work on.
 pub struct Admin {
     pub store: Arc<dyn Store>,
-    /// The signaling plane, for presence marks.
+    /// The signaling plane, for presence marks, and its fault rules (the API's too).
     pub plane: Arc<Plane>,
     token: Box<str>,
     /// Turns true when the server stops: live streams end then, so that connections close.
@@ -88,6 +94,12 @@ pub fn router(admin: Arc<Admin>) -> Router {
         .route("/v1/time/freeze", post(time::freeze))
         .route("/v1/time/resume", post(time::resume))
         .route("/v1/time/advance", post(time::advance))
+        .route(
+            "/v1/faults",
+            get(faults::list).post(faults::add).delete(faults::clear),
+        )
+        .route("/v1/faults/drop-sessions", post(faults::drop_sessions))
+        .route("/v1/faults/{id}", delete(faults::remove))
         .route_layer(middleware::from_fn_with_state(admin.clone(), authorized))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such route") })
         .with_state(admin)

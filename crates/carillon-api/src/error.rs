@@ -217,7 +217,7 @@ fn candidates(e: &ServiceError, namespace: Namespace) -> &'static [&'static str]
 }
 
 /// The legacy `ErrorCode` enum value for an exception, as the legacy service puts in `Code`.
-fn legacy_code(name: &'static str) -> &'static str {
+pub(crate) fn legacy_code(name: &'static str) -> &'static str {
     match name {
         "ThrottledClientException" => "Throttled",
         "UnauthorizedClientException" => "Unauthorized",

@@ -3,7 +3,8 @@
 //! same service; what differs is data: the botocore model that routes and
 //! validates, the namespace meetings live in, and the exception names ([`error`]).
 //!
-//! Request path: request id → read body (bounded) → verify SigV4 → route (model-driven) → decode
+//! Request path: request id → read body (bounded) → verify SigV4 → route (model-driven) → fault
+//! rules ([`faults`]) → rate quotas → decode
 //! and validate the input against the model → dispatch to [`carillon_core::MeetingService`] →
 //! encode the output (projected onto the model's output shape), or render the error in the AWS
 //! wire format. Only this crate knows HTTP.
@@ -11,6 +12,7 @@
 pub mod credentials;
 mod dispatch;
 pub mod error;
+pub mod faults;
 mod legacy;
 pub mod metered_store;
 pub mod metrics;
@@ -67,6 +69,8 @@ pub struct Shared {
     pub limits: Limits,
     pub metrics: Arc<metrics::Metrics>,
     pub quotas: quota::Quotas,
+    /// This node's fault rules ([`faults`]); none by default.
+    pub faults: Arc<carillon_faults::Faults>,
     in_flight: tokio::sync::Semaphore,
     draining: AtomicBool,
 }
@@ -86,10 +90,17 @@ impl Shared {
             credentials,
             metrics,
             quotas,
+            faults: Arc::default(),
             in_flight: tokio::sync::Semaphore::new(limits.max_in_flight),
             limits,
             draining: AtomicBool::new(false),
         }
+    }
+
+    /// The same, with `faults` as its fault rules.
+    pub fn with_faults(mut self, faults: Arc<carillon_faults::Faults>) -> Self {
+        self.faults = faults;
+        self
     }
 
     /// Marks the server as shutting down: the readiness check fails from now on, so a load

@@ -12,7 +12,7 @@
 //!
 //! `api` is `meetings` or `legacy`; `operation` is the model's operation name, or
 //! [`NO_OPERATION`] for a request refused before routing (authentication, an unknown path);
-//! `status` is the HTTP status code. Label values are never taken from the request itself, so
+//! `status` is the HTTP status code (0 for a connection a fault rule dropped unanswered). Label values are never taken from the request itself, so
 //! the number of series is bounded by the models.
 //!
 //! Recording takes a read lock and a hash lookup per family, and allocates one copy of the

@@ -1,5 +1,6 @@
 //! The request pipeline: one function per stage, each failing with an [`ApiError`] that is
-//! rendered once, at the end.
+//! rendered once, at the end. Faults ([`crate::faults`]) enter once the request is authenticated
+//! and routed, before the rate quotas and the store.
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -15,6 +16,7 @@ use tracing::{field, Instrument};
 
 use crate::dispatch::{dispatch, Output};
 use crate::error::ApiError;
+use crate::faults::DropConnection;
 use crate::quota::Refusal;
 use crate::{ApiState, REQUEST_ID_HEADER};
 
@@ -100,13 +102,18 @@ pub async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Res
                 e.into_response_with_id(&request_id)
             }
         };
+        // A connection dropped by a fault rule is counted with status 0: nothing was sent.
+        let status = match response.extensions().get::<DropConnection>() {
+            Some(_) => 0,
+            None => response.status().as_u16(),
+        };
         let span = tracing::Span::current();
-        span.record("status", response.status().as_u16());
+        span.record("status", status);
         span.record("latency_us", started.elapsed().as_micros() as u64);
         metrics.observe_request(
             state.namespace.as_str(),
             operation,
-            response.status().as_u16(),
+            status,
             started.elapsed(),
         );
         tracing::info!("request completed");
@@ -163,6 +170,11 @@ async fn process<'s>(
     let operation = route.operation;
     *operation_name = operation.name.as_str();
     tracing::Span::current().record("operation", operation.name.as_str());
+    match crate::faults::apply(state, &parts.headers, &identity.account_id, &route).await {
+        Ok(()) => {}
+        Err(crate::faults::Stop::Error(e)) => return Err(e),
+        Err(crate::faults::Stop::Drop) => return Ok(crate::faults::dropped()),
+    }
     match shared
         .quotas
         .admit_request(&identity.account_id, state.namespace, &operation.name)

@@ -55,6 +55,15 @@ impl Admitted {
         MeetingEvent::session(meeting, attendee, change, self.content, now)
     }
 
+    /// What fault rules match the session by.
+    pub fn fault_key(&self) -> carillon_faults::SessionKey<'_> {
+        carillon_faults::SessionKey {
+            account_id: &self.records.0.scope.account_id,
+            meeting_id: &self.meeting_id,
+            attendee_id: &self.attendee_id,
+        }
+    }
+
     /// `chime:AttendeeAuthorized`: the attendee joined again from another session.
     pub fn authorized_again(&self) -> MeetingEvent {
         let (meeting, attendee) = &*self.records;

@@ -22,6 +22,8 @@
 //! | send queue full (a client that does not read) | — | 4508 | reconnects |
 //! | the node shuts down | — | 4503 | reconnects (to another node) |
 //! | the client sent LEAVE but did not close | — | 1000 | — |
+//! | a join refused by a fault rule | 403 | 4403 | `AudioAuthenticationRejected` |
+//! | sessions dropped by an operator (fault injection) | — | none: the connection is cut (the SDK sees 1006) | reconnects |
 
 /// Why the server ends a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,12 @@ pub struct Ending {
 }
 
 impl Ending {
+    /// Whether the connection is cut without a close frame (1006 is never sent: it is what a
+    /// client reports for a connection lost without one).
+    pub fn is_cut(&self) -> bool {
+        self.close_code == 1006
+    }
+
     const fn new(
         audio_status: Option<u32>,
         close_code: u16,
@@ -86,6 +94,18 @@ impl Ending {
     pub const IDLE: Ending = Ending::new(None, 4408, "idle", "nothing received in time");
     pub const SLOW: Ending = Ending::new(None, 4508, "slow", "the client does not read its frames");
     pub const AFTER_LEAVE: Ending = Ending::new(None, 1000, "left", "left the meeting");
+    /// A join refused by a fault rule: the refusal the SDK knows for a join the server turns
+    /// down (AUDIO_STATUS 403, then a 4xxx close other than 4410 while it waits for JOIN_ACK:
+    /// terminal), rather than 4410, which would tell the application the meeting ended.
+    pub const FAULT_REFUSED: Ending = Ending::new(
+        Some(403),
+        4403,
+        "fault_refused",
+        "join refused by a fault rule",
+    );
+    /// A session cut by an operator as a network drop would cut it: no AUDIO_STATUS, no close
+    /// frame ([`Ending::is_cut`]); the SDK sees an abnormal closure (1006) and reconnects.
+    pub const FAULT_DROPPED: Ending = Ending::new(None, 1006, "fault_dropped", "");
     pub const GOING_AWAY: Ending =
         Ending::new(None, 4503, "going_away", "the server is shutting down");
 }

@@ -77,6 +77,8 @@ pub struct SignalingConfig {
     /// up after four missed pongs.
     pub idle_timeout: Duration,
     pub data_limits: DataLimits,
+    /// This node's fault rules: joins refused, frames delayed ([`carillon_faults`]).
+    pub faults: Arc<carillon_faults::Faults>,
 }
 
 impl Default for SignalingConfig {
@@ -86,6 +88,7 @@ impl Default for SignalingConfig {
             max_sessions: 20_000,
             idle_timeout: Duration::from_secs(45),
             data_limits: DataLimits::default(),
+            faults: Arc::default(),
         }
     }
 }
@@ -208,6 +211,28 @@ impl Plane {
 
     fn next_session_id(&self) -> u64 {
         self.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// This node's fault rules.
+    pub fn faults(&self) -> &Arc<carillon_faults::Faults> {
+        &self.config.faults
+    }
+
+    /// Cuts the sessions here of a meeting, or of one of its attendees (with its content
+    /// share), as a network drop would: no AUDIO_STATUS and no close frame, so that the SDK sees
+    /// an abnormal closure and reconnects. Answers how many sessions were cut. Only this node's
+    /// sessions: in a cluster, a meeting's sessions are on its home node.
+    pub fn drop_sessions(&self, meeting_id: &str, attendee_id: Option<&str>) -> usize {
+        let meeting_id = meeting_id.to_ascii_lowercase();
+        let dropped: usize = self
+            .hub
+            .rooms()
+            .iter()
+            .filter(|room| *room.meeting_id == *meeting_id)
+            .map(|room| room.end_sessions(attendee_id, Ending::FAULT_DROPPED))
+            .sum();
+        self.config.faults.sessions_dropped(dropped);
+        dropped
     }
 
     /// Sessions open now.

@@ -491,6 +491,25 @@ impl Room {
         state.evict(slow);
     }
 
+    /// Ends the sessions of `attendee_id` (its content share included), or every session, with
+    /// `ending`, leaving them in the room: each leaves as its task ends, as a lost connection
+    /// does. Answers how many were ended.
+    pub fn end_sessions(&self, attendee_id: Option<&str>, ending: Ending) -> usize {
+        let state = self.state();
+        let mut ended = 0;
+        for member in &state.members {
+            let base = member
+                .attendee_id
+                .strip_suffix(carillon_core::ids::CONTENT_SUFFIX)
+                .unwrap_or(&member.attendee_id);
+            if attendee_id.is_none_or(|a| base.eq_ignore_ascii_case(a)) {
+                member.link.end.end(ending);
+                ended += 1;
+            }
+        }
+        ended
+    }
+
     /// Ends every session with `ending` (the node shuts down).
     pub fn end_all(&self, ending: Ending) {
         self.state().end_all(ending);

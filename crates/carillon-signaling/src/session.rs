@@ -96,17 +96,28 @@ pub(crate) async fn serve(mut socket: WebSocket, plane: Arc<Plane>, admitted: Ad
                 break ending.name;
             }
             Some(frame) = queued.recv() => {
+                // A fault rule may hold the frame first (one atomic read when there is none);
+                // the frames after it wait behind it, as on a slow link.
+                let delay = session.frame_delay();
                 // The send waits while the client does not read. It must not wait past the
                 // session's end (the room ends a member whose queue is full), nor longer than
                 // the client may stay silent: the ending is then acted on at the top.
+                let send = async {
+                    if let Some(delay) = delay {
+                        tokio::time::sleep(delay).await;
+                    }
+                    socket.send(Message::Binary(frame)).await
+                };
                 tokio::select! {
-                    sent = socket.send(Message::Binary(frame)) => {
+                    sent = send => {
                         if sent.is_err() {
                             break "dropped";
                         }
                     }
                     _ = end.ended() => {}
-                    () = tokio::time::sleep(idle_timeout) => session.end.end(Ending::SLOW),
+                    () = tokio::time::sleep(idle_timeout + delay.unwrap_or_default()) => {
+                        session.end.end(Ending::SLOW)
+                    }
                 }
             }
             received = socket.recv() => {
@@ -141,6 +152,15 @@ pub(crate) async fn serve(mut socket: WebSocket, plane: Arc<Plane>, admitted: Ad
 }
 
 impl Session {
+    /// How long a fault rule holds the next frame to this session.
+    fn frame_delay(&self) -> Option<Duration> {
+        let faults = &self.plane.config.faults;
+        if !faults.has_signaling_rules() {
+            return None;
+        }
+        faults.frame_delay(&self.admitted.fault_key())
+    }
+
     fn on_message(&mut self, message: &[u8]) -> Next {
         let metrics = &self.plane.metrics;
         let (kind, frame) = match frames::decode(message) {
@@ -419,6 +439,10 @@ fn error_frame(kind: FrameType, status: u32, description: &str) -> Bytes {
 /// Sends the ending's AUDIO_STATUS (if any) and closes with its code, for at most
 /// [`CLOSE_WAIT`].
 async fn close(socket: &mut WebSocket, ending: Ending) {
+    if ending.is_cut() {
+        // Nothing is sent: the socket is dropped with the session, as a lost network drops it.
+        return;
+    }
     let last_frames = async {
         if let Some(status) = ending.audio_status {
             let mut frame = SdkSignalFrame::now(FrameType::AudioStatus);

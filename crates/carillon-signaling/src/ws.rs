@@ -83,6 +83,12 @@ async fn upgrade(
             return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
         }
     };
+    let decision = match decision {
+        Ok(admitted) if plane.config.faults.refuse_join(&admitted.fault_key()) => {
+            Err(crate::ending::Ending::FAULT_REFUSED)
+        }
+        decision => decision,
+    };
     let ws = configured(ws);
     let open = SessionCount::open(plane.clone());
     ws.on_upgrade(move |socket| async move {

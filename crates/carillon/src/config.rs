@@ -234,6 +234,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub events: crate::events_config::EventArgs,
+
+    #[command(flatten)]
+    pub faults: crate::faults_config::FaultArgs,
 }
 
 /// A duration, or `off` for none: a whole number with an optional unit, `ms`, `s` (the

@@ -3,11 +3,15 @@
 //! axum's own `serve` has no header read timeout and no connection cap, so connections are
 //! served here with hyper's HTTP/1 builder: a client that trickles its headers (or sits idle on a
 //! keep-alive connection) is cut off after `header_read_timeout`, and at most `max_connections`
-//! connections are open at once (beyond that, new ones wait in the kernel's listen backlog).
+//! connections are open at once (beyond that, new ones wait in the kernel's listen backlog). A
+//! response marked [`DropConnection`] by a fault rule is never written: its connection is closed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::future::Future;
+
+use carillon_api::faults::DropConnection;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -59,7 +63,7 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         // With upgrades: the signaling plane's WebSockets start as requests here.
         let connection = http
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()))
+            .serve_connection(TokioIo::new(stream), dropping(app.clone()))
             .with_upgrades();
         let mut stop = stop.clone();
         tokio::spawn(async move {
@@ -88,6 +92,45 @@ pub async fn serve(
             );
         }
     }
+}
+
+/// A fault rule dropped the request's connection: the service fails, and hyper closes the
+/// connection without writing any response.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a fault rule")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// The app as hyper's service, failing (so that the connection is closed unanswered) for a
+/// response marked [`DropConnection`].
+fn dropping(
+    app: axum::Router,
+) -> impl hyper::service::Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = axum::response::Response,
+    Error = Dropped,
+    Future = impl Future<Output = Result<axum::response::Response, Dropped>> + Send,
+> + Clone {
+    let app = TowerToHyperService::new(app);
+    hyper::service::service_fn(move |request| {
+        let response = hyper::service::Service::call(&app, request);
+        async move {
+            let response = match response.await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            if response.extensions().get::<DropConnection>().is_some() {
+                return Err(Dropped);
+            }
+            Ok(response)
+        }
+    })
 }
 
 /// Resolves once `stop` turns true (or its sender is gone).

@@ -3,6 +3,7 @@
 mod admin_cli;
 mod config;
 mod events_config;
+mod faults_config;
 mod lifecycle;
 mod listener;
 mod server;

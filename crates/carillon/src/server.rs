@@ -17,6 +17,7 @@ use carillon_core::{
     ServiceConfig, SharedRateBuckets, Store,
 };
 use carillon_events::DeliveryMetrics;
+use carillon_faults::FaultMetrics;
 use carillon_postgres::{PgConfig, PgStore};
 use carillon_signaling::cluster::Cluster;
 use carillon_signaling::ice::IceResponder;
@@ -189,6 +190,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             "time control is on: the admin API can freeze and advance the server's clock"
         );
     }
+    let fault_rules = args.faults.rules()?;
     let opened = open_store(&args).await?;
     let quotas = quotas(&args, opened.rate_buckets)?;
     let (listener, local) = bind(args.listen).await?;
@@ -214,10 +216,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             IceResponder::from_std(media_socket, registry),
             SignalingMetrics::register(registry),
             DeliveryMetrics::register(registry),
+            FaultMetrics::register(registry),
         ));
     }));
-    let (ice, signaling_metrics, delivery_metrics) =
+    let (ice, signaling_metrics, delivery_metrics, fault_metrics) =
         signaling.expect("the registration closure ran");
+    let faults = args.faults.registry(fault_metrics, fault_rules)?;
     let ice = ice.map_err(|e| format!("cannot use udp {}: {e}", args.media_listen))?;
     let media_local = ice.local_addr();
     let store: Arc<dyn Store> = Arc::new(MeteredStore::new(opened.store, metrics.clone()));
@@ -226,24 +230,27 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let store_for_signaling = store.clone();
     let store_for_sweeper = store.clone();
     let store_for_events = store.clone();
-    let shared = Arc::new(Shared::new(
-        MeetingService::new(
-            store,
-            ServiceConfig {
-                public_endpoint,
-                max_replicas_per_primary: args.max_replicas_per_primary,
+    let shared = Arc::new(
+        Shared::new(
+            MeetingService::new(
+                store,
+                ServiceConfig {
+                    public_endpoint,
+                    max_replicas_per_primary: args.max_replicas_per_primary,
+                },
+            ),
+            Verifier::new(SIGNING_NAME),
+            Arc::new(credentials),
+            Limits {
+                body_limit: DEFAULT_BODY_LIMIT,
+                body_read_timeout: Duration::from_secs(args.body_read_timeout_secs),
+                max_in_flight: args.max_in_flight,
             },
-        ),
-        Verifier::new(SIGNING_NAME),
-        Arc::new(credentials),
-        Limits {
-            body_limit: DEFAULT_BODY_LIMIT,
-            body_read_timeout: Duration::from_secs(args.body_read_timeout_secs),
-            max_in_flight: args.max_in_flight,
-        },
-        metrics,
-        quotas,
-    ));
+            metrics,
+            quotas,
+        )
+        .with_faults(faults.clone()),
+    );
     let connection_limits = ConnectionLimits {
         max_connections: args.max_connections,
         header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
@@ -280,6 +287,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
                 .unwrap_or_else(|| reachable(media_local.ip())),
             max_sessions: args.max_sessions,
             idle_timeout: Duration::from_secs(args.session_idle_timeout_secs.max(1)),
+            faults,
             ..SignalingConfig::default()
         },
         signaling_metrics,
