@@ -27,8 +27,8 @@ enum Command {
     /// Serve the API (the default).
     #[command(args_override_self = true)]
     Serve(Box<ServeArgs>),
-    /// Ask a running server's admin listener: its clock, events, dead letters, presence.
-    Admin(crate::admin_cli::AdminArgs),
+    /// Ask a running server's admin listener: its clock, events, dead letters, presence, faults.
+    Admin(Box<crate::admin_cli::AdminArgs>),
     /// Print a shell completion script (for example: carillon completions bash >
     /// /etc/bash_completion.d/carillon).
     Completions { shell: clap_complete::Shell },
@@ -37,7 +37,7 @@ enum Command {
 /// What the command line asks for.
 pub enum Invocation {
     Serve(Box<ServeArgs>),
-    Admin(crate::admin_cli::AdminArgs),
+    Admin(Box<crate::admin_cli::AdminArgs>),
     Completions(clap_complete::Shell),
 }
 

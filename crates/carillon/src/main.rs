@@ -21,7 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> std::process::ExitCode {
     let args = match config::Cli::parse().invocation() {
         config::Invocation::Serve(args) => *args,
-        config::Invocation::Admin(args) => return admin_cli::run(args),
+        config::Invocation::Admin(args) => return admin_cli::run(*args),
         config::Invocation::Completions(shell) => {
             let mut command = config::Cli::command();
             clap_complete::generate(shell, &mut command, "carillon", &mut std::io::stdout());

@@ -8,6 +8,7 @@
 
 mod client;
 mod events;
+mod faults;
 mod output;
 mod time;
 
@@ -66,6 +67,11 @@ enum AdminCommand {
     DeadLetters {
         #[command(subcommand)]
         action: Option<DeadLettersAction>,
+    },
+    /// Fault rules: list, add, delete, clear; and signaling sessions cut on demand.
+    Faults {
+        #[command(subcommand)]
+        action: Option<faults::FaultsAction>,
     },
     /// Marks an attendee joined, left or dropped, as a session would (AttendeeId#content for
     /// its content share).
@@ -199,6 +205,7 @@ async fn dispatch(args: AdminArgs) -> Result<(), Failure> {
                 events::replay(&client, &out, &deliveries, all).await
             }
         },
+        AdminCommand::Faults { action } => faults::run(&client, &out, action).await,
         AdminCommand::Presence {
             meeting_id,
             attendee_id,

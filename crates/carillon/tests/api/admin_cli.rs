@@ -201,3 +201,67 @@ fn completions_are_generated_for_the_usual_shells() {
         assert!(script.contains("dead-letters"), "{shell}");
     }
 }
+
+#[tokio::test]
+async fn fault_rules_are_added_listed_hit_and_removed_from_the_shell() {
+    let server = Server::start(Options::in_memory().admin());
+    let client = server.client();
+    let meeting_id = create_meeting(&client).await.meeting_id.unwrap();
+
+    let added = json(
+        &server,
+        &[
+            "faults",
+            "add",
+            "--operation",
+            "CreateAttendee",
+            "--error",
+            "NotFoundException",
+        ],
+    );
+    let id = added["id"].as_str().unwrap().to_owned();
+    let refused = client
+        .create_attendee()
+        .meeting_id(&meeting_id)
+        .external_user_id(unique("faulted"))
+        .send()
+        .await
+        .expect_err("the rule answers");
+    assert!(refused.into_service_error().is_not_found_exception());
+
+    let table = ok(&server, &["faults"]);
+    let row = table.lines().find(|l| l.contains(&id)).unwrap();
+    assert!(
+        row.contains("CreateAttendee") && row.contains("NotFoundException"),
+        "{table}"
+    );
+    assert!(row.trim_end().ends_with(" 1"), "one hit: {table}");
+
+    assert_eq!(
+        ok(&server, &["faults", "delete", &id]).trim(),
+        format!("removed rule {id}")
+    );
+    let gone = run(&server, &["faults", "delete", &id]);
+    assert_eq!(gone.status.code(), Some(1), "{gone:?}");
+    ok(
+        &server,
+        &["faults", "add", "--latency-ms", "1", "--count", "5"],
+    );
+    assert_eq!(ok(&server, &["faults", "clear"]).trim(), "removed 1 rules");
+    assert_eq!(ok(&server, &["faults"]).trim(), "no fault rules");
+    let dropped = ok(&server, &["faults", "drop-sessions", &meeting_id]);
+    assert_eq!(dropped.trim(), "dropped 0 sessions");
+    // Not a modeled error of the operation: refused by the server.
+    let unmodeled = run(
+        &server,
+        &[
+            "faults",
+            "add",
+            "--operation",
+            "GetMeeting",
+            "--error",
+            "LimitExceededException",
+        ],
+    );
+    assert_eq!(unmodeled.status.code(), Some(1), "{unmodeled:?}");
+}
