@@ -10,6 +10,12 @@
 //! | `GET /v1/events/stream?…same filters…` | the log live, as server-sent events ([`events`]) |
 //! | `GET /v1/dead-letters?after=&limit=` | deliveries given up on ([`dead_letters`]) |
 //! | `POST /v1/dead-letters/replay` | makes them due again ([`dead_letters`]) |
+//! | `GET /v1/meetings?account_id=&api=&external_meeting_id=&state=&limit=&next=` | meetings of every account and both APIs ([`meetings`]) |
+//! | `GET /v1/meetings/{MeetingId}` | one meeting, its event count and live presence ([`meetings`]) |
+//! | `GET /v1/meetings/{MeetingId}/attendees?limit=&next=` | its attendees and their live presence ([`meetings`]) |
+//! | `POST /v1/reset` | empties the store; live sessions of its meetings are hung up ([`state`]) |
+//! | `GET /v1/export` | the whole state as a versioned NDJSON file, streamed ([`state`]) |
+//! | `POST /v1/import?replace=` | restores such a file, all or nothing ([`state`]) |
 //! | `POST /v1/meetings/{MeetingId}/attendees/{AttendeeId}/presence` | marks an attendee joined, left or dropped ([`presence`]) |
 //! | `GET /v1/time`, `POST /v1/time/{freeze,resume,advance}` | the server's clock, frozen and advanced for tests ([`time`]) |
 //! | `GET /v1/faults` | this node's fault rules, with their hits ([`faults`]) |
@@ -21,9 +27,12 @@
 mod dead_letters;
 mod events;
 mod faults;
+mod meetings;
 mod presence;
 mod query;
+mod state;
 mod time;
+mod view;
 
 use std::sync::Arc;
 
@@ -86,10 +95,19 @@ pub fn router(admin: Arc<Admin>) -> Router {
         .route("/v1/events/stream", get(events::stream))
         .route("/v1/dead-letters", get(dead_letters::list))
         .route("/v1/dead-letters/replay", post(dead_letters::replay))
+        .route("/v1/meetings", get(meetings::list))
+        .route("/v1/meetings/{meeting_id}", get(meetings::get))
+        .route(
+            "/v1/meetings/{meeting_id}/attendees",
+            get(meetings::attendees),
+        )
         .route(
             "/v1/meetings/{meeting_id}/attendees/{attendee_id}/presence",
             post(presence::mark),
         )
+        .route("/v1/reset", post(state::reset))
+        .route("/v1/export", get(state::export))
+        .route("/v1/import", post(state::import))
         .route("/v1/time", get(time::show))
         .route("/v1/time/freeze", post(time::freeze))
         .route("/v1/time/resume", post(time::resume))

@@ -20,6 +20,11 @@ use carillon_core::{
     Tag, TagOutcome,
 };
 
+use carillon_core::store::admin::{
+    ImportRefusal, Imported, MeetingFilter, StoredAttendee, StoredMeeting,
+};
+use carillon_core::Page;
+
 use crate::metrics::Metrics;
 
 /// Wraps the store given to [`carillon_core::MeetingService`], recording into `metrics`.
@@ -326,6 +331,43 @@ impl Store for MeteredStore {
         self.inner.changes()
     }
 
+    async fn admin_meetings(
+        &self,
+        filter: &MeetingFilter,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Page<StoredMeeting>> {
+        let call = self.inner.admin_meetings(filter, after, limit);
+        self.timed("admin_meetings", call).await
+    }
+
+    async fn admin_meeting(&self, meeting_id: &str) -> StoreResult<Option<(StoredMeeting, u64)>> {
+        self.timed("admin_meeting", self.inner.admin_meeting(meeting_id))
+            .await
+    }
+
+    async fn admin_attendees(
+        &self,
+        meeting_id: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Option<Page<StoredAttendee>>> {
+        let call = self.inner.admin_attendees(meeting_id, after, limit);
+        self.timed("admin_attendees", call).await
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        self.timed("is_empty", self.inner.is_empty()).await
+    }
+
+    async fn reset(&self) -> StoreResult<()> {
+        self.timed("reset", self.inner.reset()).await
+    }
+
+    async fn import(&self, items: Vec<Imported>) -> StoreResult<Result<(), ImportRefusal>> {
+        self.timed("import", self.inner.import(items)).await
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         self.timed("ping", self.inner.ping()).await
     }
@@ -340,7 +382,7 @@ mod tests {
     use super::*;
 
     /// Every method of [`Store`], as labelled.
-    const METHODS: [&str; 30] = [
+    const METHODS: [&str; 36] = [
         "create_meeting",
         "get_meeting",
         "end_meeting",
@@ -370,6 +412,12 @@ mod tests {
         "dead_letters",
         "replay_dead_letters",
         "prune_events",
+        "admin_meetings",
+        "admin_meeting",
+        "admin_attendees",
+        "is_empty",
+        "reset",
+        "import",
         "ping",
     ];
 

@@ -15,6 +15,7 @@
 //! - Every write that causes meeting events records them in its own transaction (`events`), with
 //!   the deliveries they owe, which any node claims and settles (`deliveries`).
 
+mod admin;
 mod attendees;
 mod db;
 mod deliveries;

@@ -95,6 +95,17 @@ async fn lookups_take_the_index_made_for_them() {
             "meetings_active_by_scope",
         ),
         ("PRIMARIES_BY_ID", sql::PRIMARIES_BY_ID, by_id),
+        ("ADMIN_MEETING", sql::admin::ADMIN_MEETING, by_id),
+        (
+            "ADMIN_MEETINGS",
+            sql::admin::ADMIN_MEETINGS,
+            "meetings_pkey",
+        ),
+        (
+            "IMPORT_ATTENDEE_MEETING",
+            sql::admin::IMPORT_ATTENDEE_MEETING,
+            by_id,
+        ),
         ("LOCK_PRESENCE", sql::LOCK_PRESENCE, "meetings_pkey"),
         (
             "EXPIRED_IN_SCOPE",
@@ -176,6 +187,23 @@ async fn outbox_statements_take_the_index_made_for_them() {
             );
         }
     }
+    // A meeting's events are counted from its creation on: for a meeting younger than most of
+    // the log, through the log's index by time (once the log's times are known to the planner,
+    // as autovacuum's analysis makes them).
+    client.batch_execute("ANALYZE events").await.unwrap();
+    let recent = sql::admin::MEETING_EVENT_COUNT
+        .replace("$1", "'meeting-1'")
+        .replace("$2", "4990");
+    let rows = client
+        .query(&format!("EXPLAIN {recent}"), &[])
+        .await
+        .unwrap();
+    let plan: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("events_by_time"),
+        "MEETING_EVENT_COUNT:\n{plan}"
+    );
     drop(client);
     let _ = driver.await;
 }

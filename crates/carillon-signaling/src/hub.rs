@@ -162,7 +162,7 @@ impl Hub {
         }
     }
 
-    fn existing(&self, meeting_id: &str) -> Option<Arc<Room>> {
+    pub(crate) fn existing(&self, meeting_id: &str) -> Option<Arc<Room>> {
         lock(&self.rooms).get(meeting_id).cloned()
     }
 

@@ -66,6 +66,18 @@ pub enum Marked {
     Elsewhere(String),
 }
 
+/// Who is connected to a meeting on this node now ([`Plane::presence`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Presence {
+    /// The attendee id of each open session, `<AttendeeId>#content` for a content share; an
+    /// attendee whose connection is being replaced appears twice for that moment.
+    pub sessions: Vec<Arc<str>>,
+    /// Attendees an operator marked present without a session.
+    pub marked: Vec<Arc<str>>,
+    /// The meeting's sessions live on this other node of the cluster (its URL), not here.
+    pub elsewhere: Option<String>,
+}
+
 /// How the plane is set up.
 #[derive(Debug, Clone)]
 pub struct SignalingConfig {
@@ -238,6 +250,26 @@ impl Plane {
     /// Sessions open now.
     pub fn open_sessions(&self) -> usize {
         self.open_sessions.load(Ordering::Relaxed)
+    }
+
+    /// Who is connected to the meeting on this node now. Cheap: one look into the rooms' map
+    /// and one into the meeting's room, each under its lock only while copying the ids.
+    pub fn presence(&self, meeting_id: &str) -> Presence {
+        let meeting_id = meeting_id.to_ascii_lowercase();
+        let (sessions, marked) = self
+            .hub
+            .existing(&meeting_id)
+            .map(|room| room.present())
+            .unwrap_or_default();
+        let elsewhere = match self.home(&meeting_id) {
+            Home::Elsewhere(url) => Some(url),
+            Home::Here => None,
+        };
+        Presence {
+            sessions,
+            marked,
+            elsewhere,
+        }
     }
 
     /// Leaves the cluster, ends every session (their clients reconnect, to another node behind

@@ -524,6 +524,14 @@ impl Room {
             .collect()
     }
 
+    /// Who is here now, read under the room's lock once: each session's attendee id
+    /// (`<AttendeeId>#content` for a content share) and the operator's marks.
+    pub fn present(&self) -> (Vec<Arc<str>>, Vec<Arc<str>>) {
+        let state = self.state();
+        let sessions = state.members.iter().map(|m| m.attendee_id.clone());
+        (sessions.collect(), state.marked.iter().cloned().collect())
+    }
+
     /// Forgets the room if nobody is in it; true when it did. A joiner holding it then fails
     /// with [`JoinRefusal::Retired`] and takes a fresh room.
     pub fn retire_if_empty(&self) -> bool {

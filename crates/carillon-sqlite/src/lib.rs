@@ -12,6 +12,7 @@
 //! - Events are recorded by the writes that cause them, in their transaction (`events`), and
 //!   their deliveries claimed and settled on the writer (`deliveries`).
 
+mod admin;
 mod attendees;
 mod deliveries;
 mod error;

@@ -19,7 +19,8 @@ macro_rules! attendee_columns {
     };
 }
 
-// Declared after the column macros, which it uses.
+// Declared after the column macros, which they use.
+pub mod admin;
 pub mod events;
 
 // Meetings. `?1` meeting id, `?2` account, `?3` namespace unless noted.
@@ -269,7 +270,7 @@ mod tests {
     const CASCADE_ATTENDEE_TAGS: &str = "DELETE FROM attendee_tags WHERE attendee_seq = ?1";
 
     /// The plan of `sql`, one line per step (also the event statements' test's).
-    pub(super) fn plan(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    pub(crate) fn plan(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
         stmt.query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))

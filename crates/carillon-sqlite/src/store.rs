@@ -15,8 +15,13 @@ use carillon_core::{
     StoreResult, Tag, TagOutcome,
 };
 
+use carillon_core::store::admin::{
+    ImportRefusal, Imported, MeetingFilter, StoredAttendee, StoredMeeting,
+};
+use carillon_core::Page;
+
 use crate::scoped::{with_attendee, with_meeting};
-use crate::{attendees, deliveries, events, lifecycle, meetings, scoped, tags, SqliteStore};
+use crate::{admin, attendees, deliveries, events, lifecycle, meetings, scoped, tags, SqliteStore};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -409,6 +414,54 @@ impl Store for SqliteStore {
 
     fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
         self.changes.subscribe()
+    }
+
+    async fn admin_meetings(
+        &self,
+        filter: &MeetingFilter,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Page<StoredMeeting>> {
+        let filter = filter.clone();
+        self.read(move |conn| admin::meetings(conn, &filter, after, limit))
+            .await
+    }
+
+    async fn admin_meeting(&self, meeting_id: &str) -> StoreResult<Option<(StoredMeeting, u64)>> {
+        let meeting_id = meeting_id.to_ascii_lowercase();
+        self.read(move |conn| admin::meeting_with_events(conn, &meeting_id))
+            .await
+    }
+
+    async fn admin_attendees(
+        &self,
+        meeting_id: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Option<Page<StoredAttendee>>> {
+        let meeting_id = meeting_id.to_ascii_lowercase();
+        self.read(move |conn| admin::attendees(conn, &meeting_id, after, limit))
+            .await
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        self.read(admin::is_empty).await
+    }
+
+    async fn reset(&self) -> StoreResult<()> {
+        let changes = self.changes.clone();
+        self.write_recording(
+            |conn, _| admin::reset(conn),
+            Some(Box::new(move |_: &()| changes.publish(LiveChange::Resync))),
+        )
+        .await
+    }
+
+    async fn import(&self, items: Vec<Imported>) -> StoreResult<Result<(), ImportRefusal>> {
+        if items.is_empty() {
+            return Ok(Ok(()));
+        }
+        self.write(move |conn| admin::import(conn, items)).await
     }
 
     /// Goes through the writer: it is the part that can stop (a full disk, a lost file).

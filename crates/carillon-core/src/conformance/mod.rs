@@ -19,10 +19,12 @@ use std::sync::Arc;
 
 use crate::store::Store;
 
+mod admin;
 mod attendees;
 mod builders;
 mod concurrency;
 mod events;
+mod import;
 mod legacy;
 mod lifecycle;
 mod live;
@@ -30,10 +32,12 @@ mod meeting_state;
 mod meetings;
 mod quota;
 
+pub use admin::*;
 pub use attendees::*;
 pub use builders::*;
 pub use concurrency::*;
 pub use events::*;
+pub use import::*;
 pub use legacy::*;
 pub use lifecycle::*;
 pub use live::*;
@@ -101,6 +105,9 @@ macro_rules! store_conformance_tests {
             recorded_events,
             event_pruning,
             event_positions,
+            admin_listing,
+            admin_reset,
+            admin_import,
         }
     };
     (@tests ($make:expr) $($case:ident),* $(,)?) => {

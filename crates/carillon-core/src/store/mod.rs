@@ -8,10 +8,13 @@
 //! meetings end together, how tags merge under their cap, where a page ends) and [`rows`] (a
 //! meeting as plain column values); a backend holds only its statements and its transactions.
 
+pub mod admin;
 pub mod rows;
 pub mod rules;
 
 use async_trait::async_trait;
+
+use admin::{ImportRefusal, Imported, MeetingFilter, StoredAttendee, StoredMeeting};
 
 use crate::domain::{AttendeeCapabilities, AttendeeRecord, MeetingRecord, Scope, Tag};
 use crate::events::outbox::{
@@ -436,6 +439,50 @@ pub trait Store: Send + Sync + 'static {
     /// Meetings ended and attendees deleted from now on, each announced once durable, on every
     /// node that shares the data.
     fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange>;
+
+    // --------------------------------------------------------------------------------------------
+    // The operator's view ([`admin`]): across scopes, ended meetings included.
+    // --------------------------------------------------------------------------------------------
+
+    /// Meetings of every scope that `filter` takes, in creation order, starting after position
+    /// `after`, at most `limit`. Reads meetings in creation order from the position and keeps
+    /// those the filter takes, so a page never holds more than `limit` rows in memory.
+    async fn admin_meetings(
+        &self,
+        filter: &MeetingFilter,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Page<StoredMeeting>>;
+
+    /// The meeting with this id in whichever scope holds it, active or ended, and how many
+    /// events the log holds for it.
+    async fn admin_meeting(&self, meeting_id: &str) -> StoreResult<Option<(StoredMeeting, u64)>>;
+
+    /// The undeleted attendees of the meeting with this id, in whichever scope holds it, in
+    /// creation order after position `after` (an ended meeting has none); `None`: no meeting
+    /// has this id.
+    async fn admin_attendees(
+        &self,
+        meeting_id: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Option<Page<StoredAttendee>>>;
+
+    /// True when the store holds no meeting at all (active or ended).
+    async fn is_empty(&self) -> StoreResult<bool>;
+
+    /// Empties the store in one write: meetings, attendees, tags, the event log, the deliveries
+    /// owed and what the store keeps per account (PostgreSQL's rate buckets). Records no event
+    /// (a reset is not a meeting ending) and announces [`LiveChange::Resync`] once durable, so
+    /// every node checks its sessions against the store and ends those of vanished meetings.
+    async fn reset(&self) -> StoreResult<()>;
+
+    /// Writes exported items in one transaction, in order, as they were: a meeting keeps its
+    /// ids, ClientRequestToken, state, end and idle clock, an attendee its ids and JoinToken,
+    /// both their tags in order. Records no event. Refuses the whole batch, writing nothing, at
+    /// the first item it cannot restore (a meeting id or ClientRequestToken already held, an
+    /// attendee whose meeting is unknown or ended, or repeated, or past the meeting's cap).
+    async fn import(&self, items: Vec<Imported>) -> StoreResult<Result<(), ImportRefusal>>;
 
     /// True when the backend can serve requests (used by the readiness check).
     async fn ping(&self) -> StoreResult<()>;

@@ -18,6 +18,7 @@ macro_rules! attendee_columns {
     };
 }
 
+pub mod admin;
 mod events;
 pub use events::*;
 

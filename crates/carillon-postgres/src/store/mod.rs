@@ -18,8 +18,15 @@ use carillon_core::{
     Tag, TagOutcome,
 };
 
+use carillon_core::store::admin::{
+    ImportRefusal, Imported, MeetingFilter, StoredAttendee, StoredMeeting,
+};
+use carillon_core::Page;
+
 use crate::error::Context;
-use crate::{attendees, db, deliveries, events, lifecycle, meetings, rows, sql, tags, PgStore};
+use crate::{
+    admin, attendees, db, deliveries, events, lifecycle, meetings, rows, sql, tags, PgStore,
+};
 
 #[macro_use]
 mod tx;
@@ -385,6 +392,57 @@ impl Store for PgStore {
 
     fn changes(&self) -> tokio::sync::broadcast::Receiver<LiveChange> {
         self.changes.subscribe()
+    }
+    async fn admin_meetings(
+        &self,
+        filter: &MeetingFilter,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Page<StoredMeeting>> {
+        self.run(async |client| admin::meetings(&*client, filter, after, limit).await)
+            .await
+    }
+
+    async fn admin_meeting(&self, meeting_id: &str) -> StoreResult<Option<(StoredMeeting, u64)>> {
+        let meeting_id = meeting_id.to_ascii_lowercase();
+        self.run(async |client| admin::meeting_with_events(&*client, &meeting_id).await)
+            .await
+    }
+
+    async fn admin_attendees(
+        &self,
+        meeting_id: &str,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Option<Page<StoredAttendee>>> {
+        let meeting_id = meeting_id.to_ascii_lowercase();
+        self.run(async |client| admin::attendees(&*client, &meeting_id, after, limit).await)
+            .await
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        self.run(async |client| admin::is_empty(&*client).await)
+            .await
+    }
+
+    async fn reset(&self) -> StoreResult<()> {
+        transaction!(self, |tx| admin::reset(&tx).await?)
+    }
+
+    /// A refused batch is rolled back (the transaction is dropped uncommitted).
+    async fn import(&self, items: Vec<Imported>) -> StoreResult<Result<(), ImportRefusal>> {
+        if items.is_empty() {
+            return Ok(Ok(()));
+        }
+        self.run(async |client| {
+            let tx = begin(client).await?;
+            let outcome = admin::import(&tx, items).await?;
+            if outcome.is_ok() {
+                commit(tx).await?;
+            }
+            Ok(outcome)
+        })
+        .await
     }
 
     async fn ping(&self) -> StoreResult<()> {

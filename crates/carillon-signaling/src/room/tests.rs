@@ -152,3 +152,22 @@ fn an_attendee_marked_present_occupies_the_meeting_without_a_session() {
         Err(JoinRefusal::Ended(_))
     ));
 }
+
+#[test]
+fn presence_names_the_sessions_and_the_marks_here_now() {
+    let mut f = Fixture::new();
+    assert_eq!(f.room.present(), (vec![], vec![]));
+    f.join(1, "alice").unwrap();
+    f.join(2, "alice#content").unwrap();
+    f.room.mark("bob", true).unwrap();
+    let (mut sessions, marked) = f.room.present();
+    sessions.sort();
+    assert_eq!(
+        sessions,
+        vec![Arc::from("alice"), Arc::from("alice#content")]
+    );
+    assert_eq!(marked, vec![Arc::from("bob")]);
+    f.room.leave(2, Departure::Left);
+    f.room.mark("bob", false).unwrap();
+    assert_eq!(f.room.present(), (vec![Arc::from("alice")], vec![]));
+}
