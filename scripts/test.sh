@@ -17,8 +17,8 @@
 # The load balancer test puts nginx, with the deployment guide's configuration, in front of three
 # nodes. The browser suite runs the unmodified Amazon Chime SDK for JavaScript (npm, pinned in
 # tests/browser/package-lock.json) in Debian's headless Chromium driven by playwright-core,
-# including the example page (examples/browser); the SDK's own codec also checks the signaling
-# frames from a Rust test. nginx, Chromium and Node.js are installed from Debian's packages when
+# including the example page (examples/browser), and drives the admin listener's dashboard; the
+# SDK's own codec also checks the signaling frames from a Rust test. nginx, Chromium and Node.js are installed from Debian's packages when
 # they are missing, and the npm packages before the Rust tests need them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,5 +89,5 @@ python_suite .venv-test tests/python
 echo "== python suite: legacy API (botocore 1.35.99)"
 python_suite .venv-legacy tests/python-legacy
 
-echo "== browser suite (Amazon Chime SDK for JavaScript in headless Chromium)"
+echo "== browser suite (Amazon Chime SDK for JavaScript, and the dashboard, in headless Chromium)"
 (cd tests/browser && node --test test/*.test.mjs)

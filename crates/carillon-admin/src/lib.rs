@@ -23,11 +23,15 @@
 //! | `DELETE /v1/faults/{id}` | removes one rule ([`faults`]) |
 //! | `DELETE /v1/faults` | removes every rule ([`faults`]) |
 //! | `POST /v1/faults/drop-sessions` | cuts a meeting's (or an attendee's) signaling sessions now ([`faults`]) |
+//! | `GET /v1/metrics` | the server's metrics, as the public `/metrics` serves them ([`metrics`]) |
+//! | `GET /dashboard/` (and `/`) | the web dashboard, without the token: it holds no data ([`dashboard`]) |
 
+mod dashboard;
 mod dead_letters;
 mod events;
 mod faults;
 mod meetings;
+mod metrics;
 mod presence;
 mod query;
 mod state;
@@ -57,7 +61,11 @@ pub struct Admin {
     /// The server time of the lifecycle sweeper's last complete sweep; `None` when no meeting
     /// ever ends on its own.
     sweeps: Option<tokio::sync::watch::Receiver<i64>>,
+    /// The metrics exposition, when the server has one to show.
+    metrics: Option<metrics::MetricsText>,
 }
+
+pub use metrics::MetricsText;
 
 impl std::fmt::Debug for Admin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,7 +86,14 @@ impl Admin {
             token: token.into(),
             stopped,
             sweeps: None,
+            metrics: None,
         }
+    }
+
+    /// Serves the server's metrics at `/v1/metrics` (the dashboard's charts).
+    pub fn with_metrics(mut self, render: MetricsText) -> Self {
+        self.metrics = Some(render);
+        self
     }
 
     /// Lets a clock advance wait for the sweep that ends what it made expire.
@@ -118,7 +133,13 @@ pub fn router(admin: Arc<Admin>) -> Router {
         )
         .route("/v1/faults/drop-sessions", post(faults::drop_sessions))
         .route("/v1/faults/{id}", delete(faults::remove))
+        .route("/v1/metrics", get(metrics::exposition))
         .route_layer(middleware::from_fn_with_state(admin.clone(), authorized))
+        // The dashboard's files hold no data: a browser loads them, then asks for the token.
+        .route("/", get(dashboard::root))
+        .route("/dashboard/", get(dashboard::index))
+        .route("/dashboard/app.js", get(dashboard::script))
+        .route("/dashboard/style.css", get(dashboard::style))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such route") })
         .with_state(admin)
 }

@@ -27,7 +27,7 @@ enum Command {
     /// Serve the API (the default).
     #[command(args_override_self = true)]
     Serve(Box<ServeArgs>),
-    /// Ask a running server's admin listener: its clock, events, dead letters, presence, faults.
+    /// Ask a running server's admin listener: meetings, state files, events, faults, its clock.
     Admin(Box<crate::admin_cli::AdminArgs>),
     /// Print a shell completion script (for example: carillon completions bash >
     /// /etc/bash_completion.d/carillon).

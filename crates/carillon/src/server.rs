@@ -313,6 +313,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         if let Some(sweeper) = &sweeper {
             admin = admin.with_sweeps(sweeper.swept.clone());
         }
+        let metrics = shared.metrics.clone();
+        admin = admin.with_metrics(Arc::new(move || metrics.render()));
         servers.spawn(listener::serve(
             admin_listener,
             carillon_admin::router(Arc::new(admin)),

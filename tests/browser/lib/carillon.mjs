@@ -26,6 +26,7 @@ export const REGION = 'us-east-1';
 
 const READY = /carillon listening on (http:\/\/\S+)/;
 const LEGACY_READY = /carillon legacy API listening on (http:\/\/\S+)/;
+const ADMIN_READY = /carillon admin listening on (http:\/\/\S+)/;
 const STARTUP_TIMEOUT_MS = 15000;
 const STDERR_KEPT = 64 * 1024;
 
@@ -47,7 +48,8 @@ export function carillonBinary() {
 
 // Starts Carillon with its API, legacy API and media listeners on free loopback ports and an
 // in-memory store, and waits for its ready lines (legacy first, then the main one, last).
-// Resolves to {endpoint, legacyEndpoint, meetings, legacy, stderr(), stop()}.
+// Resolves to {endpoint, legacyEndpoint, adminEndpoint (with --admin-token), meetings, legacy,
+// stderr(), stop()}.
 export async function startCarillon({ args = [] } = {}) {
   const binary = carillonBinary();
   const env = Object.fromEntries(
@@ -80,10 +82,13 @@ export async function startCarillon({ args = [] } = {}) {
 
   const lines = readline.createInterface({ input: child.stdout });
   let legacyEndpoint = null;
+  let adminEndpoint = null;
   const ready = new Promise((resolve, reject) => {
     lines.on('line', (line) => {
       const legacy = LEGACY_READY.exec(line);
       if (legacy) legacyEndpoint = legacy[1];
+      const admin = ADMIN_READY.exec(line);
+      if (admin) adminEndpoint = admin[1];
       const main = READY.exec(line);
       if (main) resolve(main[1]);
     });
@@ -120,6 +125,7 @@ export async function startCarillon({ args = [] } = {}) {
   return {
     endpoint,
     legacyEndpoint,
+    adminEndpoint,
     meetings,
     legacy,
     stderr: () => stderr,

@@ -2,6 +2,7 @@
 //! JSON, or as a stream of server-sent events.
 
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
@@ -12,10 +13,13 @@ use serde_json::Value;
 
 use super::Failure;
 
+/// A request body: a JSON document, or a file streamed as it is read.
+pub type Body = BoxBody<Bytes, std::io::Error>;
+
 pub struct AdminClient {
     base: String,
     token: String,
-    http: Client<HttpConnector, Full<Bytes>>,
+    http: Client<HttpConnector, Body>,
 }
 
 impl AdminClient {
@@ -37,6 +41,11 @@ impl AdminClient {
         })
     }
 
+    /// The admin listener's URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// Sends one request and returns the answer's head and body stream; a refusal (any status
     /// but 2xx) is a [`Failure`] with the server's message.
     pub async fn send(
@@ -45,19 +54,34 @@ impl AdminClient {
         path_and_query: &str,
         body: Option<&Value>,
     ) -> Result<Response<Incoming>, Failure> {
+        match body {
+            Some(body) => {
+                let body = full(Bytes::from(body.to_string()));
+                self.send_body(method, path_and_query, "application/json", body)
+                    .await
+            }
+            None => {
+                let body = full(Bytes::new());
+                self.send_body(method, path_and_query, "application/json", body)
+                    .await
+            }
+        }
+    }
+
+    /// As [`AdminClient::send`], with a body of this content type.
+    pub async fn send_body(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        content_type: &str,
+        body: Body,
+    ) -> Result<Response<Incoming>, Failure> {
         let uri = format!("{}{path_and_query}", self.base);
-        let mut request = Request::builder()
+        let request = Request::builder()
             .method(method)
             .uri(&uri)
-            .header("authorization", format!("Bearer {}", self.token));
-        let body = match body {
-            Some(body) => {
-                request = request.header("content-type", "application/json");
-                Full::new(Bytes::from(body.to_string()))
-            }
-            None => Full::new(Bytes::new()),
-        };
-        let request = request
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("content-type", content_type)
             .body(body)
             .map_err(|e| Failure::usage(format!("{uri}: {e}")))?;
         let response = self
@@ -85,13 +109,22 @@ impl AdminClient {
         body: Option<&Value>,
     ) -> Result<Value, Failure> {
         let response = self.send(method, path_and_query, body).await?;
-        let body = read_all(response).await?;
-        serde_json::from_slice(&body).map_err(|e| {
-            Failure::protocol(format!(
-                "the admin listener answered something else than JSON: {e}"
-            ))
-        })
+        read_json(response).await
     }
+}
+
+fn full(bytes: Bytes) -> Body {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
+}
+
+/// The answer's body as JSON.
+pub async fn read_json(response: Response<Incoming>) -> Result<Value, Failure> {
+    let body = read_all(response).await?;
+    serde_json::from_slice(&body).map_err(|e| {
+        Failure::protocol(format!(
+            "the admin listener answered something else than JSON: {e}"
+        ))
+    })
 }
 
 async fn read_all(response: Response<Incoming>) -> Result<Bytes, Failure> {

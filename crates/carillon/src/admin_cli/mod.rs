@@ -10,6 +10,7 @@ mod client;
 mod events;
 mod faults;
 mod output;
+mod state;
 mod time;
 
 use std::process::ExitCode;
@@ -56,6 +57,33 @@ pub struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
+    /// Meetings across accounts and both APIs (active ones unless --state says otherwise).
+    Meetings(state::MeetingsArgs),
+    /// One meeting: its settings, attendee and event counts, and who is connected.
+    Meeting { meeting_id: String },
+    /// A meeting's attendees, with who is connected.
+    Attendees {
+        meeting_id: String,
+        #[command(flatten)]
+        page: state::Page,
+    },
+    /// Writes the whole state (meetings, attendees, tags) as a versioned file (`-`: standard
+    /// output).
+    Export { file: std::path::PathBuf },
+    /// Restores a file `export` wrote (`-`: standard input) into an empty store, or with
+    /// --replace into any.
+    Import {
+        file: std::path::PathBuf,
+        /// Empty the store first.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Empties the store: every meeting, attendee and event.
+    Reset {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// The server's clock: show it, or freeze, resume or advance it (needs --time-control on).
     Time {
         #[command(subcommand)]
@@ -196,6 +224,16 @@ async fn dispatch(args: AdminArgs) -> Result<(), Failure> {
     let client = AdminClient::new(&args.url, token)?;
     let out = Output::new(args.json);
     match args.command {
+        AdminCommand::Meetings(meetings) => state::meetings(&client, &out, meetings).await,
+        AdminCommand::Meeting { meeting_id } => state::meeting(&client, &out, &meeting_id).await,
+        AdminCommand::Attendees { meeting_id, page } => {
+            state::attendees(&client, &out, &meeting_id, page).await
+        }
+        AdminCommand::Export { file } => state::export(&client, &file).await,
+        AdminCommand::Import { file, replace } => {
+            state::import(&client, &out, &file, replace).await
+        }
+        AdminCommand::Reset { yes } => state::reset(&client, &out, yes).await,
         AdminCommand::Time { action } => time::run(&client, &out, action).await,
         AdminCommand::Events(events) => events::list(&client, &out, events).await,
         AdminCommand::DeadLetters { action } => match action {

@@ -104,6 +104,62 @@ async fn the_admin_commands_print_tables_and_json_on_each_store() {
         assert_eq!(ok(&server, &["dead-letters"]).trim(), "no dead letters");
         let replayed = ok(&server, &["dead-letters", "replay", "--all"]);
         assert_eq!(replayed.trim(), "0 dead letters due again");
+
+        // The state: listed, shown, exported, reset and imported back.
+        let meetings = ok(&server, &["meetings"]);
+        assert!(meetings.starts_with("MEETING"), "{meetings}");
+        assert!(meetings.contains(&meeting_id), "{meetings}");
+        let listed = json(&server, &["meetings", "--state", "all"]);
+        assert_eq!(listed["meetings"].as_array().unwrap().len(), 1, "{listed}");
+        let shown = ok(&server, &["meeting", &meeting_id]);
+        assert!(shown.contains("attendees       1"), "{shown}");
+        assert!(
+            shown.contains(&format!("marked present  {attendee_id}")),
+            "{shown}"
+        );
+        let attendees = ok(&server, &["attendees", &meeting_id]);
+        let row = attendees
+            .lines()
+            .find(|l| l.contains(&attendee_id))
+            .unwrap();
+        assert!(row.contains("marked"), "{attendees}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("fixture.ndjson");
+        let file = file.to_str().unwrap();
+        ok(&server, &["export", file]);
+        let exported = std::fs::read_to_string(file).unwrap();
+        assert!(exported.starts_with(r#"{"format":"carillon-state","version":1"#));
+        let refused = admin_command(&server, ADMIN_TOKEN, &["reset"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(
+            refused.status.code(),
+            Some(2),
+            "reset needs --yes: {refused:?}"
+        );
+        let occupied = run(&server, &["import", file]);
+        assert_eq!(occupied.status.code(), Some(1), "{occupied:?}");
+
+        assert_eq!(
+            ok(&server, &["reset", "--yes"]).trim(),
+            "the store is empty"
+        );
+        assert_eq!(ok(&server, &["meetings"]).trim(), "no meetings");
+        let imported = ok(&server, &["import", file]);
+        assert_eq!(imported.trim(), "imported 1 meetings and 1 attendees");
+        assert!(ok(&server, &["attendees", &meeting_id]).contains(&attendee_id));
+        ok(&server, &["import", "--replace", file]);
+        let again = dir.path().join("again.ndjson");
+        ok(&server, &["export", again.to_str().unwrap()]);
+        let without_time = |text: &str| text.lines().skip(1).collect::<Vec<_>>().join("\n");
+        let again = std::fs::read_to_string(&again).unwrap();
+        assert_eq!(
+            without_time(&again),
+            without_time(&exported),
+            "the same state"
+        );
     }
 }
 
