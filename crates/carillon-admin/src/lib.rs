@@ -2,7 +2,7 @@
 //! has no word for. It listens on its own address, loopback by default, and every request needs
 //! `Authorization: Bearer <admin token>`; nothing here is reachable through the API's ports.
 //!
-//! Routes (JSON unless said otherwise):
+//! Routes (JSON unless said otherwise; `openapi.json` beside `src/` documents them all):
 //!
 //! | route | what |
 //! |---|---|
@@ -32,6 +32,8 @@ mod events;
 mod faults;
 mod meetings;
 mod metrics;
+#[cfg(test)]
+mod openapi;
 mod presence;
 mod query;
 mod state;
@@ -41,10 +43,12 @@ mod view;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use carillon_core::Store;
 use carillon_signaling::Plane;
@@ -103,43 +107,82 @@ impl Admin {
     }
 }
 
-/// The admin routes, every one behind the token.
-pub fn router(admin: Arc<Admin>) -> Router {
-    Router::new()
-        .route("/v1/events", get(events::list))
-        .route("/v1/events/stream", get(events::stream))
-        .route("/v1/dead-letters", get(dead_letters::list))
-        .route("/v1/dead-letters/replay", post(dead_letters::replay))
-        .route("/v1/meetings", get(meetings::list))
-        .route("/v1/meetings/{meeting_id}", get(meetings::get))
-        .route(
+/// One route: where, which method, what answers.
+pub struct Route {
+    pub path: &'static str,
+    pub method: Method,
+    handler: MethodRouter<Arc<Admin>>,
+}
+
+fn route<H, T>(path: &'static str, method: Method, handler: H) -> Route
+where
+    H: Handler<T, Arc<Admin>>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("a method axum can route");
+    Route {
+        path,
+        method,
+        handler: on(filter, handler),
+    }
+}
+
+/// The routes behind the token. `openapi.json` documents exactly these and [`open_routes`] (a
+/// test compares them, and another sends each documented request to a running server).
+pub fn protected_routes() -> Vec<Route> {
+    use Method as M;
+    let presence = "/v1/meetings/{meeting_id}/attendees/{attendee_id}/presence";
+    vec![
+        route("/v1/events", M::GET, events::list),
+        route("/v1/events/stream", M::GET, events::stream),
+        route("/v1/dead-letters", M::GET, dead_letters::list),
+        route("/v1/dead-letters/replay", M::POST, dead_letters::replay),
+        route("/v1/meetings", M::GET, meetings::list),
+        route("/v1/meetings/{meeting_id}", M::GET, meetings::get),
+        route(
             "/v1/meetings/{meeting_id}/attendees",
-            get(meetings::attendees),
-        )
-        .route(
-            "/v1/meetings/{meeting_id}/attendees/{attendee_id}/presence",
-            post(presence::mark),
-        )
-        .route("/v1/reset", post(state::reset))
-        .route("/v1/export", get(state::export))
-        .route("/v1/import", post(state::import))
-        .route("/v1/time", get(time::show))
-        .route("/v1/time/freeze", post(time::freeze))
-        .route("/v1/time/resume", post(time::resume))
-        .route("/v1/time/advance", post(time::advance))
-        .route(
-            "/v1/faults",
-            get(faults::list).post(faults::add).delete(faults::clear),
-        )
-        .route("/v1/faults/drop-sessions", post(faults::drop_sessions))
-        .route("/v1/faults/{id}", delete(faults::remove))
-        .route("/v1/metrics", get(metrics::exposition))
-        .route_layer(middleware::from_fn_with_state(admin.clone(), authorized))
-        // The dashboard's files hold no data: a browser loads them, then asks for the token.
-        .route("/", get(dashboard::root))
-        .route("/dashboard/", get(dashboard::index))
-        .route("/dashboard/app.js", get(dashboard::script))
-        .route("/dashboard/style.css", get(dashboard::style))
+            M::GET,
+            meetings::attendees,
+        ),
+        route(presence, M::POST, presence::mark),
+        route("/v1/reset", M::POST, state::reset),
+        route("/v1/export", M::GET, state::export),
+        route("/v1/import", M::POST, state::import),
+        route("/v1/time", M::GET, time::show),
+        route("/v1/time/freeze", M::POST, time::freeze),
+        route("/v1/time/resume", M::POST, time::resume),
+        route("/v1/time/advance", M::POST, time::advance),
+        route("/v1/faults", M::GET, faults::list),
+        route("/v1/faults", M::POST, faults::add),
+        route("/v1/faults", M::DELETE, faults::clear),
+        route("/v1/faults/drop-sessions", M::POST, faults::drop_sessions),
+        route("/v1/faults/{id}", M::DELETE, faults::remove),
+        route("/v1/metrics", M::GET, metrics::exposition),
+    ]
+}
+
+/// The routes without the token: the dashboard's files, which hold no data (a browser loads
+/// them, then the page asks for the token).
+pub fn open_routes() -> Vec<Route> {
+    vec![
+        route("/", Method::GET, dashboard::root),
+        route("/dashboard/", Method::GET, dashboard::index),
+        route("/dashboard/app.js", Method::GET, dashboard::script),
+        route("/dashboard/style.css", Method::GET, dashboard::style),
+    ]
+}
+
+/// The admin routes: [`protected_routes`] behind the token, then [`open_routes`].
+pub fn router(admin: Arc<Admin>) -> Router {
+    let mut router = Router::new();
+    for route in protected_routes() {
+        router = router.route(route.path, route.handler);
+    }
+    router = router.route_layer(middleware::from_fn_with_state(admin.clone(), authorized));
+    for route in open_routes() {
+        router = router.route(route.path, route.handler);
+    }
+    router
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such route") })
         .with_state(admin)
 }

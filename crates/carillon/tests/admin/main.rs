@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used)] // Helpers of tests unwrap as tests do.
 
 mod listing;
+mod openapi;
 mod refusals;
 mod round_trip;
 
