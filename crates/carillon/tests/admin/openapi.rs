@@ -1,7 +1,7 @@
 //! The admin API's OpenAPI document (`crates/carillon-admin/openapi.json`) against a running
 //! server: every documented operation, sent with the token and a minimal request, answers with a
 //! status its document lists; sent without the token, every protected one answers 401 and the
-//! dashboard's files still load.
+//! dashboard's files still load; sent to the Chime APIs' ports, token or not, none is served.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -50,6 +50,7 @@ fn concrete(path: &str) -> String {
 async fn every_documented_operation_answers_as_documented() {
     let server = Server::start(Options::in_memory().admin().arg("--time-control").arg("on"));
     let addr = server.admin_addr.unwrap();
+    let public = [server.addr_of(Api::Current), server.addr_of(Api::Legacy)];
     let doc: Value = serde_json::from_str(DOCUMENT).unwrap();
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -82,6 +83,10 @@ async fn every_documented_operation_answers_as_documented() {
                 );
             } else {
                 assert_eq!(without, 401, "{method} {path} without the token");
+            }
+            for api in public {
+                let answered = status(api, &method, &target, body, true).await;
+                assert!(answered >= 400, "{method} {path} on {api}: {answered}");
             }
             checked += 1;
         }
