@@ -169,34 +169,13 @@ async fn import_meeting(
     }
     let r = MeetingRow::from_record(&m.record).context(what)?;
     let max_attendees = i64::from(m.record.max_attendees());
-    let inserted = query_opt(
-        tx,
-        sql::IMPORT_MEETING,
-        &[
-            &r.meeting_id,
-            &r.account_id,
-            &r.namespace,
-            &r.control_region,
-            &r.client_request_token,
-            &r.media_region,
-            &r.external_meeting_id,
-            &r.meeting_host_id,
-            &r.primary_meeting_id,
-            &r.tenant_ids,
-            &r.features,
-            &r.notifications,
-            &r.media_placement_network_type,
-            &r.transcription,
-            &r.created_at_ms,
-            &r.ended_at_ms,
-            &r.end_reason,
-            &max_attendees,
-            &m.idle_since_ms,
-            &m.presence_lease_ms,
-        ],
-        what,
-    )
-    .await?;
+    let mut values = rows::meeting_params(&r);
+    values.extend([
+        &max_attendees as &(dyn tokio_postgres::types::ToSql + Sync),
+        &m.idle_since_ms,
+        &m.presence_lease_ms,
+    ]);
+    let inserted = query_opt(tx, sql::IMPORT_MEETING, &values, what).await?;
     let Some(row) = inserted else {
         return Ok(Some(
             "a meeting with this MeetingId, or this ClientRequestToken in its scope, is already held",

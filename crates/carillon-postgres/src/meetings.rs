@@ -188,32 +188,10 @@ async fn at_quota(tx: &Transaction<'_>, scope: &Scope, quota: u32) -> StoreResul
 async fn insert(tx: &Transaction<'_>, record: &MeetingRecord) -> StoreResult<Option<i64>> {
     let what = "inserting a meeting";
     let r = MeetingRow::from_record(record).context(what)?;
-    let row = query_opt(
-        tx,
-        sql::INSERT_MEETING,
-        &[
-            &r.meeting_id,
-            &r.account_id,
-            &r.namespace,
-            &r.control_region,
-            &r.client_request_token,
-            &r.media_region,
-            &r.external_meeting_id,
-            &r.meeting_host_id,
-            &r.primary_meeting_id,
-            &r.tenant_ids,
-            &r.features,
-            &r.notifications,
-            &r.media_placement_network_type,
-            &r.transcription,
-            &r.created_at_ms,
-            &r.ended_at_ms,
-            &r.end_reason,
-            &i64::from(record.max_attendees()),
-        ],
-        what,
-    )
-    .await?;
+    let max_attendees = i64::from(record.max_attendees());
+    let mut values = rows::meeting_params(&r);
+    values.push(&max_attendees);
+    let row = query_opt(tx, sql::INSERT_MEETING, &values, what).await?;
     row.map(|row| rows::get(&row, 0)).transpose()
 }
 

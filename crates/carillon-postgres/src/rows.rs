@@ -13,6 +13,30 @@ pub(crate) fn get<'a, T: FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T
     row.try_get(idx).context("reading a column")
 }
 
+/// The meeting columns of `INSERT_MEETING` and `IMPORT_MEETING` (`$1` to `$17`), in order; each
+/// statement's own parameters follow.
+pub(crate) fn meeting_params(r: &MeetingRow) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    vec![
+        &r.meeting_id,
+        &r.account_id,
+        &r.namespace,
+        &r.control_region,
+        &r.client_request_token,
+        &r.media_region,
+        &r.external_meeting_id,
+        &r.meeting_host_id,
+        &r.primary_meeting_id,
+        &r.tenant_ids,
+        &r.features,
+        &r.notifications,
+        &r.media_placement_network_type,
+        &r.transcription,
+        &r.created_at_ms,
+        &r.ended_at_ms,
+        &r.end_reason,
+    ]
+}
+
 /// Reads a row of [`crate::sql::GET_MEETING`]'s columns.
 pub(crate) fn meeting(row: &Row) -> StoreResult<MeetingRecord> {
     meeting_from(row, 0)

@@ -193,32 +193,16 @@ fn import_meeting(conn: &Connection, m: StoredMeeting) -> StoreResult<Option<&'s
         return Ok(Some("an ended meeting has no tags"));
     }
     let r = MeetingRow::from_record(&m.record).context(what)?;
+    let max_attendees = i64::from(m.record.max_attendees());
+    let mut values = rows::meeting_params(&r);
+    values.extend([
+        &max_attendees as &dyn rusqlite::ToSql,
+        &m.idle_since_ms,
+        &m.presence_lease_ms,
+    ]);
     let inserted = conn
         .prepare_cached(sql::IMPORT_MEETING)
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                r.meeting_id,
-                r.account_id,
-                r.namespace,
-                r.control_region,
-                r.client_request_token,
-                r.media_region,
-                r.external_meeting_id,
-                r.meeting_host_id,
-                r.primary_meeting_id,
-                r.tenant_ids,
-                r.features,
-                r.notifications,
-                r.media_placement_network_type,
-                r.transcription,
-                r.created_at_ms,
-                r.ended_at_ms,
-                r.end_reason,
-                i64::from(m.record.max_attendees()),
-                m.idle_since_ms,
-                m.presence_lease_ms,
-            ])
-        })
+        .and_then(|mut stmt| stmt.execute(values.as_slice()))
         .context(what)?;
     if inserted == 0 {
         return Ok(Some(

@@ -190,29 +190,11 @@ pub(crate) fn create(
 fn insert(conn: &Connection, record: &MeetingRecord) -> StoreResult<i64> {
     let what = "inserting a meeting";
     let r = MeetingRow::from_record(record).context(what)?;
+    let max_attendees = i64::from(record.max_attendees());
+    let mut values = rows::meeting_params(&r);
+    values.push(&max_attendees);
     conn.prepare_cached(sql::INSERT_MEETING)
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                r.meeting_id,
-                r.account_id,
-                r.namespace,
-                r.control_region,
-                r.client_request_token,
-                r.media_region,
-                r.external_meeting_id,
-                r.meeting_host_id,
-                r.primary_meeting_id,
-                r.tenant_ids,
-                r.features,
-                r.notifications,
-                r.media_placement_network_type,
-                r.transcription,
-                r.created_at_ms,
-                r.ended_at_ms,
-                r.end_reason,
-                i64::from(record.max_attendees()),
-            ])
-        })
+        .and_then(|mut stmt| stmt.execute(values.as_slice()))
         .context(what)?;
     Ok(conn.last_insert_rowid())
 }

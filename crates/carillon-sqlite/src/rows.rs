@@ -34,6 +34,30 @@ pub(crate) fn meeting_row(row: &Row<'_>) -> rusqlite::Result<MeetingRow> {
     })
 }
 
+/// The meeting columns of `INSERT_MEETING` and `IMPORT_MEETING` (`?1` to `?17`), in order; each
+/// statement's own parameters follow.
+pub(crate) fn meeting_params(r: &MeetingRow) -> Vec<&dyn rusqlite::ToSql> {
+    vec![
+        &r.meeting_id,
+        &r.account_id,
+        &r.namespace,
+        &r.control_region,
+        &r.client_request_token,
+        &r.media_region,
+        &r.external_meeting_id,
+        &r.meeting_host_id,
+        &r.primary_meeting_id,
+        &r.tenant_ids,
+        &r.features,
+        &r.notifications,
+        &r.media_placement_network_type,
+        &r.transcription,
+        &r.created_at_ms,
+        &r.ended_at_ms,
+        &r.end_reason,
+    ]
+}
+
 /// The meeting a statement read (`what` says which, for the error).
 pub(crate) fn meeting(
     read: rusqlite::Result<Option<MeetingRow>>,
