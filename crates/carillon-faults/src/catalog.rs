@@ -8,6 +8,10 @@ use carillon_model::ServiceModel;
 
 use crate::rule::Api;
 
+/// The throttle of each API (see [`Catalog::error`]).
+const MEETINGS_THROTTLE: &str = "ThrottlingException";
+const LEGACY_THROTTLE: &str = "ThrottledClientException";
+
 /// An error as the model states it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModeledError {
@@ -57,8 +61,16 @@ impl Catalog {
         self.api(api).contains_key(operation)
     }
 
-    /// The error `name` as `operation` of `api` models it; `None` if it does not.
+    /// The error `name` as `operation` of `api` models it; `None` if it does not. The two APIs
+    /// name a throttle differently (`ThrottlingException`, the legacy `ThrottledClientException`,
+    /// as the server's own quotas answer), so either name stands for the API's own: a throttle
+    /// rule for `CreateAttendee` throttles both APIs' CreateAttendee, each in its own words.
     pub fn error(&'static self, api: Api, operation: &str, name: &str) -> Option<ModeledError> {
+        let name = match (api, name) {
+            (Api::Legacy, MEETINGS_THROTTLE) => LEGACY_THROTTLE,
+            (Api::Meetings, LEGACY_THROTTLE) => MEETINGS_THROTTLE,
+            _ => name,
+        };
         self.api(api)
             .get(operation)?
             .iter()
@@ -156,7 +168,7 @@ mod tests {
             .unwrap();
         assert_eq!(e.status, 404);
         assert!(c
-            .error(Api::Legacy, "CreateAttendee", "ThrottlingException")
+            .error(Api::Legacy, "CreateAttendee", "ConflictException")
             .is_none());
         assert_eq!(
             c.error(Api::Legacy, "CreateAttendee", "ThrottledClientException")
@@ -175,11 +187,31 @@ mod tests {
             "ThrottlingException",
         )
         .unwrap();
-        // Both APIs have CreateAttendee; only the current one models ThrottlingException.
+        // Both APIs have CreateAttendee, and each throttles in its own words.
+        c.check(None, Some("CreateAttendee"), "ThrottlingException")
+            .unwrap();
+        c.check(None, Some("CreateAttendee"), "ThrottledClientException")
+            .unwrap();
+        let legacy = c
+            .error(Api::Legacy, "CreateAttendee", "ThrottlingException")
+            .unwrap();
+        assert_eq!(
+            (legacy.name, legacy.status),
+            ("ThrottledClientException", 429)
+        );
+        let current = c
+            .error(Api::Meetings, "CreateAttendee", "ThrottledClientException")
+            .unwrap();
+        assert_eq!(current.name, "ThrottlingException");
+        // Only the legacy API models ResourceLimitExceededException for CreateAttendee.
         let e = c
-            .check(None, Some("CreateAttendee"), "ThrottlingException")
+            .check(
+                None,
+                Some("CreateAttendee"),
+                "ResourceLimitExceededException",
+            )
             .unwrap_err();
-        assert!(e.contains("legacy"), "{e}");
+        assert!(e.contains("meetings"), "{e}");
         // Every operation of both models ServiceUnavailableException.
         c.check(None, None, "ServiceUnavailableException").unwrap();
         // Not every operation of the current API models ConflictException.

@@ -184,8 +184,8 @@ fn invalid_rules_are_refused_with_a_reason() {
         ),
         (serde_json::json!({"action": "error"}), "needs the name"),
         (
-            serde_json::json!({"action": "error", "operation": "CreateAttendee", "error": "ThrottlingException"}),
-            "legacy API does not model",
+            serde_json::json!({"action": "error", "operation": "CreateAttendee", "error": "ResourceLimitExceededException"}),
+            "meetings API does not model",
         ),
         (serde_json::json!({"action": "latency"}), "needs latencyMs"),
         (

@@ -219,6 +219,22 @@ async fn the_legacy_api_gets_its_own_form() {
         .signed("GET", &format!("/meetings/{}", unknown_guid()), "")
         .await;
     r.assert_error(404, "NotFoundException");
+
+    // A throttle rule for both APIs throttles each in its own words.
+    add_rule(
+        &server,
+        rule(
+            "error",
+            json!({"operation": "ListAttendees", "error": "ThrottlingException"}),
+        ),
+    )
+    .await;
+    let path = |id: String| format!("/meetings/{id}/attendees");
+    let r = server.legacy_signed("GET", &path(unknown_guid()), "").await;
+    let body = legacy_error(&r, 429, "ThrottledClientException");
+    assert_eq!(body["Code"], "Throttled");
+    let r = server.signed("GET", &path(unknown_guid()), "").await;
+    r.assert_error(429, "ThrottlingException");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
