@@ -16,6 +16,7 @@
 //! | `POST /v1/reset` | empties the store; live sessions of its meetings are hung up ([`state`]) |
 //! | `GET /v1/export` | the whole state as a versioned NDJSON file, streamed ([`state`]) |
 //! | `POST /v1/import?replace=` | restores such a file, all or nothing ([`state`]) |
+//! | `POST /v1/seed?dryRun=` | creates meetings and attendees from a seed file, as the API would ([`seed`]) |
 //! | `POST /v1/meetings/{MeetingId}/attendees/{AttendeeId}/presence` | marks an attendee joined, left or dropped ([`presence`]) |
 //! | `GET /v1/time`, `POST /v1/time/{freeze,resume,advance}` | the server's clock, frozen and advanced for tests ([`time`]) |
 //! | `GET /v1/faults` | this node's fault rules, with their hits ([`faults`]) |
@@ -36,6 +37,7 @@ mod metrics;
 mod openapi;
 mod presence;
 mod query;
+mod seed;
 mod state;
 mod time;
 mod view;
@@ -50,7 +52,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
-use carillon_core::Store;
+use carillon_core::{MeetingService, Store};
 use carillon_signaling::Plane;
 use subtle::ConstantTimeEq;
 
@@ -67,6 +69,8 @@ pub struct Admin {
     sweeps: Option<tokio::sync::watch::Receiver<i64>>,
     /// The metrics exposition, when the server has one to show.
     metrics: Option<metrics::MetricsText>,
+    /// The service seeding creates through, as the API does.
+    service: Option<Arc<MeetingService>>,
 }
 
 pub use metrics::MetricsText;
@@ -91,12 +95,19 @@ impl Admin {
             stopped,
             sweeps: None,
             metrics: None,
+            service: None,
         }
     }
 
     /// Serves the server's metrics at `/v1/metrics` (the dashboard's charts).
     pub fn with_metrics(mut self, render: MetricsText) -> Self {
         self.metrics = Some(render);
+        self
+    }
+
+    /// Lets `POST /v1/seed` create meetings and attendees through the service.
+    pub fn with_service(mut self, service: Arc<MeetingService>) -> Self {
+        self.service = Some(service);
         self
     }
 
@@ -148,6 +159,7 @@ pub fn protected_routes() -> Vec<Route> {
         route("/v1/reset", M::POST, state::reset),
         route("/v1/export", M::GET, state::export),
         route("/v1/import", M::POST, state::import),
+        route("/v1/seed", M::POST, seed::seed),
         route("/v1/time", M::GET, time::show),
         route("/v1/time/freeze", M::POST, time::freeze),
         route("/v1/time/resume", M::POST, time::resume),

@@ -2,30 +2,10 @@
 
 use carillon_model::ServiceModel;
 
-/// The character set documented for `ExternalUserId` and `ExternalMeetingId`:
-/// `[-_&@+=,(){}\[\]\/«».:|'"#a-zA-Z0-9À-ÿ\s]*`.
-fn allowed_external_id_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || "-_&@+=,(){}[]/«».:|'\"#".contains(c)
-        || ('\u{C0}'..='\u{FF}').contains(&c)
-        || matches!(c, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
-}
-
-/// Checks one external id: the documented characters, and no `aws:` prefix in any case.
+/// Checks one external id: the documented characters, and no `aws:` prefix in any case (the
+/// rule lives in core, where the admin listener's seeding applies it too).
 pub fn check_external_id(value: &str) -> Option<String> {
-    if !value.chars().all(allowed_external_id_char) {
-        return Some(
-            "Member must satisfy regular expression pattern: [-_&@+=,(){}\\[\\]\\/«».:|'\"#a-zA-Z0-9À-ÿ\\s]*"
-                .into(),
-        );
-    }
-    if value
-        .get(..4)
-        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"))
-    {
-        return Some("Member must not begin with the reserved prefix aws:".into());
-    }
-    None
+    carillon_core::ids::check_external_id(value)
 }
 
 pub fn add_documented_rules(model: &mut ServiceModel) {

@@ -11,6 +11,32 @@ pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The character set documented for `ExternalUserId` and `ExternalMeetingId`:
+/// `[-_&@+=,(){}\[\]\/«».:|'"#a-zA-Z0-9À-ÿ\s]*`.
+fn allowed_external_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || "-_&@+=,(){}[]/«».:|'\"#".contains(c)
+        || ('\u{C0}'..='\u{FF}').contains(&c)
+        || matches!(c, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
+}
+
+/// Checks one external id: the documented characters, and no `aws:` prefix in any case.
+pub fn check_external_id(value: &str) -> Option<String> {
+    if !value.chars().all(allowed_external_id_char) {
+        return Some(
+            "Member must satisfy regular expression pattern: [-_&@+=,(){}\\[\\]\\/«».:|'\"#a-zA-Z0-9À-ÿ\\s]*"
+                .into(),
+        );
+    }
+    if value
+        .get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"))
+    {
+        return Some("Member must not begin with the reserved prefix aws:".into());
+    }
+    None
+}
+
 /// What a content-share session appends to its attendee's AttendeeId, JoinToken and
 /// ExternalUserId: the Chime SDK derives a content share's credentials this way.
 pub const CONTENT_SUFFIX: &str = "#content";

@@ -230,15 +230,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let store_for_signaling = store.clone();
     let store_for_sweeper = store.clone();
     let store_for_events = store.clone();
+    let service_config = ServiceConfig {
+        public_endpoint,
+        max_replicas_per_primary: args.max_replicas_per_primary,
+    };
+    // The admin listener seeds through a service of its own over the same store and settings.
+    let seed_service = Arc::new(MeetingService::new(store.clone(), service_config.clone()));
     let shared = Arc::new(
         Shared::new(
-            MeetingService::new(
-                store,
-                ServiceConfig {
-                    public_endpoint,
-                    max_replicas_per_primary: args.max_replicas_per_primary,
-                },
-            ),
+            MeetingService::new(store, service_config),
             Verifier::new(SIGNING_NAME),
             Arc::new(credentials),
             Limits {
@@ -315,6 +315,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         }
         let metrics = shared.metrics.clone();
         admin = admin.with_metrics(Arc::new(move || metrics.render()));
+        admin = admin.with_service(seed_service);
         servers.spawn(listener::serve(
             admin_listener,
             carillon_admin::router(Arc::new(admin)),

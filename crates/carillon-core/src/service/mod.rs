@@ -10,6 +10,8 @@ mod next_token;
 mod tags;
 mod transcription;
 
+pub use meetings::MEDIA_REGIONS;
+
 use std::sync::Arc;
 
 use crate::domain::{MeetingRecord, Scope};

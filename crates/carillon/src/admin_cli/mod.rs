@@ -10,6 +10,7 @@ mod client;
 mod events;
 mod faults;
 mod output;
+mod seed;
 mod state;
 mod time;
 
@@ -78,6 +79,9 @@ enum AdminCommand {
         #[arg(long)]
         replace: bool,
     },
+    /// Creates meetings and attendees from a seed file (`-`: standard input), or generates
+    /// them (--meetings, --attendees-per-meeting), with a progress bar.
+    Seed(seed::SeedArgs),
     /// Empties the store: every meeting, attendee and event.
     Reset {
         /// Do not ask for confirmation.
@@ -233,6 +237,7 @@ async fn dispatch(args: AdminArgs) -> Result<(), Failure> {
         AdminCommand::Import { file, replace } => {
             state::import(&client, &out, &file, replace).await
         }
+        AdminCommand::Seed(args) => seed::seed(&client, &out, args).await,
         AdminCommand::Reset { yes } => state::reset(&client, &out, yes).await,
         AdminCommand::Time { action } => time::run(&client, &out, action).await,
         AdminCommand::Events(events) => events::list(&client, &out, events).await,

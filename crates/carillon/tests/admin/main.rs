@@ -1,4 +1,4 @@
-//! The admin listener's view of the state, reset, export and import, end to end: the real
+//! The admin listener's view of the state, reset, export, import and seeding, end to end: the real
 //! binary on each store, its state made through the official SDK (two accounts) and the legacy
 //! API, a real signaling session for live presence, every route through HTTP.
 //!
@@ -11,6 +11,7 @@ mod listing;
 mod openapi;
 mod refusals;
 mod round_trip;
+mod seed;
 
 use carillon_postgres::testing::TestDatabase;
 use carillon_testkit::*;
@@ -92,6 +93,7 @@ async fn every_case(options: Options) {
     refusals::refused_requests(&server, &state).await;
     round_trip::export_reset_import(&server, &state).await;
     refusals::refused_imports(&server).await;
+    seed::seeding(&server).await;
     let (status, done) = admin(&server, "POST", "/v1/reset", Some("{}")).await;
     assert_eq!((status, done), (200, json!({"reset": true})));
 }
