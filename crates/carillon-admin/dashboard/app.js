@@ -26,7 +26,7 @@ async function api(path, { method = 'GET', body } = {}) {
   if (response.status === 401) throw new Unauthorized();
   const text = await response.text();
   const json = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new Error(json?.message ?? `${response.status}`);
+  if (!response.ok) throw Object.assign(new Error(json?.message ?? `${response.status}`), { status: response.status });
   return json;
 }
 
@@ -212,14 +212,33 @@ function draw(canvas, points) {
 // ---- Meetings, attendees, quota use ----
 
 let throttledByOperation = new Map();
+// Active meetings by account, in each API: [current, legacy].
 let activeByAccount = new Map();
+// GET /v1/quotas; null until read, 'off' with --quotas off (409, which never changes while the
+// server runs: it is not asked again).
+let quotas = null;
+
+async function refreshQuotas() {
+  if (quotas === 'off') return;
+  try {
+    quotas = await api('/v1/quotas');
+  } catch (error) {
+    if (error.status !== 409) throw error;
+    quotas = 'off';
+  }
+  showQuota();
+}
 
 async function refreshMeetings() {
   const page = await api('/v1/meetings?state=active&limit=1000');
   const meetings = page.meetings;
   $('meetings-count').textContent = `${meetings.length}${page.next ? '+' : ''} active`;
   activeByAccount = new Map();
-  for (const m of meetings) activeByAccount.set(m.accountId, (activeByAccount.get(m.accountId) ?? 0) + 1);
+  for (const m of meetings) {
+    const counts = activeByAccount.get(m.accountId) ?? [0, 0];
+    counts[m.api === 'legacy' ? 1 : 0] += 1;
+    activeByAccount.set(m.accountId, counts);
+  }
   showQuota();
   fillTable(
     'meetings-table',
@@ -280,11 +299,27 @@ function showThrottled(throttled) {
 
 function showQuota() {
   $('throttled').textContent = [...throttledByOperation].map(([op, n]) => `${op} ${n}`).join(', ') || '0';
-  const accounts = [...activeByAccount.keys()].sort();
+  const own = quotas && quotas !== 'off' ? quotas.accounts : {};
+  const accounts = [...new Set([...activeByAccount.keys(), ...Object.keys(own)])].sort();
   fillTable(
     'quota-table',
-    accounts.map((account) => row([cell(account), cell(String(activeByAccount.get(account)))])),
+    accounts.map((account) => {
+      const [current, legacy] = activeByAccount.get(account) ?? [0, 0];
+      const active = legacy ? `${current} + ${legacy} legacy` : String(current);
+      return row([cell(account), cell(active), cell(maxActive(account))]);
+    }),
   );
+}
+
+// The account's concurrent meeting quota (its own entry's, else the default's), the legacy
+// API's too when it differs.
+function maxActive(account) {
+  if (quotas === 'off') return 'quotas off';
+  if (!quotas) return '-';
+  const limits = quotas.accounts[account] ?? quotas.default;
+  const { max_active_meetings: max, legacy_max_active_meetings: legacy } = limits;
+  const shown = legacy === max ? String(max) : `${max}, legacy ${legacy}`;
+  return quotas.overriddenAccounts.includes(account) ? `${shown} (set at run time)` : shown;
 }
 
 // ---- Faults ----
@@ -430,6 +465,7 @@ async function open() {
     every('clock', refreshClock),
     every('requests', refreshMetrics),
     every('meetings', refreshMeetings),
+    every('quotas', refreshQuotas),
     every('faults', refreshFaults),
   ];
   followEvents();

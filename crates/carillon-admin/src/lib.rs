@@ -24,6 +24,7 @@
 //! | `DELETE /v1/faults/{id}` | removes one rule ([`faults`]) |
 //! | `DELETE /v1/faults` | removes every rule ([`faults`]) |
 //! | `POST /v1/faults/drop-sessions` | cuts a meeting's (or an attendee's) signaling sessions now ([`faults`]) |
+//! | `GET /v1/quotas`, `PUT`/`DELETE /v1/quotas/accounts/{AccountId}`, `PUT`/`DELETE /v1/quotas/default` | the quotas in force, overridden at run time ([`quotas`]) |
 //! | `GET /v1/metrics` | the server's metrics, as the public `/metrics` serves them ([`metrics`]) |
 //! | `GET /dashboard/` (and `/`) | the web dashboard, without the token: it holds no data ([`dashboard`]) |
 
@@ -37,6 +38,7 @@ mod metrics;
 mod openapi;
 mod presence;
 mod query;
+mod quotas;
 mod seed;
 mod state;
 mod time;
@@ -71,6 +73,8 @@ pub struct Admin {
     metrics: Option<metrics::MetricsText>,
     /// The service seeding creates through, as the API does.
     service: Option<Arc<MeetingService>>,
+    /// The API's quotas, whose limits `/v1/quotas` replaces.
+    quotas: carillon_api::quota::Quotas,
 }
 
 pub use metrics::MetricsText;
@@ -96,7 +100,15 @@ impl Admin {
             sweeps: None,
             metrics: None,
             service: None,
+            quotas: carillon_api::quota::Quotas::disabled(),
         }
+    }
+
+    /// Lets `/v1/quotas` show and replace the limits of `quotas` (the API's: a clone is a handle
+    /// on them); without it the quotas are off.
+    pub fn with_quotas(mut self, quotas: carillon_api::quota::Quotas) -> Self {
+        self.quotas = quotas;
+        self
     }
 
     /// Serves the server's metrics at `/v1/metrics` (the dashboard's charts).
@@ -170,6 +182,19 @@ pub fn protected_routes() -> Vec<Route> {
         route("/v1/faults/drop-sessions", M::POST, faults::drop_sessions),
         route("/v1/faults/{id}", M::DELETE, faults::remove),
         route("/v1/metrics", M::GET, metrics::exposition),
+        route("/v1/quotas", M::GET, quotas::show),
+        route("/v1/quotas/default", M::PUT, quotas::set_default),
+        route("/v1/quotas/default", M::DELETE, quotas::reset_default),
+        route(
+            "/v1/quotas/accounts/{account_id}",
+            M::PUT,
+            quotas::set_account,
+        ),
+        route(
+            "/v1/quotas/accounts/{account_id}",
+            M::DELETE,
+            quotas::reset_account,
+        ),
     ]
 }
 

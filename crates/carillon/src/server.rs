@@ -316,6 +316,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         let metrics = shared.metrics.clone();
         admin = admin.with_metrics(Arc::new(move || metrics.render()));
         admin = admin.with_service(seed_service);
+        admin = admin.with_quotas(shared.quotas.clone());
         servers.spawn(listener::serve(
             admin_listener,
             carillon_admin::router(Arc::new(admin)),

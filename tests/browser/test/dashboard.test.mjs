@@ -108,6 +108,24 @@ test('meetings, presence and events show up live', async () => {
   await screenshot('dashboard');
 });
 
+test("an account's meeting quota shows beside its active meetings, as set at run time", async () => {
+  await createMeeting(server);
+  const { meetings } = await admin('GET', '/v1/meetings?limit=1');
+  const account = meetings[0].accountId;
+  // AWS's default, then what the admin API sets.
+  assert.match(await rowWith('quota-table', account), /\t250$/);
+  await admin('PUT', `/v1/quotas/accounts/${account}`, { max_active_meetings: 40, legacy_max_active_meetings: 5 });
+  assert.match(await rowWith('quota-table', '40, legacy 5 (set at run time)'), new RegExp(account));
+  const response = await fetch(`${server.adminEndpoint}/v1/quotas/accounts/${account}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  assert.equal(response.status, 204);
+  const restored = page.locator('#quota-table tbody tr', { hasText: account }).filter({ hasNotText: 'run time' });
+  await restored.first().waitFor({ timeout: 15000 });
+  assert.match(await restored.first().innerText(), /\t250$/);
+});
+
 test('a fault rule set in the page is what the API answers', async () => {
   const meeting = await createMeeting(server);
   await page.selectOption('#fault-api', 'meetings');

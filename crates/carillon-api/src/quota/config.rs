@@ -3,31 +3,25 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Deserialize;
-
+use super::entry::{expect_object, LimitsFile, QuotaFile, RateFile};
 use super::policy::{
-    operation_index, operations, Limits, AWS_RATE_LIMITED, DEFAULT_BURST,
-    DEFAULT_MAX_ACTIVE_MEETINGS, DEFAULT_RATE,
+    operations, Limits, AWS_RATE_LIMITED, DEFAULT_BURST, DEFAULT_MAX_ACTIVE_MEETINGS, DEFAULT_RATE,
 };
 use carillon_core::rate::Rate;
-
-/// Fastest rate accepted: one request per nanosecond is the clock's resolution.
-const MAX_RATE: f64 = 1e9;
 
 /// Validated quotas: AWS's defaults, or those of a quota file ([`QuotaConfig::from_json`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuotaConfig {
     pub(super) default: Limits,
     pub(super) accounts: HashMap<String, Limits>,
+    /// The file these were resolved from, for run-time overrides to resolve against.
+    pub(super) file: QuotaFile,
 }
 
 impl Default for QuotaConfig {
     /// AWS's default quotas for every account.
     fn default() -> Self {
-        QuotaConfig {
-            default: Limits::resolve(&LimitsFile::default(), &LimitsFile::default()),
-            accounts: HashMap::new(),
-        }
+        QuotaConfig::resolve(QuotaFile::default(), None, &BTreeMap::new())
     }
 }
 
@@ -80,92 +74,50 @@ impl QuotaConfig {
     /// Parses and validates a quota file (`docs/quotas.md` describes the format). The error
     /// names the offending member.
     pub fn from_json(text: &str) -> Result<QuotaConfig, String> {
-        // serde would also read a struct from an array of its members.
-        if !text.trim_start().starts_with('{') {
-            return Err("quota file: expected a JSON object".into());
-        }
+        expect_object(text).map_err(|e| format!("quota file: {e}"))?;
         let file: QuotaFile = serde_json::from_str(text).map_err(|e| format!("quota file: {e}"))?;
-        file.default.validate("default")?;
+        file.default
+            .validate("default")
+            .map_err(|e| format!("quota file: {e}"))?;
         for (account_id, limits) in &file.accounts {
-            if !carillon_core::ids::is_account_id(account_id) {
-                return Err(format!(
-                    "quota file: accounts: \"{account_id}\" is not a 12-digit account id"
-                ));
-            }
-            limits.validate(&format!("accounts.{account_id}"))?;
+            check_account_id(account_id).map_err(|e| format!("quota file: accounts: {e}"))?;
+            limits
+                .validate(&format!("accounts.{account_id}"))
+                .map_err(|e| format!("quota file: {e}"))?;
         }
-        Ok(QuotaConfig {
-            default: Limits::resolve(&file.default, &LimitsFile::default()),
-            accounts: file
-                .accounts
-                .iter()
-                .map(|(id, own)| (id.clone(), Limits::resolve(own, &file.default)))
-                .collect(),
-        })
+        Ok(QuotaConfig::resolve(file, None, &BTreeMap::new()))
+    }
+
+    /// The limits of `file`, with `default` (if any) in place of the file's `default` and the
+    /// entries of `overrides` in place of (or beside) the file's accounts. Each entry, the file's
+    /// or an override, resolves against the default in force, member by member.
+    pub(super) fn resolve(
+        file: QuotaFile,
+        default: Option<&LimitsFile>,
+        overrides: &BTreeMap<String, LimitsFile>,
+    ) -> QuotaConfig {
+        let default = default.unwrap_or(&file.default);
+        let mut accounts: HashMap<String, Limits> = file
+            .accounts
+            .iter()
+            .map(|(id, own)| (id.clone(), Limits::resolve(own, default)))
+            .collect();
+        for (id, own) in overrides {
+            accounts.insert(id.clone(), Limits::resolve(own, default));
+        }
+        QuotaConfig {
+            default: Limits::resolve(default, &LimitsFile::default()),
+            accounts,
+            file,
+        }
     }
 }
 
-// ------------------------------------------------------------------------------------------------
-// The file as written
-// ------------------------------------------------------------------------------------------------
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct QuotaFile {
-    #[serde(default)]
-    default: LimitsFile,
-    #[serde(default)]
-    accounts: BTreeMap<String, LimitsFile>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LimitsFile {
-    all_operations: Option<RateFile>,
-    #[serde(default)]
-    operations: BTreeMap<String, RateFile>,
-    max_active_meetings: Option<u32>,
-    legacy_max_active_meetings: Option<u32>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RateFile {
-    rate: Option<f64>,
-    burst: Option<u32>,
-}
-
-impl LimitsFile {
-    fn validate(&self, path: &str) -> Result<(), String> {
-        if let Some(all) = &self.all_operations {
-            all.validate(&format!("{path}.all_operations"))?;
-        }
-        for (name, rate) in &self.operations {
-            if operation_index(name).is_none() {
-                return Err(format!(
-                    "quota file: {path}.operations: unknown operation \"{name}\" (known: {})",
-                    operations().join(", ")
-                ));
-            }
-            rate.validate(&format!("{path}.operations.{name}"))?;
-        }
+/// Refuses what is not a 12-digit account id.
+pub(super) fn check_account_id(account_id: &str) -> Result<(), String> {
+    if carillon_core::ids::is_account_id(account_id) {
         Ok(())
-    }
-}
-
-impl RateFile {
-    fn validate(&self, path: &str) -> Result<(), String> {
-        if let Some(rate) = self.rate {
-            if !(rate.is_finite() && rate > 0.0 && rate <= MAX_RATE) {
-                return Err(format!(
-                    "quota file: {path}.rate: must be a number of requests per second above 0 \
-                     and at most {MAX_RATE}, not {rate}"
-                ));
-            }
-        }
-        if self.burst == Some(0) {
-            return Err(format!("quota file: {path}.burst: must be at least 1"));
-        }
-        Ok(())
+    } else {
+        Err(format!("\"{account_id}\" is not a 12-digit account id"))
     }
 }

@@ -158,6 +158,27 @@ impl LocalBuckets {
             .admit(namespace, drawn, now)
     }
 
+    /// Drops `account_id`'s entry: its buckets are full again.
+    pub(super) fn forget(&self, account_id: &str) {
+        self.shard(account_id)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entries
+            .remove(account_id);
+    }
+
+    /// Drops every entry.
+    pub(super) fn forget_all(&self) {
+        for shard in self.shards.iter() {
+            shard
+                .0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entries
+                .clear();
+        }
+    }
+
     fn nanos(&self, now: Instant) -> u64 {
         u64::try_from(now.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
     }

@@ -10,6 +10,7 @@ mod client;
 mod events;
 mod faults;
 mod output;
+mod quotas;
 mod seed;
 mod state;
 mod time;
@@ -104,6 +105,11 @@ enum AdminCommand {
     Faults {
         #[command(subcommand)]
         action: Option<faults::FaultsAction>,
+    },
+    /// The quotas in force; an account's (or the default's) replaced while the server runs.
+    Quotas {
+        #[command(subcommand)]
+        action: Option<quotas::QuotasAction>,
     },
     /// Marks an attendee joined, left or dropped, as a session would (AttendeeId#content for
     /// its content share).
@@ -249,6 +255,7 @@ async fn dispatch(args: AdminArgs) -> Result<(), Failure> {
             }
         },
         AdminCommand::Faults { action } => faults::run(&client, &out, action).await,
+        AdminCommand::Quotas { action } => quotas::run(&client, &out, action).await,
         AdminCommand::Presence {
             meeting_id,
             attendee_id,

@@ -44,6 +44,7 @@ fn concrete(path: &str) -> String {
     path.replace("{MeetingId}", "11111111-2222-3333-4444-555555555555")
         .replace("{AttendeeId}", "66666666-7777-8888-9999-000000000000")
         .replace("{id}", "no-such-rule")
+        .replace("{AccountId}", "111122223333")
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use crate::each_store;
 
 /// `carillon admin ARGS` against `server` (with its token unless `token` says otherwise), the
 /// caller's `CARILLON_*` variables removed.
-fn admin_command(server: &Server, token: &str, args: &[&str]) -> Command {
+pub(crate) fn admin_command(server: &Server, token: &str, args: &[&str]) -> Command {
     let mut command = Command::new(carillon_binary());
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("CARILLON_") {
@@ -28,18 +28,18 @@ fn admin_command(server: &Server, token: &str, args: &[&str]) -> Command {
     command
 }
 
-fn run(server: &Server, args: &[&str]) -> Output {
+pub(crate) fn run(server: &Server, args: &[&str]) -> Output {
     admin_command(server, ADMIN_TOKEN, args).output().unwrap()
 }
 
 /// Standard output of a command that must succeed.
-fn ok(server: &Server, args: &[&str]) -> String {
+pub(crate) fn ok(server: &Server, args: &[&str]) -> String {
     let output = run(server, args);
     assert!(output.status.success(), "{args:?}: {output:?}");
     String::from_utf8(output.stdout).unwrap()
 }
 
-fn json(server: &Server, args: &[&str]) -> Value {
+pub(crate) fn json(server: &Server, args: &[&str]) -> Value {
     let mut with_json = vec!["--json"];
     with_json.extend_from_slice(args);
     serde_json::from_str(&ok(server, &with_json)).unwrap()

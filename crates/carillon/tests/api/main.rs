@@ -18,6 +18,7 @@ mod legacy;
 mod lifecycle;
 mod meetings;
 mod pagination;
+mod quotas_cli;
 mod tags;
 mod time;
 mod transcription;

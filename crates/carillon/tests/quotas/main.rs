@@ -20,6 +20,8 @@ use aws_sdk_chimesdkmeetings::Client;
 use carillon_testkit::*;
 use serde_json::json;
 
+mod overrides;
+
 /// AWS's burst: calls admitted at once before the first refusal.
 const BURST: usize = 20;
 /// AWS's rate, requests per second.

@@ -4,6 +4,7 @@
 
 mod file;
 mod local;
+mod overrides;
 mod policy;
 mod shared;
 
@@ -38,10 +39,10 @@ impl Quotas {
         operation: &str,
         now: Instant,
     ) -> Result<(), Throttled> {
-        match &self.mode {
+        match &*self.mode {
             Mode::Off => Ok(()),
-            Mode::PerProcess { config, buckets } => {
-                let drawn = config.limits(account_id).drawn(operation);
+            Mode::PerProcess { table, buckets } => {
+                let drawn = table.load().limits(account_id).drawn(operation);
                 buckets.admit(account_id, namespace, &drawn, now)
             }
             Mode::Shared { .. } => panic!("shared buckets are asked through admit_request"),
@@ -49,7 +50,7 @@ impl Quotas {
     }
 
     fn local_buckets(&self) -> &LocalBuckets {
-        match &self.mode {
+        match &*self.mode {
             Mode::PerProcess { buckets, .. } => buckets,
             _ => panic!("no buckets in this process"),
         }

@@ -87,3 +87,35 @@ async fn shared_buckets_out_of_reach_refuse_with_the_store_error() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_override_reaches_the_shared_buckets_from_the_next_request() {
+    let buckets = scripted(Ok(None));
+    let q = Quotas::shared(QuotaConfig::default(), buckets.clone());
+    q.set_account(
+        A,
+        r#"{"operations": {"CreateAttendee": {"rate": 1, "burst": 1}}}"#,
+    )
+    .unwrap();
+    q.admit_request(A, Meetings, "CreateAttendee")
+        .await
+        .unwrap();
+    q.admit_request(B, Meetings, "CreateAttendee")
+        .await
+        .unwrap();
+    let asked = buckets.asked.lock().unwrap().clone();
+    let costs: Vec<(&str, i64, i64)> = asked
+        .iter()
+        .map(|b| (b.key.as_str(), b.interval_us, b.tolerance_us))
+        .collect();
+    assert_eq!(
+        costs,
+        [
+            ("111122223333/meetings/*", 100_000, 1_900_000),
+            // A burst of 1 has no tolerance; the store is sent at least 1 µs.
+            ("111122223333/meetings/CreateAttendee", 1_000_000, 1),
+            ("444455556666/meetings/*", 100_000, 1_900_000),
+            ("444455556666/meetings/CreateAttendee", 100_000, 1_900_000),
+        ]
+    );
+}
