@@ -6,7 +6,9 @@
 //! and the per-account rate buckets a shared store keeps. It records no `chime:MeetingEnded`:
 //! a reset is not a meeting ending, and a test that resets between cases wants no events from
 //! the previous case. Signaling sessions of the meetings that vanished are hung up as for a
-//! deleted meeting (every node checks its sessions against the store).
+//! deleted meeting (every node checks its sessions against the store). A reset empties what is
+//! committed when it runs: a write racing it (an API call, or a session's event still being
+//! written in the background) may land after it; reset between cases, not during traffic.
 //!
 //! **The state file** (`application/x-ndjson`, version 1) is one JSON object per line:
 //!

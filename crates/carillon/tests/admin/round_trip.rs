@@ -147,6 +147,20 @@ pub async fn export_reset_import(server: &Server, s: &State) {
 
     // A reset hangs up the sessions of the meetings it removed, as a deleted meeting does.
     let mut session = Session::join_audio(server.addr, &s.a, &s.bob).await;
+    // The join's event is written in the background: let it land first, so that the reset is
+    // not racing a write (a reset empties what is committed when it runs).
+    let joined = format!(
+        "/v1/events?meeting_id={}&name=chime:AttendeeJoined",
+        s.a.meeting_id().unwrap()
+    );
+    let started = std::time::Instant::now();
+    while admin(server, "GET", &joined, None).await.1["events"] == json!([]) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no AttendeeJoined"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let (status, done) = admin(server, "POST", "/v1/reset", Some("{}")).await;
     assert_eq!((status, done), (200, json!({"reset": true})));
     let closed = session.closed().await;
