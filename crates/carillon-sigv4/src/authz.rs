@@ -122,8 +122,7 @@ pub(crate) fn check_algorithm(algorithm: &str) -> Result<(), AuthError> {
 /// `keyid/date/region/service/aws4_request`, split but not yet checked.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct CredentialScope<'a> {
-    /// The whole value, trailing slashes removed: it names everything the signing key is
-    /// derived from.
+    /// The whole value: it names everything the signing key is derived from.
     pub credential: &'a str,
     pub access_key_id: &'a str,
     pub date: &'a str,
@@ -133,18 +132,18 @@ pub(crate) struct CredentialScope<'a> {
 }
 
 impl<'a> CredentialScope<'a> {
-    /// Splits a `Credential` value into its five parts.
+    /// Splits a `Credential` value into its five parts, none of them empty: a trailing slash or
+    /// an empty segment is a sixth or a missing element, and asks for a scope the key was not
+    /// derived from (the signing key names exactly these five).
     pub(crate) fn parse(credential: &'a str) -> Result<Self, AuthError> {
-        // AWS was observed to ignore trailing slashes here.
-        let trimmed = credential.trim_end_matches('/');
-        let mut parts = trimmed.split('/');
-        let five = [(); 5].map(|()| parts.next());
+        let mut parts = credential.split('/');
+        let five = [(); 5].map(|()| parts.next().filter(|p| !p.is_empty()));
         match (five, parts.next()) {
             (
                 [Some(access_key_id), Some(date), Some(region), Some(service), Some(terminator)],
                 None,
             ) => Ok(CredentialScope {
-                credential: trimmed,
+                credential,
                 access_key_id,
                 date,
                 region,
@@ -328,7 +327,7 @@ mod tests {
 
     #[test]
     fn credential_needs_five_parts() {
-        let scope = CredentialScope::parse("AKID/20150830/us-east-1/chime/aws4_request/").unwrap();
+        let scope = CredentialScope::parse("AKID/20150830/us-east-1/chime/aws4_request").unwrap();
         assert_eq!(scope.access_key_id, "AKID");
         assert_eq!(
             scope.scope_string(),
@@ -339,7 +338,15 @@ mod tests {
             "Credential must have exactly 5 slash-delimited elements, \
              e.g. keyid/date/region/service/term, got 'a/b/c/d'"
         );
-        assert!(CredentialScope::parse("a/b/c/d/e/f").is_err());
+        for bad in [
+            "a/b/c/d/e/f",
+            "AKID/20150830/us-east-1/chime/aws4_request/",
+            "AKID//us-east-1/chime/aws4_request",
+            "/20150830/us-east-1/chime/aws4_request",
+            "AKID/20150830/us-east-1//aws4_request",
+        ] {
+            assert!(CredentialScope::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -83,6 +83,22 @@ pub(super) fn auth_rows() -> Vec<Row> {
             INCOMPLETE_SIGNATURE,
         ),
         row(
+            "auth: a sixth, empty element after the credential scope (trailing slash)",
+            get(&target).unsigned().line(now_line()).line(
+                forged_authorization("host;x-amz-date", &"0".repeat(64))
+                    .replace("aws4_request,", "aws4_request/,"),
+            ),
+            INCOMPLETE_SIGNATURE,
+        ),
+        row(
+            "auth: an empty element in the credential scope",
+            get(&target).unsigned().line(now_line()).line(
+                forged_authorization("host;x-amz-date", &"0".repeat(64))
+                    .replace("/us-east-1/", "//"),
+            ),
+            INCOMPLETE_SIGNATURE,
+        ),
+        row(
             "auth: an x-amz-content-sha256 of another body",
             attendee(&body[..]).header("x-amz-content-sha256", &sha256_hex(b"other")),
             INVALID_SIGNATURE,
