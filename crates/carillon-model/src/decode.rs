@@ -154,8 +154,8 @@ fn body_members(structure: &Structure, body: &[u8]) -> Result<Map<String, Value>
             "the body is not valid UTF-8".into(),
         ));
     }
-    let parsed: Value =
-        serde_json::from_slice(body).map_err(|e| DecodeError::MalformedJson(e.to_string()))?;
+    let parsed =
+        crate::unique::from_slice(body).map_err(|e| DecodeError::MalformedJson(e.to_string()))?;
     let Value::Object(mut object) = parsed else {
         return Err(DecodeError::NotAnObject);
     };

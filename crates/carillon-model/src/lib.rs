@@ -29,6 +29,7 @@ mod project;
 mod query;
 mod route;
 mod shape;
+mod unique;
 mod validate;
 
 pub use error::{DecodeError, ModelError, RouteError};

@@ -12,6 +12,10 @@ pub(super) fn json_rows() -> Vec<Row> {
         row("json: trailing garbage", attendee(r#"{"ExternalUserId":"user-1"}xyz"#), BAD_REQUEST),
         row("json: two objects", attendee(r#"{"ExternalUserId":"user-1"}{}"#), BAD_REQUEST),
         row("json: trailing comma", attendee(r#"{"ExternalUserId":"user-1",}"#), BAD_REQUEST),
+        row("json: a member given twice, two values", attendee(r#"{"ExternalUserId":"user-1","ExternalUserId":"user-2"}"#), BAD_REQUEST),
+        row("json: a member given twice, one value", attendee(r#"{"ExternalUserId":"user-1","ExternalUserId":"user-1"}"#), BAD_REQUEST),
+        row("json: a nested member given twice", attendee(r#"{"ExternalUserId":"user-1","Capabilities":{"Audio":"None","Audio":"SendReceive","Video":"None","Content":"None"}}"#), BAD_REQUEST),
+        row("json: an unknown member given twice", attendee(r#"{"ExternalUserId":"user-1","Other":1,"Other":2}"#), BAD_REQUEST),
         row("json: single quotes", attendee("{'ExternalUserId':'user-1'}"), BAD_REQUEST),
         row("json: unquoted key", attendee(r#"{ExternalUserId:"user-1"}"#), BAD_REQUEST),
         row("json: unterminated string", attendee(r#"{"ExternalUserId":"user-1}"#), BAD_REQUEST),
@@ -50,7 +54,7 @@ pub(super) fn json_rows() -> Vec<Row> {
         row("json: required member null", attendee(r#"{"ExternalUserId":null}"#), BAD_REQUEST),
         row("json: unknown members are ignored", attendee(r#"{"ExternalUserId":"user-1","Evil":{"$ne":1},"__proto__":{"admin":true}}"#), NOT_FOUND),
         row("json: duplicate key, the last one invalid", attendee(r#"{"ExternalUserId":"user-1","ExternalUserId":5}"#), BAD_REQUEST),
-        row("json: duplicate key, the last one valid", attendee(r#"{"ExternalUserId":5,"ExternalUserId":"user-1"}"#), NOT_FOUND),
+        row("json: duplicate key, the last one valid (refused: readers disagree on which counts)", attendee(r#"{"ExternalUserId":5,"ExternalUserId":"user-1"}"#), BAD_REQUEST),
     ];
     // Structures of the wrong JSON type.
     rows.push(row(
