@@ -64,6 +64,11 @@ impl ApiError {
         Self::new("BadRequestException", 400, message)
     }
 
+    /// A body of a media type the API does not read (not a modeled error: the front door's).
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        Self::new("UnsupportedMediaTypeException", 415, message)
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new("NotFoundException", 404, message)
     }

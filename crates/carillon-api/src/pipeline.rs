@@ -197,6 +197,7 @@ async fn process<'s>(
             );
         }
     }
+    check_media_type(&parts.headers, &body)?;
     let input = state
         .model
         .decode(&route, query, &body)
@@ -260,6 +261,34 @@ async fn read_body(
             "The request body was not received within {} seconds",
             limits.body_read_timeout.as_secs()
         ))),
+    }
+}
+
+/// A body is JSON, said so: `Content-Type: application/json` (parameters such as a charset
+/// allowed), as every AWS SDK and the AWS CLI send it with a body. Another media type, or none,
+/// with a body is 415 `UnsupportedMediaTypeException`, as Smithy's restJson1 protocol tests
+/// require. A request without a body may carry any or none (the SDKs differ there, and there is
+/// nothing to misread).
+fn check_media_type(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    if body.is_empty() {
+        return Ok(());
+    }
+    let media_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim());
+    match media_type {
+        Some(t) if t.eq_ignore_ascii_case("application/json") => Ok(()),
+        Some(t) => {
+            // The header is the client's: echo a bounded part of it.
+            let shown: String = t.chars().take(64).collect();
+            Err(ApiError::unsupported_media_type(format!(
+                "A request body must be application/json, not {shown:?}"
+            )))
+        }
+        None => Err(ApiError::unsupported_media_type(
+            "A request body must say Content-Type: application/json",
+        )),
     }
 }
 

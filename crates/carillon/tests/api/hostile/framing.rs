@@ -7,39 +7,58 @@ use super::row::*;
 
 pub(super) fn content_type_rows() -> Vec<Row> {
     let body = r#"{"ExternalUserId":"user-1"}"#;
-    vec![
+    let refused = [
+        ("text/plain", "text/plain"),
+        ("multipart/form-data", "multipart/form-data; boundary=xyz"),
+        ("form-urlencoded", "application/x-www-form-urlencoded"),
+        ("the JSON 1.1 protocol's", "application/x-amz-json-1.1"),
+        ("a JSON-like media type", "application/hal+json"),
+        ("json without its type", "json"),
+    ];
+    let mut rows: Vec<Row> = refused
+        .into_iter()
+        .map(|(what, value)| {
+            row(
+                &format!("content-type: {what} with a JSON body"),
+                attendee(body).content_type(Some(value)),
+                UNSUPPORTED_MEDIA_TYPE,
+            )
+        })
+        .collect();
+    rows.extend([
         row(
-            "content-type: text/plain",
-            attendee(body).content_type(Some("text/plain")),
-            NOT_FOUND,
-        ),
-        row(
-            "content-type: multipart/form-data",
-            attendee(body).content_type(Some("multipart/form-data; boundary=xyz")),
-            NOT_FOUND,
-        ),
-        row(
-            "content-type: form-urlencoded",
-            attendee(body).content_type(Some("application/x-www-form-urlencoded")),
-            NOT_FOUND,
-        ),
-        row(
-            "content-type: missing",
+            "content-type: missing, with a body",
             attendee(body).content_type(None),
-            NOT_FOUND,
+            UNSUPPORTED_MEDIA_TYPE,
         ),
         row(
             "content-type: 8 KiB of garbage",
             attendee(body).content_type(Some(&"x".repeat(8192))),
-            NOT_FOUND,
+            UNSUPPORTED_MEDIA_TYPE,
         ),
         row(
             "content-type: a form body that is not JSON",
             attendee("ExternalUserId=user-1")
                 .content_type(Some("application/x-www-form-urlencoded")),
-            BAD_REQUEST,
+            UNSUPPORTED_MEDIA_TYPE,
         ),
-    ]
+        row(
+            "content-type: application/json with a charset (accepted)",
+            attendee(body).content_type(Some("application/json; charset=utf-8")),
+            NOT_FOUND,
+        ),
+        row(
+            "content-type: APPLICATION/JSON (media types ignore case)",
+            attendee(body).content_type(Some("APPLICATION/JSON")),
+            NOT_FOUND,
+        ),
+        row(
+            "content-type: text/plain without a body (nothing to misread)",
+            get(&format!("/meetings/{UNKNOWN}")).content_type(Some("text/plain")),
+            NOT_FOUND,
+        ),
+    ]);
+    rows
 }
 
 pub(super) fn length_rows() -> Vec<Row> {

@@ -25,6 +25,7 @@ pub(super) enum Expect {
 
 pub(super) const BAD_REQUEST: Expect = Expect::Api(400, "BadRequestException");
 pub(super) const NOT_FOUND: Expect = Expect::Api(404, "NotFoundException");
+pub(super) const UNSUPPORTED_MEDIA_TYPE: Expect = Expect::Api(415, "UnsupportedMediaTypeException");
 pub(super) const INCOMPLETE_SIGNATURE: Expect = Expect::Api(400, "IncompleteSignatureException");
 pub(super) const INVALID_SIGNATURE: Expect = Expect::Api(403, "InvalidSignatureException");
 pub(super) const MISSING_TOKEN: Expect = Expect::Api(403, "MissingAuthenticationTokenException");
