@@ -151,6 +151,7 @@ async fn process<'s>(
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
 
+    check_host(&parts.headers)?;
     let identity = shared.verifier.verify(
         &SignedRequest {
             method,
@@ -261,6 +262,26 @@ async fn read_body(
             "The request body was not received within {} seconds",
             limits.body_read_timeout.as_secs()
         ))),
+    }
+}
+
+/// The `Host` header, when given, names a host and nothing else (RFC 9112 §3.2: `uri-host [
+/// ":" port ]`): no space, path, query, fragment or user information. SigV4 signs it, so a value
+/// two readers split differently must not get as far as the signature. (One missing fails the
+/// signature, which always covers it.)
+fn check_host(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let Some(host) = headers.get(axum::http::header::HOST) else {
+        return Ok(());
+    };
+    let valid = host.to_str().ok().is_some_and(|h| {
+        !h.is_empty()
+            && !h.contains(['/', '?', '#', '@', ' ', '\t'])
+            && h.parse::<axum::http::uri::Authority>().is_ok()
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request("The Host header is not a valid host"))
     }
 }
 

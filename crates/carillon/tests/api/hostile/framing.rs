@@ -298,6 +298,36 @@ pub(super) fn injection_rows() -> Vec<Row> {
             get(&target).no_host(),
             INVALID_SIGNATURE,
         ),
+        row(
+            "host: a space inside, signed",
+            get(&target).header("host", "127.0.0.1 evil"),
+            BAD_REQUEST,
+        ),
+        row(
+            "host: a path, signed",
+            get(&target).header("host", "127.0.0.1/meetings"),
+            BAD_REQUEST,
+        ),
+        row(
+            "host: user information, signed",
+            get(&target).header("host", "user@127.0.0.1"),
+            BAD_REQUEST,
+        ),
+        row(
+            "host: a query, signed",
+            get(&target).header("host", "127.0.0.1?x=1"),
+            BAD_REQUEST,
+        ),
+        row(
+            "host: empty, signed",
+            get(&target).header("host", ""),
+            BAD_REQUEST,
+        ),
+        row(
+            "host: a name and a port, signed (accepted)",
+            get(&target).header("host", "chime.example.com:443"),
+            NOT_FOUND,
+        ),
     ]
 }
 

@@ -5,6 +5,16 @@
 //! HTTP layer refuses before the API sees them, that layer's status or a closed connection.
 //! Never a 5xx, a panic or a hang: after every row `GET /health` must answer 200 on both
 //! listeners, and at the end the process must still be alive with nothing alarming logged.
+//!
+//! Checked against Smithy's restJson1 malformed-request tests so far: a body's media type (415
+//! `UnsupportedMediaTypeException` for another type or none, a charset and any case accepted,
+//! a request without a body free to carry any), malformed and truncated JSON, a member given
+//! twice at any depth (400: readers disagree on which value counts), numbers out of range and of
+//! the wrong kind, strings where lists or structures belong, bad percent-encoding and NUL bytes,
+//! bodies over the limit, lengths and chunked framing that disagree, header injection, long
+//! headers and targets; and at the front door, a `Host` that is not a host (a space, a path,
+//! user information, a query, empty) and SigV4 credential scopes without exactly five non-empty
+//! elements.
 
 mod auth;
 mod check;
