@@ -234,6 +234,20 @@ def test_create_meeting_with_ten_attendees_and_no_more(chime, chime_unchecked):
     chime.delete_meeting(MeetingId=fresh["MeetingId"])
 
 
+def test_create_meeting_with_attendees_without_attendees_creates_the_meeting(chime):
+    # The legacy model makes Attendees optional: the meeting alone is created.
+    response = chime.create_meeting_with_attendees(ExternalMeetingId=unique("ext"))
+    assert status_of(response) == 201
+    meeting = response["Meeting"]
+    try:
+        assert_legacy_meeting(meeting)
+        assert response.get("Attendees", []) == []
+        assert response.get("Errors", []) == []
+        assert chime.list_attendees(MeetingId=meeting["MeetingId"]).get("Attendees", []) == []
+    finally:
+        chime.delete_meeting(MeetingId=meeting["MeetingId"])
+
+
 def test_create_meeting_with_an_empty_attendee_list_is_bad_request(chime_unchecked):
     with pytest.raises(chime_unchecked.exceptions.BadRequestException) as e:
         chime_unchecked.create_meeting_with_attendees(ClientRequestToken=unique("tok"), Attendees=[])

@@ -49,6 +49,10 @@ pub struct CreateMeetingInput {
 pub struct CreateMeetingWithAttendeesInput {
     #[serde(flatten)]
     pub meeting: CreateMeetingInput,
+    /// Required by the current API's model (its validator refuses a request without it); the
+    /// legacy model makes it optional, and a legacy request without it creates the meeting
+    /// alone.
+    #[serde(default)]
     pub attendees: Vec<CreateAttendeeRequestItem>,
 }
 
