@@ -19,7 +19,8 @@
 # tests/browser/package-lock.json) in Debian's headless Chromium driven by playwright-core,
 # including the example page (examples/browser), and drives the admin listener's dashboard; the
 # SDK's own codec also checks the signaling frames from a Rust test. nginx, Chromium and Node.js are installed from Debian's packages when
-# they are missing, and the npm packages before the Rust tests need them.
+# they are missing, and the npm packages before the Rust tests need them. cmake too, which builds
+# the libopus that meeting audio mixes with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,11 @@ fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "== installing Node.js (Debian packages nodejs, npm)"
   apt_install nodejs npm
+fi
+if ! command -v cmake >/dev/null; then
+  # carillon-media builds libopus from the source the opus crate bundles, with cmake.
+  echo "== installing cmake (Debian package cmake)"
+  apt_install cmake
 fi
 if [ ! -x /usr/bin/chromium ]; then
   echo "== installing Chromium (Debian package chromium)"

@@ -45,10 +45,13 @@ use crate::cluster::{Cluster, Home};
 pub use crate::data::DataLimits;
 use crate::ending::Ending;
 use crate::hub::Hub;
-use crate::ice::IceResponder;
+use crate::ice::{AudioRun, IceResponder};
 pub use crate::metrics::SignalingMetrics;
 use crate::presence::PresenceReports;
 use crate::session_events::SessionEvents;
+use carillon_media::engine::{Engine, MeetingLevels};
+pub use carillon_media::mixer::MixerConfig;
+use carillon_media::peer::NodeMedia;
 
 /// How long the last write of presence marks at shutdown may take.
 const LAST_PRESENCE_FLUSH: Duration = Duration::from_secs(1);
@@ -91,6 +94,9 @@ pub struct SignalingConfig {
     pub data_limits: DataLimits,
     /// This node's fault rules: joins refused, frames delayed ([`carillon_faults`]).
     pub faults: Arc<carillon_faults::Faults>,
+    /// Meeting audio (DTLS-SRTP endpoints and a mixer per meeting); `None` answers ICE only,
+    /// as for clients that need no media.
+    pub audio: Option<MixerConfig>,
 }
 
 impl Default for SignalingConfig {
@@ -101,6 +107,7 @@ impl Default for SignalingConfig {
             idle_timeout: Duration::from_secs(45),
             data_limits: DataLimits::default(),
             faults: Arc::default(),
+            audio: Some(MixerConfig::default()),
         }
     }
 }
@@ -116,7 +123,8 @@ pub struct Plane {
     metrics: SignalingMetrics,
     /// The other nodes, when there are any (a shared store).
     cluster: Option<Arc<Cluster>>,
-    /// The DTLS fingerprint the answers carry. No DTLS is spoken yet, so it is random.
+    /// The DTLS fingerprint the answers carry: the node's certificate's, or a random one when
+    /// there is no audio (and so no DTLS).
     fingerprint: String,
     next_session: AtomicU64,
     open_sessions: AtomicUsize,
@@ -168,6 +176,21 @@ impl Plane {
             presence_stop.subscribe(),
             LAST_PRESENCE_FLUSH,
         ));
+        let node = config
+            .audio
+            .as_ref()
+            .and_then(|_| match NodeMedia::generate() {
+                Ok(node) => Some(node),
+                Err(e) => {
+                    tracing::error!(error = %e, "meeting audio is off");
+                    None
+                }
+            });
+        let fingerprint = node
+            .as_ref()
+            .map_or_else(random_fingerprint, |node| node.fingerprint().to_owned());
+        let candidate = SocketAddr::new(config.media_advertise, ice.local_addr().port());
+        let mixer_config = config.audio.unwrap_or_default();
         let plane = Arc::new(Plane {
             store,
             hub: Hub::new(config.data_limits, presence.clone()),
@@ -175,7 +198,7 @@ impl Plane {
             config,
             metrics,
             cluster: cluster.clone(),
-            fingerprint: random_fingerprint(),
+            fingerprint,
             next_session: AtomicU64::new(1),
             open_sessions: AtomicUsize::new(0),
             draining: AtomicBool::new(false),
@@ -184,7 +207,18 @@ impl Plane {
             presence_stop,
             writers: Mutex::new(vec![presence_task, events_task]),
         });
-        tokio::spawn(ice.run(stop.clone()));
+        let audio = node.map(|node| {
+            let plane = Arc::downgrade(&plane);
+            AudioRun {
+                engine: Engine::new(node, candidate, mixer_config),
+                report: Box::new(move |levels: MeetingLevels| {
+                    if let Some(plane) = plane.upgrade() {
+                        plane.audio_levels(&levels);
+                    }
+                }),
+            }
+        });
+        tokio::spawn(ice.run(stop.clone(), audio));
         tokio::spawn(apply_changes(Arc::downgrade(&plane), changes, stop.clone()));
         if let Some(cluster) = &cluster {
             plane.metrics.cluster_nodes(cluster.live_nodes());
@@ -215,6 +249,13 @@ impl Plane {
     /// The routes of the plane, to merge into the server's router.
     pub fn router(self: &Arc<Self>) -> axum::Router {
         ws::router(self.clone())
+    }
+
+    /// A meeting's levels, to its room if it has one here.
+    fn audio_levels(&self, levels: &MeetingLevels) {
+        if let Some(room) = self.hub.existing(&levels.meeting) {
+            room.levels(&levels.levels);
+        }
     }
 
     fn media_candidate(&self) -> SocketAddr {

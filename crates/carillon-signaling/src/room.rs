@@ -29,10 +29,11 @@ use tokio::sync::{mpsc, Notify};
 use crate::data::{self, DataLimits, IngestClock, ReplayBuffer, TokenBucket};
 use crate::ending::Ending;
 use crate::frames::{
-    self, FrameType, SdkAudioStreamIdInfo, SdkAudioStreamIdInfoFrame, SdkDataMessageFrame,
-    SdkDataMessagePayload, SdkSignalFrame,
+    self, FrameType, SdkAudioAttendeeState, SdkAudioMetadataFrame, SdkAudioStreamIdInfo,
+    SdkAudioStreamIdInfoFrame, SdkDataMessageFrame, SdkDataMessagePayload, SdkSignalFrame,
 };
 use crate::presence::{self, Occupancy, PresenceReports};
+use carillon_media::mixer::Level;
 
 pub type SessionId = u64;
 
@@ -374,6 +375,35 @@ impl Room {
         };
         let mut slow = Vec::new();
         state.deliver(&presence(vec![update]), |_| true, &mut slow);
+        state.evict(slow);
+    }
+
+    /// The meeting's audio levels, as its mixer measured them: AUDIO_METADATA to every member
+    /// in the audio call. Only sessions that are speaking are listed, with their stream ids;
+    /// the SDK reads every attendee left out as silent.
+    pub fn levels(&self, levels: &[Level]) {
+        let mut state = self.state();
+        let attendee_states: Vec<SdkAudioAttendeeState> = levels
+            .iter()
+            .filter_map(|level| {
+                let volume = level.volume?;
+                let member = state
+                    .members
+                    .iter()
+                    .find(|m| m.session == level.participant)?;
+                Some(SdkAudioAttendeeState {
+                    audio_stream_id: Some(member.stream?),
+                    volume: Some(u32::from(volume)),
+                    muted: None,
+                    signal_strength: Some(u32::from(level.signal_strength)),
+                })
+            })
+            .collect();
+        let mut frame = SdkSignalFrame::now(FrameType::AudioMetadata);
+        frame.audio_metadata = Some(SdkAudioMetadataFrame { attendee_states });
+        let frame = frames::encode(&frame);
+        let mut slow = Vec::new();
+        state.deliver(&frame, |m| m.stream.is_some(), &mut slow);
         state.evict(slow);
     }
 

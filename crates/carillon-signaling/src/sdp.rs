@@ -11,6 +11,8 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
+pub use carillon_media::peer::AudioPlan;
+
 /// What the server puts in every answer besides what the offer decides.
 #[derive(Debug, Clone)]
 pub struct AnswerParams<'a> {
@@ -73,16 +75,69 @@ pub enum OfferError {
 }
 
 /// One `m=` section of the offer, as far as the answer needs it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Section<'a> {
     kind: &'a str,
     formats: Vec<&'a str>,
     mid: Option<&'a str>,
     rtpmaps: Vec<(&'a str, &'a str)>,
+    /// `a=extmap:<id> <uri>` (the id without any `/direction`).
+    extmaps: Vec<(u8, &'a str)>,
+    transport: Transport<'a>,
+    /// The first `a=ssrc:` id: the client's own stream in this section.
+    ssrc: Option<u32>,
 }
 
-fn sections(offer: &str) -> Result<Vec<Section<'_>>, OfferError> {
-    let mut sections = Vec::new();
+/// What the offer says about its ICE and DTLS, in a section or before the first one.
+#[derive(Debug, Default, Clone, Copy)]
+struct Transport<'a> {
+    ufrag: Option<&'a str>,
+    pwd: Option<&'a str>,
+    fingerprint: Option<&'a str>,
+}
+
+impl<'a> Transport<'a> {
+    /// Reads a transport attribute into `self`; false if `line` is not one.
+    fn read(&mut self, line: &'a str) -> bool {
+        if let Some(ufrag) = line.strip_prefix("a=ice-ufrag:") {
+            self.ufrag = Some(ufrag);
+        } else if let Some(pwd) = line.strip_prefix("a=ice-pwd:") {
+            self.pwd = Some(pwd);
+        } else if let Some(fingerprint) = line.strip_prefix("a=fingerprint:") {
+            self.fingerprint = Some(fingerprint);
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// Section attributes where given, the session's otherwise.
+    fn or(self, session: Transport<'a>) -> Transport<'a> {
+        Transport {
+            ufrag: self.ufrag.or(session.ufrag),
+            pwd: self.pwd.or(session.pwd),
+            fingerprint: self.fingerprint.or(session.fingerprint),
+        }
+    }
+}
+
+/// The header extensions the audio answer accepts when offered: the client's level in each
+/// packet, and the MID that ties its packets to the audio section.
+const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+const MID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
+
+/// An answer, and what the endpoint needs of the offer to carry its audio.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub sdp: String,
+    /// `None` when the offer lacks what a media endpoint needs (ICE credentials, a DTLS
+    /// fingerprint): the session then gets ICE only, as a signaling-only client needs.
+    pub audio: Option<AudioPlan>,
+}
+
+fn sections(offer: &str) -> Result<(Vec<Section<'_>>, Transport<'_>), OfferError> {
+    let mut sections: Vec<Section<'_>> = Vec::new();
+    let mut session = Transport::default();
     for line in offer.lines().map(str::trim_end) {
         if let Some(media) = line.strip_prefix("m=") {
             if sections.len() == MAX_SECTIONS {
@@ -97,8 +152,7 @@ fn sections(offer: &str) -> Result<Vec<Section<'_>>, OfferError> {
             sections.push(Section {
                 kind,
                 formats: fields.filter(|f| !f.is_empty()).collect(),
-                mid: None,
-                rtpmaps: Vec::new(),
+                ..Section::default()
             });
         } else if let Some(section) = sections.last_mut() {
             if let Some(mid) = line.strip_prefix("a=mid:") {
@@ -107,13 +161,30 @@ fn sections(offer: &str) -> Result<Vec<Section<'_>>, OfferError> {
                 if let Some((pt, codec)) = map.split_once(' ') {
                     section.rtpmaps.push((pt, codec));
                 }
+            } else if let Some(map) = line.strip_prefix("a=extmap:") {
+                // `<id>[/<direction>] <uri> [<attributes>]`
+                let mut fields = map.split(' ');
+                let id = fields
+                    .next()
+                    .and_then(|id| id.split('/').next()?.parse().ok());
+                if let (Some(id), Some(uri)) = (id, fields.next()) {
+                    section.extmaps.push((id, uri));
+                }
+            } else if let Some(ssrc) = line.strip_prefix("a=ssrc:") {
+                if section.ssrc.is_none() {
+                    section.ssrc = ssrc.split(' ').next().and_then(|id| id.parse().ok());
+                }
+            } else {
+                section.transport.read(line);
             }
+        } else {
+            session.read(line);
         }
     }
     if sections.is_empty() {
         return Err(OfferError::NoMedia);
     }
-    Ok(sections)
+    Ok((sections, session))
 }
 
 /// The first characters of an offending line, for an error message.
@@ -131,8 +202,8 @@ fn valid_mid(mid: &str) -> bool {
 }
 
 /// Builds the answer to `offer`.
-pub fn answer(offer: &str, params: &AnswerParams<'_>) -> Result<String, OfferError> {
-    let sections = sections(offer)?;
+pub fn answer(offer: &str, params: &AnswerParams<'_>) -> Result<Answer, OfferError> {
+    let (sections, session) = sections(offer)?;
     let audio = sections
         .iter()
         .position(|s| s.kind == "audio")
@@ -148,6 +219,15 @@ pub fn answer(offer: &str, params: &AnswerParams<'_>) -> Result<String, OfferErr
         .find(|(_, codec)| codec.eq_ignore_ascii_case("opus/48000/2"))
         .map(|(pt, _)| *pt)
         .ok_or(OfferError::NoOpus)?;
+    let audio_section = &sections[audio];
+    let ext = |uri: &str| {
+        audio_section
+            .extmaps
+            .iter()
+            .find(|(_, offered)| *offered == uri)
+            .map(|(id, _)| *id)
+    };
+    let (audio_level_ext, mid_ext) = (ext(AUDIO_LEVEL_URI), ext(MID_URI));
 
     let accepted = |s: &Section<'_>| matches!(s.kind, "audio" | "video") && !s.formats.is_empty();
     let bundle: Vec<&str> = sections
@@ -223,9 +303,28 @@ pub fn answer(offer: &str, params: &AnswerParams<'_>) -> Result<String, OfferErr
                 track = params.track_label,
                 ssrc = params.audio_ssrc,
             );
+            for (id, uri) in [(audio_level_ext, AUDIO_LEVEL_URI), (mid_ext, MID_URI)] {
+                if let Some(id) = id {
+                    let _ = write!(sdp, "a=extmap:{id} {uri}\r\n");
+                }
+            }
         }
     }
-    Ok(sdp)
+    let transport = audio_section.transport.or(session);
+    let audio = match (transport.ufrag, transport.pwd, transport.fingerprint) {
+        (Some(ufrag), Some(pwd), Some(fingerprint)) => Some(AudioPlan {
+            remote_ufrag: ufrag.to_owned(),
+            remote_pwd: pwd.to_owned(),
+            remote_fingerprint: fingerprint.to_owned(),
+            mid: audio_section.mid.unwrap_or_default().to_owned(),
+            opus_pt: opus.parse().map_err(|_| OfferError::NoOpus)?,
+            audio_level_ext,
+            mid_ext,
+            remote_ssrc: audio_section.ssrc,
+        }),
+        _ => None,
+    };
+    Ok(Answer { sdp, audio })
 }
 
 #[cfg(test)]
@@ -260,7 +359,7 @@ mod tests {
 
     #[test]
     fn the_answer_mirrors_the_offer() {
-        let sdp = answer(OFFER, &params()).unwrap();
+        let sdp = answer(OFFER, &params()).unwrap().sdp;
         assert!(sdp.contains("a=ice-lite\r\n"));
         assert!(sdp.contains("a=group:BUNDLE 0 1\r\n"));
         assert!(sdp.contains("m=audio 3478 UDP/TLS/RTP/SAVPF 111\r\n"));
@@ -282,6 +381,7 @@ mod tests {
         p.audio_direction = Direction::RecvOnly;
         assert!(answer(OFFER, &p)
             .unwrap()
+            .sdp
             .contains("a=mid:0\r\na=recvonly\r\n"));
     }
 
@@ -289,9 +389,47 @@ mod tests {
     fn other_sections_are_rejected_and_left_out_of_the_bundle() {
         let offer =
             format!("{OFFER}m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:2\r\n");
-        let sdp = answer(&offer, &params()).unwrap();
+        let sdp = answer(&offer, &params()).unwrap().sdp;
         assert!(sdp.contains("a=group:BUNDLE 0 1\r\n"));
         assert!(sdp.contains("m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\n"));
+    }
+
+    #[test]
+    fn an_offer_with_ice_and_dtls_gives_the_audio_plan() {
+        let offer = OFFER.replace(
+            "a=mid:0\r\na=sendrecv\r\n",
+            "a=fingerprint:sha-256 AB:CD\r\na=setup:actpass\r\na=mid:0\r\n\
+             a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n\
+             a=extmap:2/sendrecv http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n\
+             a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\na=sendrecv\r\n\
+             a=ssrc:3735928559 cname:x\r\na=ssrc:3735928559 msid:s1 a1\r\n",
+        );
+        let answer = answer(&offer, &params()).unwrap();
+        assert_eq!(
+            answer.audio,
+            Some(AudioPlan {
+                remote_ufrag: "abcd".into(),
+                remote_pwd: "efghijklmnopqrstuvwxyz12".into(),
+                remote_fingerprint: "sha-256 AB:CD".into(),
+                mid: "0".into(),
+                opus_pt: 111,
+                audio_level_ext: Some(1),
+                mid_ext: Some(4),
+                remote_ssrc: Some(3_735_928_559),
+            })
+        );
+        // Only the extensions the endpoint reads are answered, in the audio section.
+        let audio = &answer.sdp[..answer.sdp.find("m=video").unwrap()];
+        assert!(audio.contains("a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"));
+        assert!(audio.contains("a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"));
+        assert!(!answer.sdp.contains("abs-send-time"));
+    }
+
+    #[test]
+    fn an_offer_without_dtls_gets_ice_only() {
+        // The offer above has ICE credentials but no fingerprint: nothing a DTLS endpoint can
+        // verify, so no audio plan.
+        assert_eq!(answer(OFFER, &params()).unwrap().audio, None);
     }
 
     #[test]

@@ -15,11 +15,13 @@ use crate::frames::{
     self, FrameType, PingPongType, SdkErrorFrame, SdkIndexFrame, SdkJoinAckFrame, SdkLeaveAckFrame,
     SdkPingPongFrame, SdkSignalFrame, SdkSubscribeAckFrame, SdkSubscribeFrame, StreamServiceType,
 };
-use crate::ice::{IceCredentials, IceRegistration};
+use crate::ice::{AudioCommand, IceCredentials, IceRegistration};
 use crate::room::{Departure, EndSignal, JoinRefusal, Joined, Joiner, Relayed, Room, SessionLink};
 use crate::sdp;
 use crate::Plane;
 use carillon_core::SessionChange;
+use carillon_media::engine::Attach;
+use carillon_media::mixer::Role;
 
 /// Frames queued to one session before it counts as not reading. A joiner's greeting and replay
 /// of buffered data messages (up to 1,024) must fit, with room for a burst of presence.
@@ -57,7 +59,7 @@ struct Session {
     frames: mpsc::Sender<Bytes>,
     end: Arc<EndSignal>,
     /// ICE credentials and their registration, from the first SUBSCRIBE on.
-    ice: Option<(IceCredentials, IceRegistration)>,
+    ice: Option<(IceCredentials, Option<IceRegistration>)>,
     answers: u32,
     sdp_session_id: u64,
     audio_ssrc: u32,
@@ -223,6 +225,7 @@ impl Session {
             FrameType::AudioControl => {
                 if let Some(muted) = frame.audio_control.and_then(|c| c.muted) {
                     room.mute(self.id, muted);
+                    self.plane.ice.audio(AudioCommand::Muted(self.id, muted));
                 }
                 Next::Continue
             }
@@ -342,11 +345,12 @@ impl Session {
             return;
         };
         let plane = &self.plane;
-        let (creds, _) = self.ice.get_or_insert_with(|| {
-            let creds = IceCredentials::generate();
-            let registration = plane.ice.register(&creds);
-            (creds, registration)
-        });
+        if self.ice.is_none() {
+            self.ice = Some((IceCredentials::generate(), None));
+        }
+        let Some((creds, registration)) = self.ice.as_mut() else {
+            return;
+        };
         self.answers += 1;
         let params = sdp::AnswerParams {
             ice_ufrag: creds.ufrag(),
@@ -362,16 +366,42 @@ impl Session {
         };
         match sdp::answer(offer, &params) {
             Ok(answer) => {
+                let muted = subscribe.audio_muted.unwrap_or(false);
+                // The first answer decides whether the session's checks reach a media
+                // endpoint; a renegotiation keeps the endpoint and updates its audio.
+                let attach = answer
+                    .audio
+                    .filter(|_| !self.admitted.content && plane.ice.has_audio())
+                    .map(|plan| Attach {
+                        session: self.id,
+                        meeting: self.admitted.meeting_id.clone(),
+                        plan,
+                        ufrag: creds.ufrag().to_owned(),
+                        pwd: creds.pwd().to_owned(),
+                        ssrc: self.audio_ssrc,
+                        role: role(self.admitted.audio_direction),
+                        muted,
+                    });
+                match (registration.as_ref(), attach) {
+                    (None, Some(attach)) => {
+                        *registration = Some(plane.ice.register_audio(creds, attach));
+                    }
+                    (None, None) => *registration = Some(plane.ice.register(creds)),
+                    (Some(_), Some(attach)) => {
+                        plane.ice.audio(AudioCommand::Attach(Box::new(attach)));
+                    }
+                    (Some(_), None) => {}
+                }
                 let mut ack = SdkSignalFrame::now(FrameType::SubscribeAck);
                 ack.suback = Some(SdkSubscribeAckFrame {
                     duplex: Some(StreamServiceType::Duplex as i32),
                     allocations: Vec::new(),
-                    sdp_answer: Some(answer),
+                    sdp_answer: Some(answer.sdp),
                     tracks: Vec::new(),
                     compressed_sdp_answer: None,
                 });
                 self.send(frames::encode(&ack));
-                room.subscribe(self.id, subscribe.audio_muted.unwrap_or(false));
+                room.subscribe(self.id, muted);
             }
             Err(e) => {
                 self.send(error_frame(FrameType::SubscribeAck, 400, &e.to_string()));
@@ -459,4 +489,27 @@ async fn close(socket: &mut WebSocket, ending: Ending) {
             .await;
     };
     let _ = tokio::time::timeout(CLOSE_WAIT, last_frames).await;
+}
+
+/// What the mixer does with a session, from the audio direction its capability gives the
+/// answer (the server's side: `SendOnly` means the attendee only receives).
+fn role(direction: sdp::Direction) -> Role {
+    match direction {
+        sdp::Direction::SendRecv => Role {
+            sends: true,
+            hears: true,
+        },
+        sdp::Direction::SendOnly => Role {
+            sends: false,
+            hears: true,
+        },
+        sdp::Direction::RecvOnly => Role {
+            sends: true,
+            hears: false,
+        },
+        sdp::Direction::Inactive => Role {
+            sends: false,
+            hears: false,
+        },
+    }
 }

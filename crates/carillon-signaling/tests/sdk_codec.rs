@@ -143,7 +143,7 @@ fn answer() -> String {
         session_id: 1,
         version: 2,
     };
-    sdp::answer(offer, &params).expect("an answer")
+    sdp::answer(offer, &params).expect("an answer").sdp
 }
 
 /// Every kind of frame the server sends, and what the SDK must read in it.

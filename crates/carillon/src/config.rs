@@ -186,6 +186,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_MEDIA_ADVERTISE")]
     pub media_advertise: Option<IpAddr>,
 
+    /// Meeting audio on the media port: `on` (DTLS-SRTP with every browser that joins, and a
+    /// mixer per meeting that sends each attendee everyone else) or `off` (ICE only: clients
+    /// join and see each other, and hear nothing).
+    #[arg(long, env = "CARILLON_AUDIO", value_enum, default_value = "on")]
+    pub audio: Switch,
+
     /// With --store-url: the URL the other nodes reach this node's --listen address at, to relay
     /// joins of meetings whose sessions live here. Default: http://<listen address>.
     #[arg(long, env = "CARILLON_NODE_URL")]

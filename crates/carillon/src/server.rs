@@ -21,7 +21,7 @@ use carillon_faults::FaultMetrics;
 use carillon_postgres::{PgConfig, PgStore};
 use carillon_signaling::cluster::Cluster;
 use carillon_signaling::ice::IceResponder;
-use carillon_signaling::{Plane, SignalingConfig, SignalingMetrics};
+use carillon_signaling::{MixerConfig, Plane, SignalingConfig, SignalingMetrics};
 use carillon_sigv4::Verifier;
 use carillon_sqlite::SqliteStore;
 use tokio::net::TcpListener;
@@ -288,6 +288,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             max_sessions: args.max_sessions,
             idle_timeout: Duration::from_secs(args.session_idle_timeout_secs.max(1)),
             faults,
+            audio: (args.audio == Switch::On).then(MixerConfig::default),
             ..SignalingConfig::default()
         },
         signaling_metrics,

@@ -162,6 +162,16 @@ export class Tab {
     return this.page.evaluate(() => window.harness.stop());
   }
 
+  // What the tab hears for `ms`: {peak, tones: {hz: dBFS}} (see page/harness.js).
+  hear(tones, ms = 1000) {
+    return this.page.evaluate(([t, m]) => window.harness.hear(t, m), [tones, ms]);
+  }
+
+  // {connectionState, totalAudioEnergy, packetsReceived} of the tab's peer connection.
+  mediaStats() {
+    return this.page.evaluate(() => window.harness.mediaStats());
+  }
+
   // Closes the tab without letting the page say goodbye (as a crash or a killed tab would).
   async close() {
     if (this.closed) return;

@@ -35,6 +35,8 @@ export function useFixture() {
   // A fresh meeting with one attendee per name (external user id `<name>-<n>`), each joined in a
   // tab of its own, all at once; resolves once every tab has reached audioVideoDidStart.
   // Resolves to {meeting, members: [{name, attendee, tab, attendeeId, externalUserId}]}.
+  // `joinOptions` is the same for every tab, or a function of the member's name giving each its
+  // own.
   fixture.joinedMeeting = async (t, names, joinOptions = {}) => {
     const meeting = await createMeeting(fixture.server);
     const members = await Promise.all(names.map(async (name, index) => {
@@ -49,7 +51,8 @@ export function useFixture() {
       };
     }));
     await Promise.all(members.map(async (member) => {
-      await member.tab.join(meeting, member.attendee, joinOptions);
+      const options = typeof joinOptions === 'function' ? joinOptions(member.name) : joinOptions;
+      await member.tab.join(meeting, member.attendee, options);
       await member.tab.waitFor('didStart', {}, { timeout: START_TIMEOUT_MS });
     }));
     return { meeting, members };

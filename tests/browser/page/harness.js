@@ -11,7 +11,8 @@
 //   data {topic, text, senderAttendeeId, senderExternalUserId, timestampMs, throttled}
 //   socketOpened {url} / socketClosed {code, reason}   the signaling WebSocket, seen from outside
 //   frameSent / frameReceived {type, detail}   a signaling frame (not the periodic ones)
-//   poor                                      connectionDidBecomePoor (expected without media)
+//   poor                                      connectionDidBecomePoor
+//   speaking {attendeeId, speaking}           the volume indicator went above zero, or back to it
 //   joinError {message}                       join() threw
 'use strict';
 
@@ -68,12 +69,20 @@
   let audioVideo = null;
   const volumeSubscriptions = new Set();
   const lastMuted = new Map();
+  const lastSpeaking = new Map();
   const dataTopics = new Set();
 
   function subscribeToVolume(attendeeId) {
     if (volumeSubscriptions.has(attendeeId)) return;
     volumeSubscriptions.add(attendeeId);
     audioVideo.realtimeSubscribeToVolumeIndicator(attendeeId, (id, volume, muted) => {
+      if (volume !== null && volume !== undefined) {
+        const speaking = volume > 0;
+        if (lastSpeaking.get(id) !== speaking) {
+          lastSpeaking.set(id, speaking);
+          record('speaking', { attendeeId: id, speaking, volume });
+        }
+      }
       if (muted === null || muted === undefined) return;
       if (lastMuted.get(id) === muted) return;
       lastMuted.set(id, muted);
@@ -99,7 +108,8 @@
   // join(meetingResponse, attendeeResponse, options): the CreateMeeting and CreateAttendee
   // responses as the AWS SDK returns them ({Meeting: ...}, {Attendee: ...}) or their inner
   // objects. options: attendeePresenceTimeoutMs (default 0), logLevel ('WARN', 'INFO', 'OFF'),
-  // topics (data message topics to subscribe to, default ['chat', 'test']).
+  // topics (data message topics to subscribe to, default ['chat', 'test']), toneHz (the
+  // microphone is a steady tone of that frequency, made by the SDK's own synthesizer).
   async function join(meetingResponse, attendeeResponse, options = {}) {
     if (session) throw new Error('already joined');
     const sdk = window.ChimeSDK;
@@ -138,9 +148,13 @@
       );
       for (const topic of options.topics ?? ['chat', 'test']) subscribeToTopic(topic);
 
-      const devices = await audioVideo.listAudioInputDevices();
-      if (devices.length === 0) throw new Error('no audio input device (fake device flags missing?)');
-      await audioVideo.startAudioInput(devices[0].deviceId);
+      if (options.toneHz) {
+        await audioVideo.startAudioInput(sdk.DefaultDeviceController.synthesizeAudioDevice(options.toneHz));
+      } else {
+        const devices = await audioVideo.listAudioInputDevices();
+        if (devices.length === 0) throw new Error('no audio input device (fake device flags missing?)');
+        await audioVideo.startAudioInput(devices[0].deviceId);
+      }
       await audioVideo.bindAudioElement(document.getElementById('meeting-audio'));
       audioVideo.start();
       return {
@@ -159,8 +173,63 @@
     return audioVideo;
   }
 
+  // What the tab hears: the SDK's bound <audio> element's stream, read through a WebAudio
+  // analyser for `ms`. Resolves to {peak, tones: {hz: dB}}: the largest sample magnitude seen
+  // (0 is exact digital silence) and, for each frequency in `tones`, the strongest level of its
+  // FFT bin (and the bins next to it) over the window, in dBFS.
+  let listening = null;
+  async function hear(tones, ms = 1000) {
+    const element = document.getElementById('meeting-audio');
+    const stream = element.srcObject;
+    if (!stream || stream.getAudioTracks().length === 0) return null;
+    if (!listening || listening.stream !== stream) {
+      const context = new AudioContext();
+      await context.resume();
+      const analyser = context.createAnalyser();
+      analyser.fftSize = 8192;
+      analyser.smoothingTimeConstant = 0;
+      context.createMediaStreamSource(stream).connect(analyser);
+      listening = { stream, context, analyser };
+    }
+    const { context, analyser } = listening;
+    const spectrum = new Float32Array(analyser.frequencyBinCount);
+    const samples = new Float32Array(analyser.fftSize);
+    const binHz = context.sampleRate / analyser.fftSize;
+    const levels = Object.fromEntries(tones.map((hz) => [hz, -Infinity]));
+    let peak = 0;
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      analyser.getFloatFrequencyData(spectrum);
+      analyser.getFloatTimeDomainData(samples);
+      for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
+      for (const hz of tones) {
+        const bin = Math.round(hz / binHz);
+        for (let b = bin - 1; b <= bin + 1; b += 1) levels[hz] = Math.max(levels[hz], spectrum[b]);
+      }
+    }
+    return { peak, tones: levels };
+  }
+
+  // The peer connection's state and its inbound audio's energy (getStats inbound-rtp).
+  async function mediaStats() {
+    const connection = session?.audioVideoController?.rtcPeerConnection;
+    if (!connection) return null;
+    let totalAudioEnergy = 0;
+    let packetsReceived = 0;
+    (await connection.getStats()).forEach((report) => {
+      if (report.type === 'inbound-rtp' && report.kind === 'audio') {
+        totalAudioEnergy += report.totalAudioEnergy ?? 0;
+        packetsReceived += report.packetsReceived ?? 0;
+      }
+    });
+    return { connectionState: connection.connectionState, totalAudioEnergy, packetsReceived };
+  }
+
   window.harness = {
     events,
+    hear,
+    mediaStats,
     join,
     mute: () => requireSession().realtimeMuteLocalAudio(),
     unmute: () => requireSession().realtimeUnmuteLocalAudio(),

@@ -193,7 +193,7 @@ mod tests {
             session_id: 1,
             version: 1,
         };
-        let answer = carillon_signaling::sdp::answer(OFFER, &params).unwrap();
+        let answer = carillon_signaling::sdp::answer(OFFER, &params).unwrap().sdp;
         assert!(answer.contains("a=mid:0") && answer.contains("a=mid:1"));
         assert!((2000..3000).contains(&OFFER.len()), "{}", OFFER.len());
     }

@@ -23,6 +23,9 @@ pub(super) struct Sessions {
 /// sessions take under 2 MB.
 pub(super) struct Session {
     pwd: [u8; PWD_LEN],
+    /// The signaling session whose audio the media engine carries, if it has any: its checks
+    /// go to the engine's endpoint, which answers them.
+    media: Option<u64>,
     peer: Mutex<Peer>,
     /// Woken when `peer` changes, for [`IceRegistration::wait_nominated`].
     changed: Notify,
@@ -42,9 +45,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Sessions {
-    pub(super) fn register(self: &Arc<Self>, creds: &IceCredentials) -> IceRegistration {
+    pub(super) fn register(
+        self: &Arc<Self>,
+        creds: &IceCredentials,
+        media: Option<u64>,
+    ) -> IceRegistration {
         let session = Arc::new(Session {
             pwd: creds.pwd_bytes(),
+            media,
             peer: Mutex::default(),
             changed: Notify::new(),
         });
@@ -56,6 +64,7 @@ impl Sessions {
             sessions: self.clone(),
             ufrag,
             session,
+            detach: None,
         }
     }
 
@@ -73,6 +82,10 @@ impl Sessions {
 impl Session {
     pub(super) fn pwd(&self) -> &[u8] {
         &self.pwd
+    }
+
+    pub(super) fn media(&self) -> Option<u64> {
+        self.media
     }
 
     /// Notes an authenticated Binding request from `from`.
@@ -99,6 +112,11 @@ pub struct IceRegistration {
     sessions: Arc<Sessions>,
     ufrag: [u8; UFRAG_LEN],
     session: Arc<Session>,
+    /// For an audio session: the engine to tell when the registration ends.
+    pub(super) detach: Option<(
+        tokio::sync::mpsc::UnboundedSender<super::responder::AudioCommand>,
+        u64,
+    )>,
 }
 
 impl IceRegistration {
@@ -132,6 +150,9 @@ impl IceRegistration {
 
 impl Drop for IceRegistration {
     fn drop(&mut self) {
+        if let Some((audio, session)) = self.detach.take() {
+            let _ = audio.send(super::responder::AudioCommand::Detach(session));
+        }
         let mut by_ufrag = lock(&self.sessions.by_ufrag);
         if by_ufrag
             .get(&self.ufrag)
@@ -168,8 +189,8 @@ mod tests {
     fn dropping_a_replaced_registration_keeps_the_newer_one() {
         let sessions = Arc::new(Sessions::default());
         let creds = IceCredentials::generate();
-        let first = sessions.register(&creds);
-        let second = sessions.register(&creds);
+        let first = sessions.register(&creds, None);
+        let second = sessions.register(&creds, None);
         assert_eq!(sessions.len(), 1);
         drop(first);
         let current = sessions.get(creds.ufrag().as_bytes()).expect("still there");
@@ -184,7 +205,7 @@ mod tests {
     fn lookups_of_other_lengths_find_nothing() {
         let sessions = Arc::new(Sessions::default());
         let creds = IceCredentials::generate();
-        let _registration = sessions.register(&creds);
+        let _registration = sessions.register(&creds, None);
         let ufrag = creds.ufrag().as_bytes();
         assert!(sessions.get(&ufrag[..7]).is_none());
         assert!(sessions.get(&[ufrag, b"x"].concat()).is_none());
@@ -195,7 +216,7 @@ mod tests {
     async fn nomination_is_tracked_and_awaited() {
         let sessions = Arc::new(Sessions::default());
         let creds = IceCredentials::generate();
-        let registration = sessions.register(&creds);
+        let registration = sessions.register(&creds, None);
         let session = sessions.get(creds.ufrag().as_bytes()).unwrap();
         let a: SocketAddr = "192.0.2.1:1000".parse().unwrap();
         let b: SocketAddr = "192.0.2.2:2000".parse().unwrap();

@@ -2,11 +2,13 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
+use carillon_media::engine::{Attach, Engine, MeetingLevels};
+use carillon_media::mixer::Role;
 use tokio::net::UdpSocket;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::credentials::IceCredentials;
 use super::metrics::IceMetrics;
@@ -24,6 +26,24 @@ pub struct IceResponder {
     local_addr: SocketAddr,
     sessions: Arc<Sessions>,
     metrics: IceMetrics,
+    /// How sessions reach the audio engine, once the loop runs one.
+    audio: OnceLock<mpsc::UnboundedSender<AudioCommand>>,
+}
+
+/// What sessions tell the audio engine. Sent without waiting: the engine's loop applies them
+/// between datagrams.
+#[derive(Debug)]
+pub enum AudioCommand {
+    Attach(Box<Attach>),
+    Detach(u64),
+    Muted(u64, bool),
+    Role(u64, Role),
+}
+
+/// The audio engine the receive loop drives, and where it reports each meeting's levels.
+pub struct AudioRun {
+    pub engine: Engine,
+    pub report: Box<dyn FnMut(MeetingLevels) + Send>,
 }
 
 /// What to do with a datagram once it has been looked at.
@@ -31,6 +51,8 @@ pub struct IceResponder {
 enum Verdict {
     /// Send the response written into the output buffer back to the source.
     Reply,
+    /// An authenticated check of this audio session: its endpoint answers it.
+    Media(u64),
     Drop,
 }
 
@@ -64,6 +86,7 @@ impl IceResponder {
             local_addr,
             sessions: Arc::default(),
             metrics: IceMetrics::register(metrics),
+            audio: OnceLock::new(),
         }))
     }
 
@@ -75,7 +98,35 @@ impl IceResponder {
     /// Answers Binding requests for `creds` until the returned guard is dropped. Registering a
     /// ufrag that is already registered moves it to the new registration.
     pub fn register(&self, creds: &IceCredentials) -> IceRegistration {
-        self.sessions.register(creds)
+        self.sessions.register(creds, None)
+    }
+
+    /// As [`IceResponder::register`], for a session whose audio the engine carries: its checks
+    /// go to its endpoint, built at the first one. The registration's end detaches it. Without
+    /// an audio engine (none was given to [`IceResponder::run`]) the session gets ICE only.
+    pub fn register_audio(&self, creds: &IceCredentials, attach: Attach) -> IceRegistration {
+        let Some(audio) = self.audio.get() else {
+            return self.register(creds);
+        };
+        let session = attach.session;
+        if audio.send(AudioCommand::Attach(Box::new(attach))).is_err() {
+            return self.register(creds);
+        }
+        let mut registration = self.sessions.register(creds, Some(session));
+        registration.detach = Some((audio.clone(), session));
+        registration
+    }
+
+    /// Tells the audio engine something about a session; nothing when there is no engine.
+    pub fn audio(&self, command: AudioCommand) {
+        if let Some(audio) = self.audio.get() {
+            let _ = audio.send(command);
+        }
+    }
+
+    /// Whether the loop runs an audio engine.
+    pub fn has_audio(&self) -> bool {
+        self.audio.get().is_some()
     }
 
     /// How many ufrags are registered.
@@ -83,15 +134,49 @@ impl IceResponder {
         self.sessions.len()
     }
 
-    /// The receive loop: answers datagrams until `stop` turns true (or its sender is dropped).
-    /// Responses are sent without waiting: if the socket's send buffer is full the response is
-    /// dropped, and the peer's retransmission gets another chance.
-    pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+    /// The receive loop: answers datagrams until `stop` turns true (or its sender is dropped),
+    /// and with `audio`, drives the audio engine: its endpoints' datagrams and timers, and the
+    /// mixers' tick. Datagrams are sent without waiting: if the socket's send buffer is full
+    /// one is dropped, which STUN retransmits and audio conceals.
+    pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>, audio: Option<AudioRun>) {
+        let (mut engine, mut report, mut commands) = match audio {
+            Some(AudioRun { engine, report }) => {
+                let (sender, receiver) = mpsc::unbounded_channel();
+                // Set once, by the one loop: a second `run` would find it set and carry no
+                // audio.
+                let _ = self.audio.set(sender);
+                (Some(engine), Some(report), Some(receiver))
+            }
+            None => (None, None, None),
+        };
         let mut packet = vec![0; RECV_BUFFER];
         let mut reply = Vec::with_capacity(128);
         loop {
+            let wake = engine.as_ref().and_then(Engine::next_wake);
             let received = tokio::select! {
                 received = self.socket.recv_from(&mut packet) => received,
+                Some(command) = recv(&mut commands) => {
+                    if let Some(engine) = engine.as_mut() {
+                        apply(engine, command);
+                        self.metrics.audio.update(engine);
+                    }
+                    continue;
+                }
+                () = sleep_until(wake) => {
+                    if let (Some(engine), Some(report)) = (engine.as_mut(), report.as_mut()) {
+                        let mut reported = false;
+                        let mut report = |levels| {
+                            reported = true;
+                            report(levels)
+                        };
+                        engine.run_due(Instant::now(), &mut |to, bytes| self.send(to, bytes), &mut report);
+                        // With the levels, a few times a second: the engine's counts.
+                        if reported {
+                            self.metrics.audio.update(engine);
+                        }
+                    }
+                    continue;
+                }
                 _ = stop.wait_for(|stop| *stop) => break,
             };
             let (len, from) = match received {
@@ -104,11 +189,41 @@ impl IceResponder {
                 }
             };
             let datagram = packet.get(..len).unwrap_or_default();
-            if self.answer(datagram, from, &mut reply) == Verdict::Reply {
-                if let Err(e) = self.socket.try_send_to(&reply, from) {
-                    tracing::debug!(error = %e, peer = %from, "STUN response not sent");
+            let now = Instant::now();
+            // The engine's endpoints see the peer as it is, not as a dual-stack socket maps it.
+            let peer = SocketAddr::new(from.ip().to_canonical(), from.port());
+            let mut send = |to: SocketAddr, bytes: &[u8]| self.send(to, bytes);
+            match self.answer(datagram, from, &mut reply) {
+                Verdict::Reply => self.send(from, &reply),
+                Verdict::Media(session) => {
+                    if let Some(engine) = engine.as_mut() {
+                        engine.checked(session, now, peer, datagram, &mut send);
+                    }
+                }
+                Verdict::Drop => {
+                    let carried = !matches!(datagram.first(), Some(0..=3))
+                        && engine
+                            .as_mut()
+                            .is_some_and(|e| e.receive(now, peer, datagram, &mut send));
+                    if !carried && !matches!(datagram.first(), Some(0..=3)) {
+                        self.metrics.non_stun.inc();
+                    }
                 }
             }
+        }
+    }
+
+    /// Sends a datagram without waiting, to `to` as the socket addresses it (an IPv4 peer on a
+    /// dual-stack socket is IPv4-mapped).
+    fn send(&self, to: SocketAddr, bytes: &[u8]) {
+        let to = match (to, self.local_addr) {
+            (SocketAddr::V4(v4), SocketAddr::V6(_)) => {
+                SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
+            }
+            _ => to,
+        };
+        if let Err(e) = self.socket.try_send_to(bytes, to) {
+            tracing::debug!(error = %e, peer = %to, "datagram not sent");
         }
     }
 
@@ -116,7 +231,6 @@ impl IceResponder {
     fn answer(&self, datagram: &[u8], from: SocketAddr, out: &mut Vec<u8>) -> Verdict {
         // RFC 7983: STUN starts with 0..=3; DTLS, RTP, TURN channels start elsewhere.
         if !matches!(datagram.first(), Some(0..=3)) {
-            self.metrics.non_stun.inc();
             return Verdict::Drop;
         }
         let message = match stun::parse(datagram) {
@@ -169,8 +283,38 @@ impl IceResponder {
         }
         session.checked(from, message.use_candidate);
         self.metrics.answered.inc();
+        if let Some(media) = session.media() {
+            return Verdict::Media(media);
+        }
         stun::binding_success(out, id, from, session.pwd());
         Verdict::Reply
+    }
+}
+
+fn apply(engine: &mut Engine, command: AudioCommand) {
+    match command {
+        AudioCommand::Attach(attach) => engine.attach(*attach),
+        AudioCommand::Detach(session) => engine.detach(session),
+        AudioCommand::Muted(session, muted) => engine.set_muted(session, muted),
+        AudioCommand::Role(session, role) => engine.set_role(session, role),
+    }
+}
+
+/// The next command, or never when there is no engine to command.
+async fn recv(
+    commands: &mut Option<mpsc::UnboundedReceiver<AudioCommand>>,
+) -> Option<AudioCommand> {
+    match commands {
+        Some(commands) => commands.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sleeps until `wake`, or forever when nothing is due.
+async fn sleep_until(wake: Option<Instant>) {
+    match wake {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -82,7 +82,7 @@ impl Harness {
         let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
         let responder = IceResponder::bind(listen, &mut registry).await.unwrap();
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(responder.clone().run(stopped));
+        let task = tokio::spawn(responder.clone().run(stopped, None));
         let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let probe = IceCredentials::generate();
         let _probe_registration = responder.register(&probe);

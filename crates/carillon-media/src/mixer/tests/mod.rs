@@ -1,0 +1,7 @@
+//! The mixer end to end, on synthetic Opus streams.
+
+mod api;
+mod levels;
+mod mixing;
+mod support;
+mod timing;
