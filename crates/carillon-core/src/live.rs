@@ -16,6 +16,9 @@ pub enum LiveChange {
         meeting_id: String,
         attendee_id: String,
     },
+    /// Attendees' capabilities changed (UpdateAttendeeCapabilities, or the batch update of a
+    /// meeting's attendees): whoever holds their sessions reads them again.
+    CapabilitiesChanged { meeting_id: String },
     /// Changes may have been missed (a listener fell behind, or a connection that carries them
     /// between nodes was re-established): whoever holds sessions checks each against the store.
     Resync,

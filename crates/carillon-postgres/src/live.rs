@@ -33,7 +33,7 @@ pub(crate) async fn notify(tx: &Transaction<'_>, change: &LiveChange) -> StoreRe
     .map(drop)
 }
 
-/// `E <meeting>`, `D <meeting> <attendee>` or `R`: ids are GUIDs, so spaces separate.
+/// `E <meeting>`, `D <meeting> <attendee>`, `C <meeting>` or `R`: ids are GUIDs, so spaces separate.
 fn payload(change: &LiveChange) -> String {
     match change {
         LiveChange::MeetingEnded { meeting_id } => format!("E {meeting_id}"),
@@ -41,6 +41,7 @@ fn payload(change: &LiveChange) -> String {
             meeting_id,
             attendee_id,
         } => format!("D {meeting_id} {attendee_id}"),
+        LiveChange::CapabilitiesChanged { meeting_id } => format!("C {meeting_id}"),
         LiveChange::Resync => "R".to_owned(),
     }
 }
@@ -54,6 +55,9 @@ fn parse(payload: &str) -> Option<LiveChange> {
         ("D", Some(meeting_id), Some(attendee_id)) => LiveChange::AttendeeDeleted {
             meeting_id: meeting_id.to_owned(),
             attendee_id: attendee_id.to_owned(),
+        },
+        ("C", Some(meeting_id), None) => LiveChange::CapabilitiesChanged {
+            meeting_id: meeting_id.to_owned(),
         },
         ("R", None, None) => LiveChange::Resync,
         _ => return None,

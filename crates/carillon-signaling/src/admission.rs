@@ -142,12 +142,7 @@ pub async fn admit(
     {
         return Ok(Err(Ending::CONTENT_NOT_ALLOWED));
     }
-    let audio_direction = match capabilities.audio {
-        MediaCapability::SendReceive => Direction::SendRecv,
-        MediaCapability::Send => Direction::RecvOnly,
-        MediaCapability::Receive => Direction::SendOnly,
-        MediaCapability::None => Direction::Inactive,
-    };
+    let audio_direction = audio_direction(capabilities.audio);
     let suffix = if content { CONTENT_SUFFIX } else { "" };
     Ok(Ok(Admitted {
         stream_label: format!("carillon-{}", meeting.meeting_id),
@@ -159,6 +154,16 @@ pub async fn admit(
         audio_direction,
         records: Arc::new((meeting, attendee)),
     }))
+}
+
+/// The server's direction of the answer's audio section for an attendee's Audio capability.
+pub fn audio_direction(audio: MediaCapability) -> Direction {
+    match audio {
+        MediaCapability::SendReceive => Direction::SendRecv,
+        MediaCapability::Send => Direction::RecvOnly,
+        MediaCapability::Receive => Direction::SendOnly,
+        MediaCapability::None => Direction::Inactive,
+    }
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ impl Tombstones {
                     } => {
                         self.removed.remove(&(meeting_id, attendee_id));
                     }
-                    LiveChange::Resync => {}
+                    LiveChange::CapabilitiesChanged { .. } | LiveChange::Resync => {}
                 }
             }
         }
@@ -61,7 +61,8 @@ impl Tombstones {
                 self.removed
                     .insert((meeting_id.clone(), attendee_id.clone()));
             }
-            LiveChange::Resync => return,
+            // Not a refusal of anyone: nothing to remember.
+            LiveChange::CapabilitiesChanged { .. } | LiveChange::Resync => return,
         }
         self.order.push_back((now, change.clone()));
     }
@@ -158,7 +159,8 @@ impl Hub {
                     self.release(&room);
                 }
             }
-            LiveChange::Resync => {}
+            // Need the store: the plane reads them (`Plane::recapabilities`).
+            LiveChange::CapabilitiesChanged { .. } | LiveChange::Resync => {}
         }
     }
 

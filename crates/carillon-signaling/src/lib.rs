@@ -415,6 +415,33 @@ impl Plane {
 
     /// Checks every session here against the store, ending those whose meeting ended or whose
     /// attendee was deleted (after announcements may have been missed).
+    /// Reads the capabilities of the attendees in the meeting's room again, and gives their
+    /// audio sessions the role the Audio capability now says. The SDP direction the client
+    /// negotiated stays (AWS renegotiates nothing either); the mixer enforces the new role.
+    async fn recapabilities(&self, meeting_id: &str) {
+        let Some(room) = self.hub.existing(meeting_id) else {
+            return;
+        };
+        for (session, attendee_id) in room.audio_sessions() {
+            match self.store.join_lookup(meeting_id, &attendee_id).await {
+                Ok(JoinLookup::Found(_, attendee)) => {
+                    // No capabilities: a legacy attendee, who sends and receives.
+                    let audio = attendee
+                        .capabilities
+                        .map_or(carillon_core::MediaCapability::SendReceive, |c| c.audio);
+                    let role = session::role(admission::audio_direction(audio));
+                    self.ice.audio(ice::AudioCommand::Role(session, role));
+                }
+                // Gone: its own announcement ends the session.
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "capabilities not read again; roles kept");
+                    return;
+                }
+            }
+        }
+    }
+
     async fn resync(&self) {
         for room in self.hub.rooms() {
             for attendee_id in room.attendee_ids() {
@@ -460,6 +487,9 @@ async fn apply_changes(
         match change {
             Ok(LiveChange::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
                 plane.resync().await
+            }
+            Ok(LiveChange::CapabilitiesChanged { meeting_id }) => {
+                plane.recapabilities(&meeting_id).await
             }
             Ok(change) => plane.hub.apply(&change),
             Err(broadcast::error::RecvError::Closed) => return,

@@ -546,6 +546,16 @@ impl Room {
     }
 
     /// The attendee ids of the sessions here (for a check against the store).
+    /// The sessions that carry audio (not content shares), with their attendee ids.
+    pub fn audio_sessions(&self) -> Vec<(SessionId, Arc<str>)> {
+        self.state()
+            .members
+            .iter()
+            .filter(|m| !m.content)
+            .map(|m| (m.session, m.attendee_id.clone()))
+            .collect()
+    }
+
     pub fn attendee_ids(&self) -> Vec<Arc<str>> {
         self.state()
             .members

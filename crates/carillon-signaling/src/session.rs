@@ -493,7 +493,7 @@ async fn close(socket: &mut WebSocket, ending: Ending) {
 
 /// What the mixer does with a session, from the audio direction its capability gives the
 /// answer (the server's side: `SendOnly` means the attendee only receives).
-fn role(direction: sdp::Direction) -> Role {
+pub(crate) fn role(direction: sdp::Direction) -> Role {
     match direction {
         sdp::Direction::SendRecv => Role {
             sends: true,

@@ -150,12 +150,20 @@ impl Store for SqliteStore {
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let attendee_id = attendee_id.to_owned();
+        let change = LiveChange::CapabilitiesChanged {
+            meeting_id: meeting_id.clone(),
+        };
+        let changes = self.changes.clone();
         self.write_recording(
             move |conn, rec| {
                 let (id, caps) = (&meeting_id, &capabilities);
                 scoped::update_capabilities(conn, rec, &scope, id, &attendee_id, caps)
             },
-            None,
+            Some(Box::new(move |updated: &AttendeeLookup<AttendeeRecord>| {
+                if matches!(updated, AttendeeLookup::Found(_)) {
+                    changes.publish(change);
+                }
+            })),
         )
         .await
     }
@@ -169,12 +177,20 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let excluded = excluded_attendee_ids.to_vec();
+        let change = LiveChange::CapabilitiesChanged {
+            meeting_id: meeting_id.clone(),
+        };
+        let changes = self.changes.clone();
         self.write_recording(
             move |conn, rec| {
                 let (id, caps) = (&meeting_id, &capabilities);
                 scoped::update_capabilities_except(conn, rec, &scope, id, &excluded, caps)
             },
-            None,
+            Some(Box::new(move |updated: &Option<()>| {
+                if updated.is_some() {
+                    changes.publish(change);
+                }
+            })),
         )
         .await
     }

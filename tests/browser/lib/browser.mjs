@@ -162,6 +162,10 @@ export class Tab {
     return this.page.evaluate(() => window.harness.stop());
   }
 
+  startVideo() {
+    return this.page.evaluate(() => window.harness.startVideo());
+  }
+
   // What the tab hears for `ms`: {peak, tones: {hz: dBFS}} (see page/harness.js).
   hear(tones, ms = 1000) {
     return this.page.evaluate(([t, m]) => window.harness.hear(t, m), [tones, ms]);

@@ -12,6 +12,7 @@ import {
   CreateMeetingCommand,
   DeleteAttendeeCommand,
   DeleteMeetingCommand,
+  UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { ChimeClient, CreateMeetingWithAttendeesCommand } from '@aws-sdk/client-chime';
 
@@ -173,6 +174,15 @@ export async function deleteAttendee(server, meeting, attendee) {
   await server.meetings.send(new DeleteAttendeeCommand({
     MeetingId: meeting.Meeting.MeetingId,
     AttendeeId: attendee.Attendee.AttendeeId,
+  }));
+}
+
+// UpdateAttendeeCapabilities, e.g. {Audio: 'Receive', Video: 'None', Content: 'None'}.
+export async function updateCapabilities(server, meeting, attendee, capabilities) {
+  await server.meetings.send(new UpdateAttendeeCapabilitiesCommand({
+    MeetingId: meeting.Meeting.MeetingId,
+    AttendeeId: attendee.Attendee.AttendeeId,
+    Capabilities: capabilities,
   }));
 }
 

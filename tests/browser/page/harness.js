@@ -238,5 +238,13 @@
       requireSession().realtimeSendDataMessage(topic, text, lifetimeMs);
     },
     stop: () => requireSession().stop(),
+    // Starts the camera (Chromium's fake one) and the local video tile: the SDK renegotiates.
+    startVideo: async () => {
+      const av = requireSession();
+      const cameras = await av.listVideoInputDevices();
+      if (cameras.length === 0) throw new Error('no camera (fake device flags missing?)');
+      await av.startVideoInput(cameras[0].deviceId);
+      av.startLocalVideoTile();
+    },
   };
 })();

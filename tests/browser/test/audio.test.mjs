@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sleep } from '../lib/browser.mjs';
+import { updateCapabilities } from '../lib/carillon.mjs';
 import { CONCURRENCY, useFixture } from '../lib/fixture.mjs';
 
 const fx = useFixture();
@@ -74,6 +75,32 @@ describe('meeting audio', { concurrency: CONCURRENCY }, () => {
       heard = await bob.tab.hear([440], 1000);
     } while (heard.peak !== 0 && Date.now() < end);
     assert.equal(heard.peak, 0, `bob hears exact silence: ${JSON.stringify(heard)}`);
+  });
+
+  test('UpdateAttendeeCapabilities applies to a live session', { timeout: 120000 }, async (t) => {
+    const { meeting, members: [alice, bob] } = await threeTones(t);
+    await waitToHear(bob.tab, [440, 880], [660]);
+    // Receive: alice still hears, and is heard by no one.
+    await updateCapabilities(fx.server, meeting, alice.attendee,
+      { Audio: 'Receive', Video: 'None', Content: 'None' });
+    await waitToHear(bob.tab, [880], [440, 660]);
+    await waitToHear(alice.tab, [660, 880], [440]);
+    await updateCapabilities(fx.server, meeting, alice.attendee,
+      { Audio: 'SendReceive', Video: 'None', Content: 'None' });
+    await waitToHear(bob.tab, [440, 880], [660]);
+  });
+
+  test('audio goes on when the client renegotiates (its camera starts)', { timeout: 120000 }, async (t) => {
+    const { members: [alice, bob] } = await threeTones(t);
+    await waitToHear(bob.tab, [440, 880], [660]);
+    const before = await alice.tab.now();
+    await alice.tab.startVideo();
+    await alice.tab.waitFor('frameSent', { type: 'SUBSCRIBE' }, { since: before });
+    await alice.tab.waitFor('frameReceived', { type: 'SUBSCRIBE_ACK' }, { since: before });
+    await waitToHear(bob.tab, [440, 880], [660]);
+    await waitToHear(alice.tab, [660, 880], [440]);
+    const stats = await alice.tab.mediaStats();
+    assert.equal(stats.connectionState, 'connected', JSON.stringify(stats));
   });
 
   test('the volume indicator shows who speaks', { timeout: 120000 }, async (t) => {

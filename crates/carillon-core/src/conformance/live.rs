@@ -79,6 +79,33 @@ pub async fn join_lookup_and_changes(store: &dyn Store) {
             .expect("lookup");
         assert!(matches!(elsewhere, JoinLookup::AttendeeNotFound(_)));
 
+        // A capability change is announced, for one attendee or for the meeting's batch.
+        let receive_only = crate::AttendeeCapabilities {
+            audio: crate::MediaCapability::Receive,
+            video: crate::MediaCapability::None,
+            content: crate::MediaCapability::None,
+        };
+        let updated = store
+            .update_attendee_capabilities(
+                &scope,
+                &meeting.meeting_id,
+                &alice.attendee_id,
+                receive_only,
+            )
+            .await
+            .expect("update");
+        assert!(matches!(updated, crate::store::AttendeeLookup::Found(_)));
+        let capabilities_changed = LiveChange::CapabilitiesChanged {
+            meeting_id: meeting.meeting_id.clone(),
+        };
+        announced(&mut changes, &capabilities_changed).await;
+        store
+            .update_capabilities_except(&scope, &meeting.meeting_id, &[], receive_only)
+            .await
+            .expect("batch update")
+            .expect("the meeting");
+        announced(&mut changes, &capabilities_changed).await;
+
         store
             .delete_attendee(&scope, &meeting.meeting_id, &bob.attendee_id)
             .await

@@ -25,7 +25,7 @@ use carillon_core::Page;
 
 use crate::error::Context;
 use crate::{
-    admin, attendees, db, deliveries, events, lifecycle, meetings, rows, sql, tags, PgStore,
+    admin, attendees, db, deliveries, events, lifecycle, live, meetings, rows, sql, tags, PgStore,
 };
 
 #[macro_use]
@@ -171,6 +171,10 @@ impl Store for PgStore {
             if let Some(attendee) = &updated {
                 let updated = std::slice::from_ref(attendee);
                 events.caused(|m| caused::capabilities_updated(m, updated, now_ms()));
+                let change = LiveChange::CapabilitiesChanged {
+                    meeting_id: meeting.meeting_id.clone(),
+                };
+                live::notify(&tx, &change).await?;
             }
             updated
         });
@@ -194,6 +198,10 @@ impl Store for PgStore {
             )
             .await?;
             events.caused(|m| caused::capabilities_updated(m, &updated, now_ms()));
+            let change = LiveChange::CapabilitiesChanged {
+                meeting_id: meeting.meeting_id.clone(),
+            };
+            live::notify(&tx, &change).await?;
         })
     }
 
