@@ -29,6 +29,7 @@ pub mod room;
 pub mod sdp;
 mod session;
 pub mod session_events;
+pub mod turn;
 mod ws;
 
 use std::fmt::Write as _;
@@ -97,6 +98,8 @@ pub struct SignalingConfig {
     /// Meeting audio (DTLS-SRTP endpoints and a mixer per meeting); `None` answers ICE only,
     /// as for clients that need no media.
     pub audio: Option<MixerConfig>,
+    /// TURN servers to send the SDK to (JOIN_ACK), if any.
+    pub turn: Option<turn::TurnConfig>,
 }
 
 impl Default for SignalingConfig {
@@ -108,6 +111,7 @@ impl Default for SignalingConfig {
             data_limits: DataLimits::default(),
             faults: Arc::default(),
             audio: Some(MixerConfig::default()),
+            turn: None,
         }
     }
 }

@@ -273,8 +273,12 @@ impl Session {
             return Next::End(Ending::PROTOCOL);
         }
         let mut ack = SdkSignalFrame::now(FrameType::JoinAck);
+        let turn = self.plane.config.turn.as_ref().map(|turn| {
+            let now_secs = u64::try_from(carillon_core::clock::real_ms() / 1000).unwrap_or(0);
+            turn.credentials(&self.admitted.attendee_id, now_secs)
+        });
         ack.joinack = Some(SdkJoinAckFrame {
-            turn_credentials: None,
+            turn_credentials: turn,
             video_subscription_limit: None,
             // Plain SDP: compression saves bytes the server has no use for.
             wants_compressed_sdp: Some(false),

@@ -192,6 +192,26 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_AUDIO", value_enum, default_value = "on")]
     pub audio: Switch,
 
+    /// TURN servers the Chime SDK is sent to in JOIN_ACK (`turn:host:3478?transport=udp`,
+    /// `turns:host:443?transport=tcp`); repeat, or separate with commas. The SDK then relays
+    /// all of its media through them. Needs --turn-secret.
+    #[arg(
+        long = "turn-uri",
+        env = "CARILLON_TURN_URIS",
+        value_delimiter = ',',
+        requires = "turn_secret"
+    )]
+    pub turn_uris: Vec<String>,
+
+    /// The TURN servers' shared secret (coturn's `static-auth-secret` with `use-auth-secret`):
+    /// each attendee gets a username and password the TURN server checks with it.
+    #[arg(long, env = "CARILLON_TURN_SECRET", requires = "turn_uris")]
+    pub turn_secret: Option<Secret>,
+
+    /// How long TURN credentials stay valid (the longest a session may need them).
+    #[arg(long, env = "CARILLON_TURN_TTL", default_value = "24h", value_parser = parse_duration)]
+    pub turn_ttl: Duration,
+
     /// With --store-url: the URL the other nodes reach this node's --listen address at, to relay
     /// joins of meetings whose sessions live here. Default: http://<listen address>.
     #[arg(long, env = "CARILLON_NODE_URL")]

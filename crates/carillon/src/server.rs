@@ -21,6 +21,7 @@ use carillon_faults::FaultMetrics;
 use carillon_postgres::{PgConfig, PgStore};
 use carillon_signaling::cluster::Cluster;
 use carillon_signaling::ice::IceResponder;
+use carillon_signaling::turn::TurnConfig;
 use carillon_signaling::{MixerConfig, Plane, SignalingConfig, SignalingMetrics};
 use carillon_sigv4::Verifier;
 use carillon_sqlite::SqliteStore;
@@ -289,6 +290,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             idle_timeout: Duration::from_secs(args.session_idle_timeout_secs.max(1)),
             faults,
             audio: (args.audio == Switch::On).then(MixerConfig::default),
+            turn: args.turn_secret.as_ref().map(|secret| TurnConfig {
+                uris: args.turn_uris.clone(),
+                secret: secret.expose().to_owned(),
+                ttl_secs: u32::try_from(args.turn_ttl.as_secs()).unwrap_or(u32::MAX),
+            }),
             ..SignalingConfig::default()
         },
         signaling_metrics,

@@ -1,5 +1,6 @@
 // A meeting page on the Amazon Chime SDK for JavaScript: paste the CreateMeeting and
-// CreateAttendee output, join, see who is in the meeting (and who is muted), chat, mute, leave.
+// CreateAttendee output, join, hear the others, see who is in the meeting (who is muted, who is
+// speaking), chat, mute, play a test tone instead of the microphone, leave.
 import {
   ConsoleLogger,
   DefaultDeviceController,
@@ -17,7 +18,12 @@ const $ = (id) => document.getElementById(id);
 let audioVideo = null;
 let self = null; // {attendeeId, externalUserId}
 let localMuted = false;
-const roster = new Map(); // attendeeId -> {externalUserId, muted}
+let microphoneId = null;
+let toneOn = false;
+const roster = new Map(); // attendeeId -> {externalUserId, muted, speaking}
+
+// Each tab's test tone: one of a few notes, so that two tabs playing theirs can be told apart.
+const TONE_HZ = [440, 660, 880, 550][Math.floor(Math.random() * 4)];
 
 function setStatus(text, isError = false) {
   $('status').textContent = text;
@@ -44,10 +50,11 @@ function renderRoster() {
   const list = $('roster');
   list.replaceChildren();
   const entries = [...roster.entries()].sort(([, a], [, b]) => a.externalUserId.localeCompare(b.externalUserId));
-  for (const [attendeeId, { externalUserId, muted }] of entries) {
+  for (const [attendeeId, { externalUserId, muted, speaking }] of entries) {
     const item = document.createElement('li');
     item.dataset.attendeeId = attendeeId;
     item.dataset.muted = String(muted);
+    item.dataset.speaking = String(Boolean(speaking));
     const mic = document.createElement('span');
     mic.className = 'mic';
     mic.textContent = muted ? 'muted' : 'mic on';
@@ -56,6 +63,15 @@ function renderRoster() {
     name.textContent = externalUserId + (attendeeId === self?.attendeeId ? ' (you)' : '');
     item.append(mic, name);
     list.append(item);
+  }
+}
+
+// The volume indicator: an attendee speaks while its volume is above zero.
+function setSpeaking(attendeeId, speaking) {
+  const entry = roster.get(attendeeId);
+  if (entry && entry.speaking !== speaking) {
+    entry.speaking = speaking;
+    renderRoster();
   }
 }
 
@@ -114,6 +130,7 @@ function onPresence(attendeeId, present, externalUserId) {
   roster.set(attendeeId, { externalUserId: externalUserId || attendeeId, muted });
   audioVideo.realtimeSubscribeToVolumeIndicator(attendeeId, (id, volume, isMuted) => {
     if (isMuted !== null && isMuted !== undefined) setMuted(id, isMuted);
+    if (volume !== null && volume !== undefined) setSpeaking(id, volume > 0);
   });
   renderRoster();
 }
@@ -170,7 +187,11 @@ async function join(meeting, attendee) {
   permission.getTracks().forEach((track) => track.stop());
   const microphones = await audioVideo.listAudioInputDevices();
   if (microphones.length === 0) throw new Error('No microphone found.');
-  await audioVideo.startAudioInput(microphones[0].deviceId);
+  microphoneId = microphones[0].deviceId;
+  toneOn = false;
+  $('tone').textContent = `Play test tone (${TONE_HZ} Hz)`;
+  $('tone').dataset.hz = String(TONE_HZ);
+  await audioVideo.startAudioInput(microphoneId);
   await audioVideo.bindAudioElement($('meeting-audio'));
   audioVideo.start();
 }
@@ -209,6 +230,16 @@ $('mute').addEventListener('click', () => {
   if (!audioVideo) return;
   if (localMuted) audioVideo.realtimeUnmuteLocalAudio();
   else audioVideo.realtimeMuteLocalAudio();
+});
+
+// The test tone replaces the microphone (the SDK's own tone generator), and back.
+$('tone').addEventListener('click', async () => {
+  if (!audioVideo) return;
+  toneOn = !toneOn;
+  await audioVideo.startAudioInput(toneOn
+    ? DefaultDeviceController.synthesizeAudioDevice(TONE_HZ)
+    : microphoneId);
+  $('tone').textContent = toneOn ? 'Stop test tone' : `Play test tone (${TONE_HZ} Hz)`;
 });
 
 $('leave').addEventListener('click', () => {

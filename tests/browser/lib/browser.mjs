@@ -166,9 +166,9 @@ export class Tab {
     return this.page.evaluate(() => window.harness.startVideo());
   }
 
-  // What the tab hears for `ms`: {peak, tones: {hz: dBFS}} (see page/harness.js).
+  // What the tab hears for `ms` (see hearAudioElement).
   hear(tones, ms = 1000) {
-    return this.page.evaluate(([t, m]) => window.harness.hear(t, m), [tones, ms]);
+    return hearAudioElement(this.page, '#meeting-audio', tones, ms);
   }
 
   // {connectionState, totalAudioEnergy, packetsReceived} of the tab's peer connection.
@@ -183,6 +183,47 @@ export class Tab {
     await this.page.close({ runBeforeUnload: false }).catch(() => {});
     await this.context.close().catch(() => {});
   }
+}
+
+// What a page's <audio> element (the one the SDK binds the meeting's audio to) plays, read
+// through a WebAudio analyser for `ms`. Resolves to {peak, tones: {hz: dBFS}}: the largest
+// sample magnitude seen (0 is exact digital silence) and, for each frequency in `tones`, the
+// strongest level of its FFT bin (or the bins next to it) over the window; null before the
+// element has a stream.
+export function hearAudioElement(page, selector, tones, ms = 1000) {
+  return page.evaluate(async ([sel, wanted, duration]) => {
+    const stream = document.querySelector(sel)?.srcObject;
+    if (!stream || stream.getAudioTracks().length === 0) return null;
+    // One analyser per stream, kept on the element between calls.
+    const element = document.querySelector(sel);
+    if (!element.carillonAnalyser || element.carillonAnalyser.stream !== stream) {
+      const context = new AudioContext();
+      await context.resume();
+      const analyser = context.createAnalyser();
+      analyser.fftSize = 8192;
+      analyser.smoothingTimeConstant = 0;
+      context.createMediaStreamSource(stream).connect(analyser);
+      element.carillonAnalyser = { stream, context, analyser };
+    }
+    const { context, analyser } = element.carillonAnalyser;
+    const spectrum = new Float32Array(analyser.frequencyBinCount);
+    const samples = new Float32Array(analyser.fftSize);
+    const binHz = context.sampleRate / analyser.fftSize;
+    const levels = Object.fromEntries(wanted.map((hz) => [hz, -Infinity]));
+    let peak = 0;
+    const end = performance.now() + duration;
+    while (performance.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      analyser.getFloatFrequencyData(spectrum);
+      analyser.getFloatTimeDomainData(samples);
+      for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
+      for (const hz of wanted) {
+        const bin = Math.round(hz / binHz);
+        for (let b = bin - 1; b <= bin + 1; b += 1) levels[hz] = Math.max(levels[hz], spectrum[b]);
+      }
+    }
+    return { peak, tones: levels };
+  }, [selector, tones, ms]);
 }
 
 export function sleep(ms) {

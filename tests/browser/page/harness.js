@@ -173,44 +173,6 @@
     return audioVideo;
   }
 
-  // What the tab hears: the SDK's bound <audio> element's stream, read through a WebAudio
-  // analyser for `ms`. Resolves to {peak, tones: {hz: dB}}: the largest sample magnitude seen
-  // (0 is exact digital silence) and, for each frequency in `tones`, the strongest level of its
-  // FFT bin (and the bins next to it) over the window, in dBFS.
-  let listening = null;
-  async function hear(tones, ms = 1000) {
-    const element = document.getElementById('meeting-audio');
-    const stream = element.srcObject;
-    if (!stream || stream.getAudioTracks().length === 0) return null;
-    if (!listening || listening.stream !== stream) {
-      const context = new AudioContext();
-      await context.resume();
-      const analyser = context.createAnalyser();
-      analyser.fftSize = 8192;
-      analyser.smoothingTimeConstant = 0;
-      context.createMediaStreamSource(stream).connect(analyser);
-      listening = { stream, context, analyser };
-    }
-    const { context, analyser } = listening;
-    const spectrum = new Float32Array(analyser.frequencyBinCount);
-    const samples = new Float32Array(analyser.fftSize);
-    const binHz = context.sampleRate / analyser.fftSize;
-    const levels = Object.fromEntries(tones.map((hz) => [hz, -Infinity]));
-    let peak = 0;
-    const end = performance.now() + ms;
-    while (performance.now() < end) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      analyser.getFloatFrequencyData(spectrum);
-      analyser.getFloatTimeDomainData(samples);
-      for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
-      for (const hz of tones) {
-        const bin = Math.round(hz / binHz);
-        for (let b = bin - 1; b <= bin + 1; b += 1) levels[hz] = Math.max(levels[hz], spectrum[b]);
-      }
-    }
-    return { peak, tones: levels };
-  }
-
   // The peer connection's state and its inbound audio's energy (getStats inbound-rtp).
   async function mediaStats() {
     const connection = session?.audioVideoController?.rtcPeerConnection;
@@ -228,7 +190,6 @@
 
   window.harness = {
     events,
-    hear,
     mediaStats,
     join,
     mute: () => requireSession().realtimeMuteLocalAudio(),

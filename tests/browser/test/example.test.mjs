@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Tab } from '../lib/browser.mjs';
+import { hearAudioElement, Tab } from '../lib/browser.mjs';
 import { createAttendee, createMeeting, REPO_ROOT } from '../lib/carillon.mjs';
 import { START_TIMEOUT_MS, useFixture } from '../lib/fixture.mjs';
 
@@ -26,6 +26,7 @@ function rosterOf(tab) {
   return tab.page.$$eval('#roster li', (items) => items.map((item) => ({
     attendeeId: item.dataset.attendeeId,
     muted: item.dataset.muted === 'true',
+    speaking: item.dataset.speaking === 'true',
     name: item.querySelector('.name').textContent,
   })));
 }
@@ -95,6 +96,21 @@ test('two tabs join through the example page, see each other, chat and mute', { 
   for (const { tab } of people) {
     assert.equal(await tab.page.locator('#chat-log li').count(), 2);
   }
+
+  // The test tone: the other tab hears it, and its roster shows the player speaking.
+  const hz = Number(await alice.tab.page.getAttribute('#tone', 'data-hz'));
+  await alice.tab.page.click('#tone');
+  await waitUntil(alice.tab, 'tone playing', async () =>
+    (await alice.tab.page.textContent('#tone')) === 'Stop test tone' || false);
+  await waitUntil(bob.tab, 'alice shown speaking', async () => {
+    const entry = (await rosterOf(bob.tab)).find((e) => e.name === alice.externalUserId);
+    return entry?.speaking === true || entry;
+  });
+  await waitUntil(bob.tab, `bob hears alice's ${hz} Hz tone`, async () => {
+    const heard = await hearAudioElement(bob.tab.page, '#meeting-audio', [hz], 1000);
+    return (heard?.tones[hz] ?? -Infinity) > -45 || heard;
+  });
+  await alice.tab.page.click('#tone');
 
   // Mute: the other tab's roster shows it.
   await alice.tab.page.click('#mute');

@@ -388,3 +388,75 @@ async fn client_events_answer_any_origin_and_need_a_join_token() {
     assert_eq!(batch.header("access-control-allow-origin"), Some("*"));
     assert!(batch.json()["message"].is_string());
 }
+
+#[tokio::test]
+async fn join_ack_carries_turn_credentials_when_turn_is_configured() {
+    let mut options = Options::in_memory();
+    options.args.extend(
+        [
+            "--turn-uri",
+            "turn:turn.example.com:3478?transport=udp,turns:turn.example.com:443?transport=tcp",
+            "--turn-secret",
+            "north",
+            "--turn-ttl",
+            "1h",
+        ]
+        .map(String::from),
+    );
+    let server = Server::start(options);
+    let (meeting, [alice]) = meeting_with(&server, ["alice-user"]).await;
+    let mut client = Client::open(
+        server.addr,
+        meeting.meeting_id().unwrap(),
+        alice.join_token().unwrap(),
+    )
+    .await;
+    client.send_join().await;
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let ack = client.expect(FrameType::JoinAck).await;
+    let turn = ack
+        .joinack
+        .unwrap()
+        .turn_credentials
+        .expect("TURN credentials");
+    assert_eq!(
+        turn.uris,
+        [
+            "turn:turn.example.com:3478?transport=udp",
+            "turns:turn.example.com:443?transport=tcp"
+        ]
+    );
+    assert_eq!(turn.ttl, Some(3600));
+    // `<expiry>:<attendee id>`, and the password coturn derives from it with the secret.
+    let username = turn.username.unwrap();
+    let (expiry, attendee) = username.split_once(':').unwrap();
+    assert_eq!(Some(attendee), alice.attendee_id());
+    let expiry: u64 = expiry.parse().unwrap();
+    assert!(
+        (before + 3600..=before + 3602).contains(&expiry),
+        "{expiry}"
+    );
+    let expected = carillon_signaling::turn::TurnConfig {
+        uris: Vec::new(),
+        secret: "north".into(),
+        ttl_secs: 3600,
+    }
+    .credentials(attendee, expiry - 3600);
+    assert_eq!(turn.password, expected.password);
+
+    // Without the flags, none (the SDK then uses host candidates only).
+    let server = shared_server();
+    let (meeting, [bob]) = meeting_with(&server, ["bob-user"]).await;
+    let mut client = Client::open(
+        server.addr,
+        meeting.meeting_id().unwrap(),
+        bob.join_token().unwrap(),
+    )
+    .await;
+    client.send_join().await;
+    let ack = client.expect(FrameType::JoinAck).await;
+    assert_eq!(ack.joinack.unwrap().turn_credentials, None);
+}
