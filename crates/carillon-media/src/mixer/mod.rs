@@ -28,7 +28,7 @@ mod mix;
 mod select;
 mod sender;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,5 +3,5 @@
 mod api;
 mod levels;
 mod mixing;
-mod support;
+pub(crate) mod support;
 mod timing;

@@ -463,3 +463,6 @@ fn drain(
     );
     polled
 }
+
+#[cfg(test)]
+mod tests;
