@@ -173,19 +173,34 @@
     return audioVideo;
   }
 
-  // The peer connection's state and its inbound audio's energy (getStats inbound-rtp).
+  // The peer connection's state, its inbound audio's energy (getStats inbound-rtp), and what
+  // the server's RTCP said: its receiver reports on our audio (remote-inbound-rtp, with a round
+  // trip time) and its sender reports (remote-outbound-rtp).
   async function mediaStats() {
     const connection = session?.audioVideoController?.rtcPeerConnection;
     if (!connection) return null;
     let totalAudioEnergy = 0;
     let packetsReceived = 0;
+    let receiverReportRtt = null;
+    let senderReports = 0;
     (await connection.getStats()).forEach((report) => {
-      if (report.type === 'inbound-rtp' && report.kind === 'audio') {
+      if (report.kind !== 'audio') return;
+      if (report.type === 'inbound-rtp') {
         totalAudioEnergy += report.totalAudioEnergy ?? 0;
         packetsReceived += report.packetsReceived ?? 0;
+      } else if (report.type === 'remote-inbound-rtp') {
+        receiverReportRtt = report.roundTripTime ?? receiverReportRtt;
+      } else if (report.type === 'remote-outbound-rtp') {
+        senderReports += report.reportsSent ?? 0;
       }
     });
-    return { connectionState: connection.connectionState, totalAudioEnergy, packetsReceived };
+    return {
+      connectionState: connection.connectionState,
+      totalAudioEnergy,
+      packetsReceived,
+      receiverReportRtt,
+      senderReports,
+    };
   }
 
   window.harness = {

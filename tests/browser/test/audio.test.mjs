@@ -120,6 +120,9 @@ describe('meeting audio', { concurrency: CONCURRENCY }, () => {
       const stats = await tab.mediaStats();
       assert.equal(stats.connectionState, 'connected', `${name}: ${JSON.stringify(stats)}`);
       assert.ok(stats.packetsReceived > 2500, `${name} received ${stats.packetsReceived} packets in a minute`);
+      // The server's RTCP: receiver reports on the tab's audio, sender reports on its own.
+      assert.ok(stats.receiverReportRtt !== null, `${name}: no receiver report: ${JSON.stringify(stats)}`);
+      assert.ok(stats.senderReports > 0, `${name}: no sender report: ${JSON.stringify(stats)}`);
     }
   });
 });
