@@ -222,7 +222,9 @@ impl Plane {
                 }),
             }
         });
-        tokio::spawn(ice.run(stop.clone(), audio));
+        if let Err(e) = ice.spawn(stop.clone(), audio) {
+            tracing::error!(error = %e, "the media port's thread did not start: no ICE, no audio");
+        }
         tokio::spawn(apply_changes(Arc::downgrade(&plane), changes, stop.clone()));
         if let Some(cluster) = &cluster {
             plane.metrics.cluster_nodes(cluster.live_nodes());

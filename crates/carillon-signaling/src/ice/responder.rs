@@ -2,7 +2,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use carillon_media::engine::{Attach, Engine, MeetingLevels};
@@ -22,7 +22,8 @@ const RECV_BUFFER: usize = 2048;
 /// An ICE-lite agent's STUN side for all sessions: one UDP socket, the registered sessions, and
 /// the counters.
 pub struct IceResponder {
-    socket: UdpSocket,
+    /// Until the receive loop takes it, into the runtime it runs on.
+    socket: Mutex<Option<std::net::UdpSocket>>,
     local_addr: SocketAddr,
     sessions: Arc<Sessions>,
     metrics: IceMetrics,
@@ -62,27 +63,19 @@ impl IceResponder {
         listen: SocketAddr,
         metrics: &mut prometheus_client::registry::Registry,
     ) -> io::Result<Arc<Self>> {
-        let socket = UdpSocket::bind(listen).await?;
-        Self::from_tokio(socket, metrics)
+        Self::from_std(std::net::UdpSocket::bind(listen)?, metrics)
     }
 
     /// As [`IceResponder::bind`], with a socket bound already (so that the counters can be
-    /// registered where no `await` is possible). Must be called within a Tokio runtime.
+    /// registered where no `await` is possible).
     pub fn from_std(
         socket: std::net::UdpSocket,
         metrics: &mut prometheus_client::registry::Registry,
     ) -> io::Result<Arc<Self>> {
         socket.set_nonblocking(true)?;
-        Self::from_tokio(UdpSocket::from_std(socket)?, metrics)
-    }
-
-    fn from_tokio(
-        socket: UdpSocket,
-        metrics: &mut prometheus_client::registry::Registry,
-    ) -> io::Result<Arc<Self>> {
         let local_addr = socket.local_addr()?;
         Ok(Arc::new(Self {
-            socket,
+            socket: Mutex::new(Some(socket)),
             local_addr,
             sessions: Arc::default(),
             metrics: IceMetrics::register(metrics),
@@ -139,6 +132,26 @@ impl IceResponder {
     /// mixers' tick. Datagrams are sent without waiting: if the socket's send buffer is full
     /// one is dropped, which STUN retransmits and audio conceals.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>, audio: Option<AudioRun>) {
+        let taken = self
+            .socket
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let socket = match taken.map(UdpSocket::from_std) {
+            Some(Ok(socket)) => socket,
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "the media port cannot be used: no ICE, no audio");
+                return;
+            }
+            None => {
+                tracing::error!("the media port's receive loop runs already");
+                return;
+            }
+        };
+        let port = Port {
+            socket: &socket,
+            local_addr: self.local_addr,
+        };
         let (mut engine, mut report, mut commands) = match audio {
             Some(AudioRun { engine, report }) => {
                 let (sender, receiver) = mpsc::unbounded_channel();
@@ -154,7 +167,7 @@ impl IceResponder {
         loop {
             let wake = engine.as_ref().and_then(Engine::next_wake);
             let received = tokio::select! {
-                received = self.socket.recv_from(&mut packet) => received,
+                received = socket.recv_from(&mut packet) => received,
                 Some(command) = recv(&mut commands) => {
                     if let Some(engine) = engine.as_mut() {
                         apply(engine, command);
@@ -169,7 +182,7 @@ impl IceResponder {
                             reported = true;
                             report(levels)
                         };
-                        engine.run_due(Instant::now(), &mut |to, bytes| self.send(to, bytes), &mut report);
+                        engine.run_due(Instant::now(), &mut |to, bytes| port.send(to, bytes), &mut report);
                         // With the levels, a few times a second: the engine's counts.
                         if reported {
                             self.metrics.audio.update(engine);
@@ -192,9 +205,9 @@ impl IceResponder {
             let now = Instant::now();
             // The engine's endpoints see the peer as it is, not as a dual-stack socket maps it.
             let peer = SocketAddr::new(from.ip().to_canonical(), from.port());
-            let mut send = |to: SocketAddr, bytes: &[u8]| self.send(to, bytes);
+            let mut send = |to: SocketAddr, bytes: &[u8]| port.send(to, bytes);
             match self.answer(datagram, from, &mut reply) {
-                Verdict::Reply => self.send(from, &reply),
+                Verdict::Reply => port.send(from, &reply),
                 Verdict::Media(session) => {
                     if let Some(engine) = engine.as_mut() {
                         engine.checked(session, now, peer, datagram, &mut send);
@@ -213,18 +226,20 @@ impl IceResponder {
         }
     }
 
-    /// Sends a datagram without waiting, to `to` as the socket addresses it (an IPv4 peer on a
-    /// dual-stack socket is IPv4-mapped).
-    fn send(&self, to: SocketAddr, bytes: &[u8]) {
-        let to = match (to, self.local_addr) {
-            (SocketAddr::V4(v4), SocketAddr::V6(_)) => {
-                SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
-            }
-            _ => to,
-        };
-        if let Err(e) = self.socket.try_send_to(bytes, to) {
-            tracing::debug!(error = %e, peer = %to, "datagram not sent");
-        }
+    /// Runs the receive loop ([`IceResponder::run`]) on a thread of its own, with a runtime of
+    /// its own: the mixers' 20 ms tick then never waits behind the API's requests, and their
+    /// encoding never holds up a worker that serves them.
+    pub fn spawn(
+        self: Arc<Self>,
+        stop: watch::Receiver<bool>,
+        audio: Option<AudioRun>,
+    ) -> io::Result<std::thread::JoinHandle<()>> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("carillon-media".into())
+            .spawn(move || runtime.block_on(self.run(stop, audio)))
     }
 
     /// Decides what a datagram from `from` gets, writing any response into `out`.
@@ -288,6 +303,28 @@ impl IceResponder {
         }
         stun::binding_success(out, id, from, session.pwd());
         Verdict::Reply
+    }
+}
+
+/// The socket as the loop sends on it.
+struct Port<'a> {
+    socket: &'a UdpSocket,
+    local_addr: SocketAddr,
+}
+
+impl Port<'_> {
+    /// Sends a datagram without waiting, to `to` as the socket addresses it (an IPv4 peer on a
+    /// dual-stack socket is IPv4-mapped).
+    fn send(&self, to: SocketAddr, bytes: &[u8]) {
+        let to = match (to, self.local_addr) {
+            (SocketAddr::V4(v4), SocketAddr::V6(_)) => {
+                SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
+            }
+            _ => to,
+        };
+        if let Err(e) = self.socket.try_send_to(bytes, to) {
+            tracing::debug!(error = %e, peer = %to, "datagram not sent");
+        }
     }
 }
 
