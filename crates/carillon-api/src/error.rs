@@ -6,6 +6,13 @@
 //! it). `Code` is the short code the real service sends: the name without its `Exception`
 //! suffix (`NotFound`), or the legacy `ErrorCode` enum value (`Throttled`, `Unauthorized`, ...).
 //!
+//! Errors of the front door (authentication, a body that is not JSON) are no operation's
+//! modeled errors, and AWS's signing front end answers them with the header and a body
+//! `{"message": ...}` alone ([`ApiError::front_door`]). The `Code` must stay out of those bodies:
+//! clients that name an unmodeled error after the body (the JS v2 SDK, JS v3 clients of 2024,
+//! whose `throwDefaultError` prefers `body.Code` to the header) would otherwise report
+//! `InvalidSignature` where the others report `InvalidSignatureException`.
+//!
 //! Each API names the same condition differently (`LimitExceededException` vs
 //! `ResourceLimitExceededException`): [`ApiError::from_service`] picks, for the operation at hand,
 //! the first of the namespace's candidate names that the operation's model lists.
@@ -38,6 +45,8 @@ pub struct ApiError {
     pub retry_after_ms: Option<u64>,
     /// What went wrong on our side, for the log only: never sent.
     pub cause: Option<Box<str>>,
+    /// An error of the front door, answered with `{"message"}` alone (see the module's doc).
+    pub front_door: bool,
 }
 
 impl ApiError {
@@ -51,7 +60,15 @@ impl ApiError {
             retry_after: None,
             retry_after_ms: None,
             cause: None,
+            front_door: false,
         }
+    }
+
+    /// The same error, as the front door answers it: the header names it, the body only says
+    /// `message`.
+    pub fn front_door(mut self) -> Self {
+        self.front_door = true;
+        self
     }
 
     /// The same error, carrying an internal cause for the log.
@@ -66,7 +83,7 @@ impl ApiError {
 
     /// A body of a media type the API does not read (not a modeled error: the front door's).
     pub fn unsupported_media_type(message: impl Into<String>) -> Self {
-        Self::new("UnsupportedMediaTypeException", 415, message)
+        Self::new("UnsupportedMediaTypeException", 415, message).front_door()
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -175,12 +192,22 @@ impl ApiError {
             #[serde(skip_serializing_if = "Option::is_none")]
             resource_name: Option<&'a str>,
         }
-        let body = serde_json::to_vec(&Body {
-            code: self.code,
-            message: &self.message,
-            request_id,
-            resource_name: self.resource_name.as_deref(),
-        })
+        #[derive(Serialize)]
+        struct FrontDoorBody<'a> {
+            message: &'a str,
+        }
+        let body = if self.front_door {
+            serde_json::to_vec(&FrontDoorBody {
+                message: &self.message,
+            })
+        } else {
+            serde_json::to_vec(&Body {
+                code: self.code,
+                message: &self.message,
+                request_id,
+                resource_name: self.resource_name.as_deref(),
+            })
+        }
         .unwrap_or_default();
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, body).into_response();
@@ -233,7 +260,7 @@ pub(crate) fn legacy_code(name: &'static str) -> &'static str {
 
 impl From<carillon_sigv4::AuthError> for ApiError {
     fn from(e: carillon_sigv4::AuthError) -> Self {
-        ApiError::new(e.code(), e.status(), e.to_string())
+        ApiError::new(e.code(), e.status(), e.to_string()).front_door()
     }
 }
 

@@ -12,7 +12,10 @@ use crate::sigv4::{Credentials, Signer};
 
 mod exchange;
 
-pub use exchange::{dechunk, exchange, read_head, send_http, Outcome, RawResponse};
+pub use exchange::{
+    check_error_body, dechunk, exchange, read_head, send_http, Outcome, RawResponse,
+    FRONT_DOOR_ERRORS,
+};
 
 /// How a request is authenticated when it is rendered.
 #[derive(Clone, Debug)]

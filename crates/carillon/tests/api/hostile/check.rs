@@ -52,13 +52,13 @@ pub(super) fn check(row: &Row, outcome: &Outcome) -> Result<(), String> {
             if (reply.status, reply.header("x-amzn-ErrorType")) != (status, Some(error_type)) {
                 return Err(format!("expected {status} {error_type}, got {}", summary()));
             }
-            check_error_body(row, reply, error_type)
+            check_error_reply(row, reply, error_type)
         }
     }
 }
 
 /// The AWS rest-json error shape, and a message that does not echo a large input.
-fn check_error_body(row: &Row, reply: &RawResponse, error_type: &str) -> Result<(), String> {
+fn check_error_reply(row: &Row, reply: &RawResponse, error_type: &str) -> Result<(), String> {
     let request_id = reply
         .header("x-amzn-RequestId")
         .filter(|id| !id.is_empty())
@@ -75,14 +75,7 @@ fn check_error_body(row: &Row, reply: &RawResponse, error_type: &str) -> Result<
     }
     let body: serde_json::Value = serde_json::from_slice(&reply.body)
         .map_err(|e| format!("the error body is not JSON ({e}): {}", reply.text()))?;
-    let code = error_type.strip_suffix("Exception").unwrap_or(error_type);
-    if body["Code"] != code || body["RequestId"] != request_id {
-        return Err(format!("error body {body}"));
-    }
-    let message = body["Message"].as_str().unwrap_or_default();
-    if message.is_empty() {
-        return Err(format!("no Message in {body}"));
-    }
+    carillon_testkit::check_error_body(&body, error_type, request_id)?;
     if reply.body.len() > 4096 {
         return Err(format!(
             "a {}-byte error body echoes the input",
