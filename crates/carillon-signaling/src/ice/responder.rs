@@ -152,41 +152,31 @@ impl IceResponder {
             socket: &socket,
             local_addr: self.local_addr,
         };
-        let (mut engine, mut report, mut commands) = match audio {
-            Some(AudioRun { engine, report }) => {
-                let (sender, receiver) = mpsc::unbounded_channel();
-                // Set once, by the one loop: a second `run` would find it set and carry no
-                // audio.
-                let _ = self.audio.set(sender);
-                (Some(engine), Some(report), Some(receiver))
+        let mut audio = audio.map(|AudioRun { engine, report }| {
+            let (sender, commands) = mpsc::unbounded_channel();
+            // Set once, by the one loop: a second `run` would find it set and carry no audio.
+            let _ = self.audio.set(sender);
+            Audio {
+                engine,
+                report,
+                commands,
             }
-            None => (None, None, None),
-        };
+        });
         let mut packet = vec![0; RECV_BUFFER];
         let mut reply = Vec::with_capacity(128);
         loop {
-            let wake = engine.as_ref().and_then(Engine::next_wake);
+            let wake = audio.as_ref().and_then(|a| a.engine.next_wake());
             let received = tokio::select! {
                 received = socket.recv_from(&mut packet) => received,
-                Some(command) = recv(&mut commands) => {
-                    if let Some(engine) = engine.as_mut() {
-                        apply(engine, command);
-                        self.metrics.audio.update(engine);
+                Some(command) = next_command(&mut audio) => {
+                    if let Some(audio) = audio.as_mut() {
+                        audio.apply(command, &self.metrics);
                     }
                     continue;
                 }
                 () = sleep_until(wake) => {
-                    if let (Some(engine), Some(report)) = (engine.as_mut(), report.as_mut()) {
-                        let mut reported = false;
-                        let mut report = |levels| {
-                            reported = true;
-                            report(levels)
-                        };
-                        engine.run_due(Instant::now(), &mut |to, bytes| port.send(to, bytes), &mut report);
-                        // With the levels, a few times a second: the engine's counts.
-                        if reported {
-                            self.metrics.audio.update(engine);
-                        }
+                    if let Some(audio) = audio.as_mut() {
+                        audio.run_due(&port, &self.metrics);
                     }
                     continue;
                 }
@@ -209,16 +199,18 @@ impl IceResponder {
             match self.answer(datagram, from, &mut reply) {
                 Verdict::Reply => port.send(from, &reply),
                 Verdict::Media(session) => {
-                    if let Some(engine) = engine.as_mut() {
-                        engine.checked(session, now, peer, datagram, &mut send);
+                    if let Some(audio) = audio.as_mut() {
+                        audio
+                            .engine
+                            .checked(session, now, peer, datagram, &mut send);
                     }
                 }
+                Verdict::Drop if is_stun(datagram) => {}
                 Verdict::Drop => {
-                    let carried = !matches!(datagram.first(), Some(0..=3))
-                        && engine
-                            .as_mut()
-                            .is_some_and(|e| e.receive(now, peer, datagram, &mut send));
-                    if !carried && !matches!(datagram.first(), Some(0..=3)) {
+                    let carried = audio
+                        .as_mut()
+                        .is_some_and(|a| a.engine.receive(now, peer, datagram, &mut send));
+                    if !carried {
                         self.metrics.non_stun.inc();
                     }
                 }
@@ -244,8 +236,7 @@ impl IceResponder {
 
     /// Decides what a datagram from `from` gets, writing any response into `out`.
     fn answer(&self, datagram: &[u8], from: SocketAddr, out: &mut Vec<u8>) -> Verdict {
-        // RFC 7983: STUN starts with 0..=3; DTLS, RTP, TURN channels start elsewhere.
-        if !matches!(datagram.first(), Some(0..=3)) {
+        if !is_stun(datagram) {
             return Verdict::Drop;
         }
         let message = match stun::parse(datagram) {
@@ -328,21 +319,49 @@ impl Port<'_> {
     }
 }
 
-fn apply(engine: &mut Engine, command: AudioCommand) {
-    match command {
-        AudioCommand::Attach(attach) => engine.attach(*attach),
-        AudioCommand::Detach(session) => engine.detach(session),
-        AudioCommand::Muted(session, muted) => engine.set_muted(session, muted),
-        AudioCommand::Role(session, role) => engine.set_role(session, role),
+/// RFC 7983: STUN starts with 0..=3; DTLS, RTP, RTCP and TURN channels start elsewhere.
+fn is_stun(datagram: &[u8]) -> bool {
+    matches!(datagram.first(), Some(0..=3))
+}
+
+/// The audio engine as the loop drives it.
+struct Audio {
+    engine: Engine,
+    report: Box<dyn FnMut(MeetingLevels) + Send>,
+    commands: mpsc::UnboundedReceiver<AudioCommand>,
+}
+
+impl Audio {
+    fn apply(&mut self, command: AudioCommand, metrics: &IceMetrics) {
+        match command {
+            AudioCommand::Attach(attach) => self.engine.attach(*attach),
+            AudioCommand::Detach(session) => self.engine.detach(session),
+            AudioCommand::Muted(session, muted) => self.engine.set_muted(session, muted),
+            AudioCommand::Role(session, role) => self.engine.set_role(session, role),
+        }
+        metrics.audio.update(&self.engine);
+    }
+
+    fn run_due(&mut self, port: &Port<'_>, metrics: &IceMetrics) {
+        let mut reported = false;
+        let report = &mut self.report;
+        let mut report = |levels| {
+            reported = true;
+            report(levels)
+        };
+        let mut send = |to: SocketAddr, bytes: &[u8]| port.send(to, bytes);
+        self.engine.run_due(Instant::now(), &mut send, &mut report);
+        // With the levels, a few times a second: the engine's counts.
+        if reported {
+            metrics.audio.update(&self.engine);
+        }
     }
 }
 
 /// The next command, or never when there is no engine to command.
-async fn recv(
-    commands: &mut Option<mpsc::UnboundedReceiver<AudioCommand>>,
-) -> Option<AudioCommand> {
-    match commands {
-        Some(commands) => commands.recv().await,
+async fn next_command(audio: &mut Option<Audio>) -> Option<AudioCommand> {
+    match audio {
+        Some(audio) => audio.commands.recv().await,
         None => std::future::pending().await,
     }
 }
