@@ -90,6 +90,8 @@ pub struct Engine {
     outbound: Vec<Outbound>,
     /// Sessions whose endpoints failed during a tick.
     dropped: Vec<u64>,
+    /// Sessions whose endpoints' timers are due.
+    due: Vec<u64>,
     levels: Vec<Level>,
     stats: EngineStats,
 }
@@ -109,6 +111,7 @@ impl Engine {
             next_levels: None,
             outbound: Vec::new(),
             dropped: Vec::new(),
+            due: Vec::new(),
             levels: Vec::new(),
             stats: EngineStats::default(),
         }
@@ -275,18 +278,21 @@ impl Engine {
         send: &mut impl FnMut(SocketAddr, &[u8]),
         report: &mut impl FnMut(MeetingLevels),
     ) {
-        let due: Vec<u64> = self
-            .live
-            .iter()
-            .filter(|(_, live)| live.wake.is_some_and(|at| at <= now))
-            .map(|(session, _)| *session)
-            .collect();
-        for session in due {
+        // Polling may drop an endpoint, so the due ones are listed first (in a kept buffer).
+        let mut due = std::mem::take(&mut self.due);
+        due.extend(
+            self.live
+                .iter()
+                .filter(|(_, live)| live.wake.is_some_and(|at| at <= now))
+                .map(|(session, _)| *session),
+        );
+        for session in due.drain(..) {
             if let Some(live) = self.live.get_mut(&session) {
                 live.peer.timeout(now);
                 self.poll(session, now, send);
             }
         }
+        self.due = due;
         if let Some(tick) = self.next_tick.filter(|at| *at <= now) {
             self.tick(now, tick, send);
         }
