@@ -50,6 +50,12 @@ describe('meeting audio', { concurrency: CONCURRENCY }, () => {
       assert.equal(stats.connectionState, 'connected', `${member.name}: ${JSON.stringify(stats)}`);
       assert.ok(stats.totalAudioEnergy > 0, `${member.name}: ${JSON.stringify(stats)}`);
     }
+    // The server counts the three endpoints and the packets both ways.
+    const metrics = await (await fetch(`${fx.server.endpoint}/metrics`)).text();
+    const sample = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    assert.ok(sample('carillon_audio_endpoints') >= 3, metrics);
+    assert.ok(sample('carillon_audio_packets_total\\{direction="received"\\}') > 0, metrics);
+    assert.ok(sample('carillon_audio_packets_total\\{direction="sent"\\}') > 0, metrics);
   });
 
   test('a muted tab drops out of the others\' audio, and comes back', { timeout: 120000 }, async (t) => {
