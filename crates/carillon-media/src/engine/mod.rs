@@ -159,25 +159,32 @@ impl Engine {
     }
 
     pub fn set_muted(&mut self, session: u64, muted: bool) {
-        if let Some(attach) = self.pending.get_mut(&session) {
-            attach.muted = muted;
-        }
-        if let Some(live) = self.live.get_mut(&session) {
-            live.attach.muted = muted;
-            if let Some(mixer) = self.meetings.get_mut(&live.attach.meeting) {
-                mixer.set_muted(session, muted);
-            }
-        }
+        self.update(
+            session,
+            |a| a.muted = muted,
+            |m| m.set_muted(session, muted),
+        );
     }
 
     pub fn set_role(&mut self, session: u64, role: Role) {
-        if let Some(attach) = self.pending.get_mut(&session) {
-            attach.role = role;
-        }
-        if let Some(live) = self.live.get_mut(&session) {
-            live.attach.role = role;
-            if let Some(mixer) = self.meetings.get_mut(&live.attach.meeting) {
-                mixer.set_role(session, role);
+        self.update(session, |a| a.role = role, |m| m.set_role(session, role));
+    }
+
+    /// Changes a session's subscription, and its place in its mixer if it has one.
+    fn update(
+        &mut self,
+        session: u64,
+        attach: impl FnOnce(&mut Attach),
+        mixer: impl FnOnce(&mut Mixer),
+    ) {
+        if let Some(pending) = self.pending.get_mut(&session) {
+            attach(pending);
+        } else if let Some(live) = self.live.get_mut(&session) {
+            attach(&mut live.attach);
+            if live.mixed {
+                if let Some(m) = self.meetings.get_mut(&live.attach.meeting) {
+                    mixer(m);
+                }
             }
         }
     }
