@@ -3,7 +3,9 @@
 # tests drive a real server with the official AWS SDK for Rust), then two Python suites against a
 # real server, each in a virtual environment this script creates: the current API with a recent
 # boto3 (.venv-test), and the legacy `chime` meeting API with botocore 1.35.99, the last release
-# that has those operations (.venv-legacy).
+# that has those operations (.venv-legacy). Then the AWS SDK for JavaScript v3 suite (tests/js-sdk):
+# every operation and error of both APIs through @aws-sdk/client-chime-sdk-meetings and the legacy
+# @aws-sdk/client-chime, pinned in its package-lock.json.
 #
 # The PostgreSQL store's tests (its conformance suite, the three-node cluster and fault tests) use
 # the local server, postgres://postgres@127.0.0.1:5432 with trust authentication (or
@@ -94,6 +96,10 @@ python_suite .venv-test tests/python
 
 echo "== python suite: legacy API (botocore 1.35.99)"
 python_suite .venv-legacy tests/python-legacy
+
+echo "== JavaScript SDK suite (AWS SDK for JavaScript v3, both APIs)"
+npm --prefix tests/js-sdk ci --no-audit --no-fund
+(cd tests/js-sdk && node --test test/*.test.mjs)
 
 echo "== browser suite (Amazon Chime SDK for JavaScript, and the dashboard, in headless Chromium)"
 (cd tests/browser && node --test test/*.test.mjs)

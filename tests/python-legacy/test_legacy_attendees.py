@@ -106,7 +106,7 @@ def test_delete_attendee(chime, meeting):
     attendee = chime.create_attendee(MeetingId=meeting_id, ExternalUserId=unique("u"))["Attendee"]
     attendee_id = attendee["AttendeeId"]
     assert status_of(chime.delete_attendee(MeetingId=meeting_id, AttendeeId=attendee_id)) == 204
-    assert chime.list_attendees(MeetingId=meeting_id).get("Attendees", []) == []
+    assert chime.list_attendees(MeetingId=meeting_id)["Attendees"] == []
     for call in (
         lambda: chime.get_attendee(MeetingId=meeting_id, AttendeeId=attendee_id),
         lambda: chime.delete_attendee(MeetingId=meeting_id, AttendeeId=attendee_id),
@@ -162,7 +162,7 @@ def test_batch_create_attendee_takes_100_and_no_more(chime, make_meeting):
             MeetingId=meeting_id, Attendees=[{"ExternalUserId": f"user-{i:03d}"} for i in range(101)]
         )
     assert_client_error(e, "BadRequestException", 400, "BadRequest")
-    assert chime.list_attendees(MeetingId=meeting_id).get("Attendees", []) == []
+    assert chime.list_attendees(MeetingId=meeting_id)["Attendees"] == []
     hundred = chime.batch_create_attendee(
         MeetingId=meeting_id, Attendees=[{"ExternalUserId": f"user-{i:03d}"} for i in range(100)]
     )

@@ -60,7 +60,7 @@ def list_all(client, page_size: int | None = None) -> list[dict]:
             kwargs["NextToken"] = token
         page = client.list_meetings(**kwargs)
         assert page["ResponseMetadata"]["HTTPStatusCode"] == 200
-        meetings.extend(page.get("Meetings", []))
+        meetings.extend(page["Meetings"])
         token = page.get("NextToken")
         pages += 1
         assert pages < 500, "pagination does not end"
@@ -71,7 +71,7 @@ def list_all(client, page_size: int | None = None) -> list[dict]:
 def test_no_meetings_lists_nothing(first):
     page = first.list_meetings()
     assert page["ResponseMetadata"]["HTTPStatusCode"] == 200
-    assert page.get("Meetings", []) == []
+    assert page["Meetings"] == []
     assert "NextToken" not in page
 
 

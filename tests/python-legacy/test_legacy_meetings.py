@@ -208,7 +208,7 @@ def test_create_meeting_with_attendees(chime):
         assert chime.list_attendee_tags(MeetingId=meeting_id, AttendeeId=alice)["Tags"] == [
             {"Key": "role", "Value": "host"}
         ]
-        assert chime.list_attendee_tags(MeetingId=meeting_id, AttendeeId=bob).get("Tags", []) == []
+        assert chime.list_attendee_tags(MeetingId=meeting_id, AttendeeId=bob)["Tags"] == []
         listed = chime.list_attendees(MeetingId=meeting_id)["Attendees"]
         assert sorted(a["AttendeeId"] for a in listed) == sorted([alice, bob])
     finally:
@@ -241,9 +241,9 @@ def test_create_meeting_with_attendees_without_attendees_creates_the_meeting(chi
     meeting = response["Meeting"]
     try:
         assert_legacy_meeting(meeting)
-        assert response.get("Attendees", []) == []
-        assert response.get("Errors", []) == []
-        assert chime.list_attendees(MeetingId=meeting["MeetingId"]).get("Attendees", []) == []
+        assert response["Attendees"] == []
+        assert response["Errors"] == []
+        assert chime.list_attendees(MeetingId=meeting["MeetingId"])["Attendees"] == []
     finally:
         chime.delete_meeting(MeetingId=meeting["MeetingId"])
 

@@ -54,7 +54,7 @@ def test_a_legacy_meeting_is_not_found_through_the_current_api(chime, meetings, 
     # Nothing the current API tried had an effect on the legacy meeting.
     assert chime.get_meeting(MeetingId=meeting_id)["Meeting"] == meeting
     assert [a["AttendeeId"] for a in chime.list_attendees(MeetingId=meeting_id)["Attendees"]] == [attendee_id]
-    assert chime.list_meeting_tags(MeetingId=meeting_id).get("Tags", []) == []
+    assert chime.list_meeting_tags(MeetingId=meeting_id)["Tags"] == []
 
 
 def test_a_current_meeting_is_not_found_through_the_legacy_api(chime, meetings):
@@ -206,4 +206,4 @@ def test_another_accounts_legacy_meeting_is_not_found(chime, chime2, meeting):
     assert chime.get_meeting(MeetingId=meeting_id)["Meeting"] == meeting
     assert chime.list_attendees(MeetingId=meeting_id)["Attendees"] == [attendee]
     assert chime.list_attendee_tags(MeetingId=meeting_id, AttendeeId=attendee_id)["Tags"] == [{"Key": "k", "Value": "v"}]
-    assert chime.list_meeting_tags(MeetingId=meeting_id).get("Tags", []) == []
+    assert chime.list_meeting_tags(MeetingId=meeting_id)["Tags"] == []

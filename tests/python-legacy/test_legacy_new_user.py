@@ -37,7 +37,7 @@ def test_readme_walkthrough(legacy_endpoint):
     listed, token = [], None
     while True:
         page = chime.list_meetings(**({"NextToken": token} if token else {}))
-        listed.extend(m["MeetingId"] for m in page.get("Meetings", []))
+        listed.extend(m["MeetingId"] for m in page["Meetings"])
         token = page.get("NextToken")
         if not token:
             break
@@ -58,7 +58,7 @@ def test_readme_walkthrough(legacy_endpoint):
     remaining, token = [], None
     while True:
         page = chime.list_meetings(**({"NextToken": token} if token else {}))
-        remaining.extend(m["MeetingId"] for m in page.get("Meetings", []))
+        remaining.extend(m["MeetingId"] for m in page["Meetings"])
         token = page.get("NextToken")
         if not token:
             break

@@ -22,11 +22,11 @@ def status_of(response: dict) -> int:
 
 
 def meeting_tags(chime, meeting_id: str) -> list[tuple[str, str]]:
-    return sorted_tags(chime.list_meeting_tags(MeetingId=meeting_id).get("Tags", []))
+    return sorted_tags(chime.list_meeting_tags(MeetingId=meeting_id)["Tags"])
 
 
 def attendee_tags(chime, meeting_id: str, attendee_id: str) -> list[tuple[str, str]]:
-    return sorted_tags(chime.list_attendee_tags(MeetingId=meeting_id, AttendeeId=attendee_id).get("Tags", []))
+    return sorted_tags(chime.list_attendee_tags(MeetingId=meeting_id, AttendeeId=attendee_id)["Tags"])
 
 
 # --------------------------------------------------------------------------------------------

@@ -59,7 +59,8 @@ def test_create_meeting_returns_a_complete_meeting(chime, server):
     assert meeting["MediaRegion"] == "us-east-1"
     assert meeting["MeetingHostId"] == "host-1"
     assert "PrimaryMeetingId" not in meeting
-    assert "TenantIds" not in meeting
+    # An empty list, not an absent member: app code reads Meeting.TenantIds unguarded.
+    assert meeting["TenantIds"] == []
     chime.delete_meeting(MeetingId=meeting["MeetingId"])
 
 
@@ -341,6 +342,7 @@ def test_create_meeting_with_attendees(chime, server):
     assert response["ResponseMetadata"]["RequestId"]
     meeting = response["Meeting"]
     assert_meeting_shape(meeting, server)
+    assert meeting["TenantIds"] == []
     assert response["Errors"] == []
     attendees = response["Attendees"]
     assert [a["ExternalUserId"] for a in attendees] == users

@@ -91,6 +91,8 @@ def test_success_bodies_are_pascal_case_objects_without_nulls(raw, server):
     meeting_id = meeting["MeetingId"]
     assert_guid(meeting_id)
     assert set(meeting) >= {"MeetingId", "ExternalMeetingId", "MediaRegion", "MediaPlacement", "MeetingArn"}
+    # List members are sent empty rather than left out.
+    assert meeting["TenantIds"] == []
     assert meeting["MediaPlacement"]["SignalingUrl"] == f"ws://{server.host_port}/control/{meeting_id}"
 
     get = raw.request("GET", f"/meetings/{meeting_id}")

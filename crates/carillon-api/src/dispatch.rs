@@ -145,20 +145,33 @@ mod tests {
         ))
     }
 
+    fn ctx(api: &ApiState) -> RequestContext {
+        RequestContext {
+            scope: Scope {
+                account_id: "123456789012".into(),
+                namespace: api.namespace,
+            },
+            region: "us-east-1".into(),
+            max_active_meetings: None,
+        }
+    }
+
+    /// Dispatches `input` to `operation` and parses the JSON body it answers.
+    async fn call(api: &ApiState, operation: &str, input: serde_json::Value) -> serde_json::Value {
+        let op = api.model.operation(operation).unwrap();
+        match super::dispatch(api, &ctx(api), op, input).await.unwrap() {
+            super::Output::Json(body) => serde_json::from_slice(&body).unwrap(),
+            super::Output::Empty => panic!("{operation} answered no body"),
+        }
+    }
+
     /// Dispatching an empty input reaches the operation's handler, which refuses it as a bad
     /// request or serves it; only an operation without a handler is a service failure.
     #[tokio::test]
     async fn every_operation_of_both_models_has_a_handler() {
         let shared = shared();
         for api in [ApiState::meetings(shared.clone()), ApiState::legacy(shared)] {
-            let ctx = RequestContext {
-                scope: Scope {
-                    account_id: "123456789012".into(),
-                    namespace: api.namespace,
-                },
-                region: "us-east-1".into(),
-                max_active_meetings: None,
-            };
+            let ctx = ctx(&api);
             for op in api.model.operations() {
                 let result = super::dispatch(&api, &ctx, op, serde_json::json!({})).await;
                 if let Err(e) = result {
@@ -170,5 +183,32 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A meeting without tenants carries `"TenantIds": []` in the current API, where app code
+    /// reads `Meeting.TenantIds.length`; the legacy Meeting shape has no TenantIds at all.
+    #[tokio::test]
+    async fn a_meeting_without_tenants_lists_none() {
+        let shared = shared();
+        let current = ApiState::meetings(shared.clone());
+        let create =
+            serde_json::json!({"ClientRequestToken": "token-1", "MediaRegion": "us-east-1"});
+        let created = call(&current, "CreateMeeting", create.clone()).await;
+        assert_eq!(created["Meeting"]["TenantIds"], serde_json::json!([]));
+        let id = created["Meeting"]["MeetingId"].clone();
+        let got = call(&current, "GetMeeting", serde_json::json!({"MeetingId": id})).await;
+        assert_eq!(got["Meeting"]["TenantIds"], serde_json::json!([]));
+        let with_tenants = serde_json::json!({
+            "ClientRequestToken": "token-2", "MediaRegion": "us-east-1", "TenantIds": ["tenant-a"]
+        });
+        let created = call(&current, "CreateMeeting", with_tenants).await;
+        assert_eq!(
+            created["Meeting"]["TenantIds"],
+            serde_json::json!(["tenant-a"])
+        );
+
+        let legacy = ApiState::legacy(shared);
+        let created = call(&legacy, "CreateMeeting", create).await;
+        assert_eq!(created["Meeting"].get("TenantIds"), None);
     }
 }

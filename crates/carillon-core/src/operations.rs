@@ -160,8 +160,8 @@ pub struct Meeting {
     pub meeting_features: Option<MeetingFeatures>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_meeting_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tenant_ids: Option<Vec<String>>,
+    /// Always written, `[]` when the meeting has none (see `MeetingService::meeting_output`).
+    pub tenant_ids: Vec<String>,
     pub meeting_arn: String,
 }
 

@@ -71,7 +71,11 @@ impl MeetingService {
                 .media_placement(&record.meeting_id),
             meeting_features: record.features.clone(),
             primary_meeting_id: record.primary_meeting_id.clone(),
-            tenant_ids: (!record.tenant_ids.is_empty()).then(|| record.tenant_ids.clone()),
+            // Always present, empty when the meeting has none: AWS documents neither form, but
+            // answers dumped by users show `"TenantIds": []`, and app code reads
+            // `Meeting.TenantIds.length` without a guard. (The legacy Meeting shape has no
+            // TenantIds; projection onto it drops the member.)
+            tenant_ids: record.tenant_ids.clone(),
             meeting_arn: record.arn(),
         }
     }
