@@ -192,6 +192,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_AUDIO", value_enum, default_value = "on")]
     pub audio: Switch,
 
+    /// How much of each attendee's audio the mixer holds before playing it, against network
+    /// jitter: a multiple of 20 ms (one Opus frame), up to 200 ms. Every listener hears the
+    /// others this much later; less risks more concealed packets on jittery networks.
+    #[arg(long, env = "CARILLON_AUDIO_JITTER_BUFFER", default_value = "40ms", value_parser = parse_jitter_buffer)]
+    pub audio_jitter_buffer: Duration,
+
     /// TURN servers the Chime SDK is sent to in JOIN_ACK (`turn:host:3478?transport=udp`,
     /// `turns:host:443?transport=tcp`); repeat, or separate with commas. The SDK then relays
     /// all of its media through them. Needs --turn-secret.
@@ -281,6 +287,23 @@ impl std::str::FromStr for OptionalDuration {
             .map(|d| OptionalDuration(Some(d)))
             .map_err(|e| format!("{e}, or off"))
     }
+}
+
+/// A jitter buffer: a duration (see [`parse_duration`], and `0`) in whole 20 ms frames up to
+/// 200 ms.
+fn parse_jitter_buffer(s: &str) -> Result<Duration, String> {
+    let duration = if s.trim() == "0" {
+        Duration::ZERO
+    } else {
+        parse_duration(s)?
+    };
+    let ms = duration.as_millis();
+    if ms % 20 != 0 || ms > 200 {
+        return Err(format!(
+            "{s}: the jitter buffer is a multiple of 20 ms up to 200 ms (40ms, 60ms, ...)"
+        ));
+    }
+    Ok(duration)
 }
 
 /// A duration as people write it: `300` (seconds), `300s`, `5m`, `24h`, `1500ms`; above zero.
@@ -407,6 +430,29 @@ mod tests {
             serve.meeting_max_duration.0,
             Some(Duration::from_secs(86_400))
         );
+    }
+
+    #[test]
+    fn the_jitter_buffer_is_whole_frames() {
+        for (text, ms) in [
+            ("40ms", 40),
+            ("0", 0),
+            ("0ms", 0),
+            ("200ms", 200),
+            ("20ms", 20),
+        ] {
+            let parsed = if text == "0ms" {
+                parse_jitter_buffer("0")
+            } else {
+                parse_jitter_buffer(text)
+            };
+            assert_eq!(parsed, Ok(Duration::from_millis(ms)), "{text}");
+        }
+        for bad in ["30ms", "220ms", "1s", "-20ms", "x"] {
+            assert!(parse_jitter_buffer(bad).is_err(), "{bad:?} was accepted");
+        }
+        let serve = Cli::parse_from(["carillon"]).serve_args();
+        assert_eq!(serve.audio_jitter_buffer, Duration::from_millis(40));
     }
 
     #[test]

@@ -289,7 +289,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             max_sessions: args.max_sessions,
             idle_timeout: Duration::from_secs(args.session_idle_timeout_secs.max(1)),
             faults,
-            audio: (args.audio == Switch::On).then(MixerConfig::default),
+            audio: (args.audio == Switch::On).then(|| MixerConfig {
+                jitter_frames: (args.audio_jitter_buffer.as_millis() / 20) as usize,
+                ..MixerConfig::default()
+            }),
             turn: args.turn_secret.as_ref().map(|secret| TurnConfig {
                 uris: args.turn_uris.clone(),
                 secret: secret.expose().to_owned(),
