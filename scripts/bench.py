@@ -16,14 +16,19 @@ Builds the release binaries, then measures with carillon-bench (see crates/caril
    memory per session), one meeting of 250 (presence and data-message fan-out), and joins at
    200 per second (open loop); each SIGNALING_RUNS times on a fresh server;
 8. meeting events (scripts/bench_events.py): CreateAttendee with events off and on (a webhook
-   receiver on this machine), delivery latency at 1,000 events/s, delivery to SQS (moto).
+   receiver on this machine), delivery latency at 1,000 events/s, delivery to SQS (moto);
+9. meeting audio (carillon-bench audio): meetings of 10 with 2 speakers, every participant a
+   WebRTC client sending Opus every 20 ms, at 100, 200 and 300 participants: late ticks, the
+   latency the server adds, CPU and memory per participant; each AUDIO_RUNS times on a fresh
+   server.
 
 Results go to standard output as Markdown tables, and to target/bench/ as JSON. Environment:
 DURATION (default 10s), WARMUP (2s), CONNECTIONS (64), SECTIONS (e.g. "1,3"; default all),
 CARILLON_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 SIGNALING_RUNS (2), SIGNALING_SESSIONS (10000); section 8: EVENT_RUNS (2), EVENT_RATE (1000),
 EVENT_SQS_RATE (100), EVENT_PARTS (throughput,latency,drain,sqs), CARILLON_TEST_MOTO (moto_server;
-the SQS part is skipped without it).
+the SQS part is skipped without it); section 9: AUDIO_RUNS (2), AUDIO_SIZES (100,200,300),
+AUDIO_DURATION (60s).
 """
 
 import json
@@ -45,9 +50,12 @@ BENCH = ROOT / "target" / "release" / "carillon-bench"
 DURATION = os.environ.get("DURATION", "10s")
 WARMUP = os.environ.get("WARMUP", "2s")
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "64"))
-SECTIONS = {int(s) for s in os.environ.get("SECTIONS", "1,2,3,4,5,6,7,8").split(",")}
+SECTIONS = {int(s) for s in os.environ.get("SECTIONS", "1,2,3,4,5,6,7,8,9").split(",")}
 SIGNALING_RUNS = int(os.environ.get("SIGNALING_RUNS", "2"))
 SIGNALING_SESSIONS = int(os.environ.get("SIGNALING_SESSIONS", "10000"))
+AUDIO_RUNS = int(os.environ.get("AUDIO_RUNS", "2"))
+AUDIO_SIZES = [int(n) for n in os.environ.get("AUDIO_SIZES", "100,200,300").split(",")]
+AUDIO_DURATION = os.environ.get("AUDIO_DURATION", "60s")
 ADMIN_URL = os.environ.get(
     "CARILLON_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
@@ -402,6 +410,45 @@ def section_signaling():
                 r["errors"])
 
 
+def section_audio():
+    print("\n### Meeting audio (in-memory store)\n")
+    print(f"Meetings of 10, 2 speakers each (a 200 ms tone burst a second, the other 8 muted and "
+          f"sending silence frames), every participant a WebRTC client (str0m) on its own UDP "
+          f"socket in one carillon-bench process; 5 s of warm-up, {AUDIO_DURATION} measured; a "
+          "fresh server per run. Latency: a burst's first frame sent → the first packet whose "
+          "decoded audio shows it, arrived (the kernel's receive timestamp). Load average: 1 "
+          "minute, at the start / end.\n")
+    header("participants", "run", "load avg", "server CPU", "CPU ms / participant-s",
+           "KB / participant", "ticks late %", "late or skipped %", "packets/s in / out",
+           "per listener /s (lowest)", "latency p50 / p90 / p99 / max ms", "onsets timed",
+           "generator CPU", "errors")
+    for size in AUDIO_SIZES:
+        for run_number in range(1, AUDIO_RUNS + 1):
+            server = carillon("--in-memory", preexec_fn=raise_nofile)
+            path = OUT / f"audio-{size}-{run_number}.json"
+            try:
+                cmd = [BENCH, "audio", "--endpoint", server.endpoint, "--server-pid",
+                       server.proc.pid, "--meetings", max(size // 10, 1), "--per-meeting", "10",
+                       "--speakers", "2", "--duration", AUDIO_DURATION, "--warmup", "5s",
+                       "--quiet", "--json", path]
+                subprocess.run([str(a) for a in cmd], check=True, stdout=subprocess.DEVNULL,
+                               preexec_fn=raise_nofile)
+            finally:
+                server.stop()
+            r = json.loads(path.read_text())
+            s, t, p, l = r["server"], r["ticks"], r["packets"], r["latency"]
+            row(r["participants"], run_number,
+                f"{r['load_average_start'][0]:.2f} / {r['load_average_end'][0]:.2f}",
+                f"{s['cpu_cores'] * 100:.0f}%", f"{s['cpu_ms_per_participant_second']:.2f}",
+                f"{s['kib_per_participant']:.0f}", f"{t['late_percent']:.2f}",
+                f"{t['late_or_skipped_percent']:.2f}",
+                f"{p['server_in_per_s']:,.0f} / {p['server_out_per_s']:,.0f}",
+                f"{p['per_listener_mean']:.2f} ({p['per_listener_min']:.2f})",
+                " / ".join(ms(l[q]) for q in ["p50", "p90", "p99", "max"]),
+                f"{r['onsets']['timed']:,} / {r['onsets']['expected']:,}",
+                f"{r['generator']['cpu_cores'] * 100:.0f}%", r["errors"])
+
+
 def main():
     subprocess.run(["cargo", "build", "--release", "--locked", "-p", "carillon", "-p",
                     "carillon-bench"], cwd=ROOT, check=True)
@@ -411,7 +458,8 @@ def main():
     # Imported here: it uses this file as the module `bench`.
     from bench_events import section_events
     sections = [section_workloads, section_open_loop, section_scaling, section_large_store,
-                section_in_memory, section_postgres, section_signaling, section_events]
+                section_in_memory, section_postgres, section_signaling, section_events,
+                section_audio]
     for number, section in enumerate(sections, start=1):
         if number in SECTIONS:
             section()

@@ -3,7 +3,8 @@
 //! It speaks the real Chime SDK Meetings API (AWS rest-json, SigV4-signed for the signing name
 //! `chime`) over HTTP/1.1 keep-alive, one tokio task and one hyper connection per connection,
 //! spread round-robin over one or more endpoints, closed loop or at a fixed aggregate rate; and
-//! the signaling plane's WebSocket protocol, as the Chime SDK for JavaScript joins. See the crate
+//! the signaling plane's WebSocket protocol, as the Chime SDK for JavaScript joins; and meeting
+//! audio over WebRTC, as browsers in a meeting send and hear it. See the crate
 //! README for usage and for what is measured.
 //!
 //! The crate is a library with a thin binary (`src/main.rs`) so that tests drive [`run()`] and
@@ -17,6 +18,9 @@
 //! - [`run`](mod@run): a whole run (setup pool, connections, progress line, merge).
 //! - [`signaling`]: the signaling workloads (`carillon-bench signaling`): WebSocket sessions as the
 //!   Chime SDK opens them, for memory per session, presence and data-message fan-out, join latency.
+//! - [`audio`]: the meeting-audio workload (`carillon-bench audio`): meetings of simulated
+//!   browsers, each a WebRTC client sending Opus to the server's mixer; the latency the server
+//!   adds, late ticks, CPU and memory per participant.
 //! - [`sink`]: the webhook sink (`carillon-bench webhook-sink`): receives meeting events and
 //!   records their delivery latency and arrival rate; [`watch`]: the server's delivery counter
 //!   (`carillon-bench deliveries`), for targets the generator cannot receive (SQS, SNS).
@@ -25,6 +29,7 @@
 //!   It answers fixed ids; the generator uses whatever ids it is given and never requires them
 //!   to be distinct, so every workload runs against it unchanged.
 
+pub mod audio;
 pub mod client;
 pub mod driver;
 pub mod reference;

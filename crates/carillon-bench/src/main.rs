@@ -1,15 +1,16 @@
 //! The `carillon-bench` command line: `run` (the load generator), `signaling` (the signaling
-//! workloads), `reference-server`, and for meeting events `webhook-sink` (a receiver that times
+//! workloads), `audio` (meeting audio over WebRTC), `reference-server`, and for meeting events `webhook-sink` (a receiver that times
 //! each delivery) and `deliveries` (the server's delivery counter of one target kind).
 //!
 //! Exit codes: 0 after a run with at least one successful request (or joined session, or
-//! received event, or delivery counted); 1 when a run had none; 2 when the arguments are invalid or setup failed (clap's own usage errors are
+//! audio packet received, or received event, or delivery counted); 1 when a run had none; 2 when the arguments are invalid or setup failed (clap's own usage errors are
 //! also 2).
 
 use std::net::SocketAddr;
 use std::process::exit;
 use std::time::Duration;
 
+use carillon_bench::audio::{self, AudioConfig};
 use carillon_bench::signaling::{self, SignalingConfig, SignalingWorkload};
 use carillon_bench::{reference, run, BenchError, Credentials, RunConfig, Workload};
 use clap::{Args, Parser, Subcommand};
@@ -35,6 +36,9 @@ enum Command {
     /// Open signaling sessions (WebSockets, as the Chime SDK joins) and report memory per
     /// session, presence and data-message fan-out, or join latency.
     Signaling(SignalingArgs),
+    /// Meetings of simulated browsers sending Opus over WebRTC to the server's mixer: the
+    /// latency the server adds, late ticks, CPU and memory per participant.
+    Audio(AudioArgs),
     /// Serve the workloads' routes with fixed answers (bare hyper, no auth): the HTTP ceiling.
     ReferenceServer {
         /// Address to listen on (port 0 picks a free port).
@@ -122,6 +126,33 @@ struct SignalingArgs {
     concurrency: Option<usize>,
     /// The server's process id on this machine: its RSS (memory per session) and CPU time are
     /// read from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// Defaults: ten meetings of ten, two speakers each, 60 s measured after 5 s of warm-up.
+#[derive(Debug, Args)]
+struct AudioArgs {
+    /// Server URL, http://host:port (the API listener; signaling shares it).
+    #[arg(long)]
+    endpoint: String,
+    #[arg(long, default_value_t = 10)]
+    meetings: usize,
+    /// Participants per meeting.
+    #[arg(long, default_value_t = 10)]
+    per_meeting: usize,
+    /// Participants of each meeting who speak (tone bursts); the others mute and send silence.
+    #[arg(long, default_value_t = 2)]
+    speakers: usize,
+    /// The measured window.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Time after the senders start and before the window.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    warmup: Duration,
+    /// The server's process id on this machine: its CPU time and RSS are read from /proc.
     #[arg(long)]
     server_pid: Option<u32>,
     #[command(flatten)]
@@ -225,6 +256,7 @@ fn main() {
         Command::WebhookSink(args) => exit(runtime.block_on(cli_events::sink_command(args))),
         Command::Deliveries(args) => exit(runtime.block_on(cli_events::deliveries_command(args))),
         Command::Signaling(args) => exit(runtime.block_on(signaling_command(args))),
+        Command::Audio(args) => exit(runtime.block_on(audio_command(args))),
     }
 }
 
@@ -275,6 +307,40 @@ async fn signaling_command(args: SignalingArgs) -> i32 {
     if joined == 0 {
         eprintln!(
             "carillon-bench: no session joined ({} errors; first: {})",
+            report.errors,
+            report.first_error.as_deref().unwrap_or("none")
+        );
+        return 1;
+    }
+    0
+}
+
+async fn audio_command(args: AudioArgs) -> i32 {
+    let config = AudioConfig {
+        meetings: args.meetings,
+        per_meeting: args.per_meeting,
+        speakers: args.speakers,
+        duration: args.duration,
+        warmup: args.warmup,
+        server_pid: args.server_pid,
+        credentials: args.common.credentials(),
+        progress: !args.common.quiet,
+        ..AudioConfig::new(args.endpoint)
+    };
+    let report = match audio::run(&config).await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("carillon-bench: {e}");
+            return 2;
+        }
+    };
+    print!("{}", report.table());
+    if !write_json(args.common.json.as_deref(), &report) {
+        return 2;
+    }
+    if report.packets.clients_received_per_s == 0.0 {
+        eprintln!(
+            "carillon-bench: no audio received ({} errors; first: {})",
             report.errors,
             report.first_error.as_deref().unwrap_or("none")
         );

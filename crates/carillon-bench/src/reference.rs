@@ -38,7 +38,7 @@ impl Bodies {
     pub fn new(host: &str) -> Bodies {
         let m = REF_MEETING_ID;
         let meeting = format!(
-            r#"{{"Meeting":{{"MeetingId":"{m}","ExternalMeetingId":"bench-0-1","MediaRegion":"us-east-1","MediaPlacement":{{"AudioHostUrl":"{host}","AudioFallbackUrl":"ws://{host}/calls/{m}","SignalingUrl":"ws://{host}/control/{m}","TurnControlUrl":"http://{host}/v2/turn_sessions","ScreenDataUrl":"ws://{host}/v2/screen/{m}","ScreenViewingUrl":"ws://{host}/ws/connect?passcode=null&viewer_uuid=null&X-BitHub-Call-Id={m}","ScreenSharingUrl":"ws://{host}/v2/screen/{m}","EventIngestionUrl":"http://{host}/v1/client-events"}},"MeetingArn":"arn:aws:chime:us-east-1:123456789012:meeting/{m}"}}}}"#
+            r#"{{"Meeting":{{"MeetingId":"{m}","ExternalMeetingId":"bench-0-1","MediaRegion":"us-east-1","MediaPlacement":{{"AudioHostUrl":"{host}","AudioFallbackUrl":"ws://{host}/calls/{m}","SignalingUrl":"ws://{host}/control/{m}","TurnControlUrl":"http://{host}/v2/turn_sessions","ScreenDataUrl":"ws://{host}/v2/screen/{m}","ScreenViewingUrl":"ws://{host}/ws/connect?passcode=null&viewer_uuid=null&X-BitHub-Call-Id={m}","ScreenSharingUrl":"ws://{host}/v2/screen/{m}","EventIngestionUrl":"http://{host}/v1/client-events"}},"TenantIds":[],"MeetingArn":"arn:aws:chime:us-east-1:123456789012:meeting/{m}"}}}}"#
         );
         let attendees: Vec<String> = (0..100).map(attendee_json).collect();
         Bodies {

@@ -1,6 +1,6 @@
-//! What the signaling workloads need from the operating system: enough file descriptors for
-//! thousands of sockets, and the server's memory and CPU time, read from `/proc/<pid>` (Linux)
-//! when the server runs on the same machine.
+//! What the signaling and audio workloads need from the operating system: enough file
+//! descriptors for thousands of sockets, the server's memory and CPU time, read from
+//! `/proc/<pid>` (Linux) when the server runs on the same machine, and the machine's load.
 
 use std::path::PathBuf;
 
@@ -108,6 +108,24 @@ impl Proc {
     }
 }
 
+/// The machine's load average over 1, 5 and 15 minutes (`/proc/loadavg`); zeros when it cannot
+/// be read (not Linux).
+pub fn load_average() -> [f64; 3] {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| parse_load_average(&text))
+        .unwrap_or_default()
+}
+
+fn parse_load_average(text: &str) -> Option<[f64; 3]> {
+    let mut fields = text.split_whitespace().map(str::parse::<f64>);
+    Some([
+        fields.next()?.ok()?,
+        fields.next()?.ok()?,
+        fields.next()?.ok()?,
+    ])
+}
+
 fn parse_memory(status: &str) -> Option<Memory> {
     let field = |name: &str| {
         status
@@ -149,6 +167,11 @@ mod tests {
         assert_eq!(parse_memory("Name: x\n"), None);
         let stat = "1234 (carillon (x) y) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 5 0";
         assert_eq!(parse_cpu_ticks(stat), Some(300));
+        assert_eq!(
+            parse_load_average("1.50 0.75 0.25 2/180 4242\n"),
+            Some([1.5, 0.75, 0.25])
+        );
+        assert_eq!(parse_load_average("1.5 x"), None);
     }
 
     #[test]

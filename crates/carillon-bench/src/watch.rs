@@ -124,7 +124,7 @@ pub async fn watch(
 }
 
 /// GET /metrics on a connection of its own (a few per second: no need to keep it alive).
-async fn fetch(endpoint: &Endpoint) -> Result<String, String> {
+pub(crate) async fn fetch(endpoint: &Endpoint) -> Result<String, String> {
     let mut stream = TcpStream::connect(endpoint.addr)
         .await
         .map_err(|e| format!("connecting to {}: {e}", endpoint.addr))?;

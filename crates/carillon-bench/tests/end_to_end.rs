@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+use carillon_bench::audio::{self, AudioConfig};
 use carillon_bench::signaling::{self, SignalingConfig, SignalingWorkload};
 use carillon_bench::sink::{self, SinkConfig};
 use carillon_bench::{reference, run, Credentials, Report, RunConfig, Workload};
@@ -212,6 +213,54 @@ fn signaling_workloads_run_against_carillon() {
     assert!((45..=55).contains(&recorded), "{recorded}");
     assert_eq!(report.latency["open_to_index"].count, recorded);
     assert_eq!(report.latency["subscribe_to_ack"].count, recorded);
+}
+
+/// One meeting of three, two of them speaking, for 3 s: every participant connects over real
+/// WebRTC, audio flows both ways at one packet per 20 ms, and each burst a listener should hear
+/// is heard and timed. Timing targets are the benchmark's, not this test's.
+#[test]
+fn the_audio_workload_runs_against_carillon() {
+    let server = start_server();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let report = rt
+        .block_on(audio::run(&AudioConfig {
+            meetings: 1,
+            per_meeting: 3,
+            speakers: 2,
+            duration: Duration::from_secs(3),
+            warmup: Duration::from_secs(1),
+            server_pid: server.pid(),
+            ..AudioConfig::new(server.endpoint())
+        }))
+        .unwrap();
+    assert_eq!(report.errors, 0, "{:?}", report.first_error);
+    assert_eq!((report.participants, report.participants_failed), (3, 0));
+    // Three senders and three listeners, 50 packets a second each, give or take the edges of
+    // the window and the server's counters' 200 ms refresh.
+    let p = &report.packets;
+    assert!((140.0..=160.0).contains(&p.clients_sent_per_s), "{p:?}");
+    assert!(
+        p.per_listener_min > 40.0 && p.per_listener_max <= 51.0,
+        "{p:?}"
+    );
+    assert!(
+        p.server_in_per_s > 100.0 && p.server_out_per_s > 100.0,
+        "{p:?}"
+    );
+    assert!(
+        report.ticks.on_time + report.ticks.late > 100,
+        "{:?}",
+        report.ticks
+    );
+    // Two speakers, one burst a second each, heard by the two others: 12 in 3 s.
+    let o = &report.onsets;
+    assert_eq!(o.expected, 12, "{o:?}");
+    assert_eq!(o.timed, o.expected, "{o:?}");
+    assert_eq!((o.unmatched, o.undecodable), (0, 0), "{o:?}");
+    let l = &report.latency.latency_us;
+    assert!(l.p50 > 0 && l.max >= l.p99, "{l:?}");
+    let server_figures = report.server.expect("the server's CPU and memory are read");
+    assert!(server_figures.cpu_cores > 0.0 && server_figures.rss_with_clients_kib > 0);
 }
 
 /// CreateAttendee against a server with a webhook pointing at the sink: every event arrives

@@ -256,7 +256,7 @@ async fn session(
 
 /// Ping round trips and frames of an idle session.
 #[derive(Default)]
-pub(super) struct Idle {
+pub(crate) struct Idle {
     pub ping_rtt: Samples,
     pub pings: u64,
     pub pongs: u64,
@@ -276,7 +276,7 @@ struct Totals {
 /// Holds a joined session until `stop`: reads whatever comes, and pings every `interval` as
 /// the SDK does, the first ping at a random point of the first interval. A ping's round trip is
 /// recorded when `measuring()` was true as it was sent. An error ends the session.
-pub(super) async fn idle(
+pub(crate) async fn idle(
     wire: &mut Wire,
     stop: impl std::future::Future<Output = ()>,
     measuring: impl Fn() -> bool,
