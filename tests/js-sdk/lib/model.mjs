@@ -3,7 +3,7 @@
 // rather than a copy of them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './carillon.mjs';
+import { REPO_ROOT } from '../../node-support/carillon-process.mjs';
 
 const MODELS = path.join(REPO_ROOT, 'crates', 'carillon-model', 'models');
 
