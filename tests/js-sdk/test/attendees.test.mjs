@@ -2,7 +2,7 @@
 // ListAttendees, DeleteAttendee, UpdateAttendeeCapabilities,
 // BatchUpdateAttendeeCapabilitiesExcept) and the errors a real condition gives them.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   BatchCreateAttendeeCommand,
   BatchUpdateAttendeeCapabilitiesExceptCommand,
@@ -14,7 +14,7 @@ import {
   ListAttendeesCommand,
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { startCarillon } from '../lib/carillon.mjs';
+import { serverWith } from '../lib/carillon.mjs';
 import { MISSING_ID, meetingsClient, unique } from '../lib/clients.mjs';
 import { rejectsWith } from '../lib/expect.mjs';
 
@@ -32,21 +32,10 @@ const NOT_A_GUID = {
   message: /failed to satisfy constraint/,
 };
 
-let server;
-let chime;
-
-before(async () => {
-  server = await startCarillon(['--quotas', 'off']);
-  chime = meetingsClient(server);
-});
-
-after(async () => {
-  chime?.destroy();
-  await server?.stop();
-});
+const fx = serverWith(meetingsClient);
 
 async function newMeeting(features) {
-  const { Meeting } = await chime.send(new CreateMeetingCommand({
+  const { Meeting } = await fx.chime.send(new CreateMeetingCommand({
     ClientRequestToken: unique('token'),
     MediaRegion: 'us-east-1',
     ExternalMeetingId: unique('meeting'),
@@ -56,7 +45,7 @@ async function newMeeting(features) {
 }
 
 function createAttendee(meetingId, externalUserId, capabilities) {
-  return chime.send(new CreateAttendeeCommand({
+  return fx.chime.send(new CreateAttendeeCommand({
     MeetingId: meetingId,
     ExternalUserId: externalUserId,
     Capabilities: capabilities,
@@ -121,7 +110,7 @@ describe('CreateAttendee', () => {
 describe('BatchCreateAttendee', () => {
   test('creates the attendees in order, with an empty Errors list', async () => {
     const meetingId = await newMeeting();
-    const response = await chime.send(new BatchCreateAttendeeCommand({
+    const response = await fx.chime.send(new BatchCreateAttendeeCommand({
       MeetingId: meetingId,
       Attendees: [{ ExternalUserId: 'alice-1' }, { ExternalUserId: 'bob-1', Capabilities: LISTEN_ONLY }],
     }));
@@ -134,7 +123,7 @@ describe('BatchCreateAttendee', () => {
 
   test('reports attendees past the cap in Errors, with HTTP 200', async () => {
     const meetingId = await newMeeting({ Attendee: { MaxCount: 2 } });
-    const response = await chime.send(new BatchCreateAttendeeCommand({
+    const response = await fx.chime.send(new BatchCreateAttendeeCommand({
       MeetingId: meetingId,
       Attendees: ['u-1', 'u-2', 'u-3'].map((ExternalUserId) => ({ ExternalUserId })),
     }));
@@ -147,12 +136,12 @@ describe('BatchCreateAttendee', () => {
   });
 
   test('NotFoundException and BadRequestException', async () => {
-    await rejectsWith(chime.send(new BatchCreateAttendeeCommand({
+    await rejectsWith(fx.chime.send(new BatchCreateAttendeeCommand({
       MeetingId: MISSING_ID,
       Attendees: [{ ExternalUserId: 'alice-1' }],
     })), MEETING_NOT_FOUND);
     const meetingId = await newMeeting();
-    await rejectsWith(chime.send(new BatchCreateAttendeeCommand({
+    await rejectsWith(fx.chime.send(new BatchCreateAttendeeCommand({
       MeetingId: meetingId,
       Attendees: Array.from({ length: 101 }, (_, i) => ({ ExternalUserId: `user-${i}` })),
     })), {
@@ -167,23 +156,23 @@ describe('GetAttendee, ListAttendees, DeleteAttendee', () => {
   test('GetAttendee returns what CreateAttendee returned', async () => {
     const meetingId = await newMeeting();
     const { Attendee } = await createAttendee(meetingId, 'alice-1');
-    const got = await chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: Attendee.AttendeeId }));
+    const got = await fx.chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: Attendee.AttendeeId }));
     assert.equal(got.$metadata.httpStatusCode, 200);
     assert.deepEqual(got.Attendee, Attendee);
   });
 
   test('ListAttendees pages with MaxResults and NextToken, and lists none as an empty list', async () => {
     const meetingId = await newMeeting();
-    const empty = await chime.send(new ListAttendeesCommand({ MeetingId: meetingId }));
+    const empty = await fx.chime.send(new ListAttendeesCommand({ MeetingId: meetingId }));
     assert.deepEqual(empty.Attendees, []);
     assert.equal(empty.NextToken, undefined);
 
     const users = ['u-1', 'u-2', 'u-3'];
     for (const user of users) await createAttendee(meetingId, user);
-    const first = await chime.send(new ListAttendeesCommand({ MeetingId: meetingId, MaxResults: 2 }));
+    const first = await fx.chime.send(new ListAttendeesCommand({ MeetingId: meetingId, MaxResults: 2 }));
     assert.equal(first.Attendees.length, 2);
     assert.ok(first.NextToken);
-    const second = await chime.send(new ListAttendeesCommand({
+    const second = await fx.chime.send(new ListAttendeesCommand({
       MeetingId: meetingId,
       MaxResults: 2,
       NextToken: first.NextToken,
@@ -196,21 +185,21 @@ describe('GetAttendee, ListAttendees, DeleteAttendee', () => {
     const meetingId = await newMeeting();
     const { Attendee } = await createAttendee(meetingId, 'alice-1');
     const ids = { MeetingId: meetingId, AttendeeId: Attendee.AttendeeId };
-    const deleted = await chime.send(new DeleteAttendeeCommand(ids));
+    const deleted = await fx.chime.send(new DeleteAttendeeCommand(ids));
     assert.equal(deleted.$metadata.httpStatusCode, 204);
     const gone = { name: 'NotFoundException', status: 404, message: `Attendee <${Attendee.AttendeeId}> not found` };
-    await rejectsWith(chime.send(new GetAttendeeCommand(ids)), gone);
-    await rejectsWith(chime.send(new DeleteAttendeeCommand(ids)), gone);
-    assert.deepEqual((await chime.send(new ListAttendeesCommand({ MeetingId: meetingId }))).Attendees, []);
+    await rejectsWith(fx.chime.send(new GetAttendeeCommand(ids)), gone);
+    await rejectsWith(fx.chime.send(new DeleteAttendeeCommand(ids)), gone);
+    assert.deepEqual((await fx.chime.send(new ListAttendeesCommand({ MeetingId: meetingId }))).Attendees, []);
   });
 
   test('NotFoundException for an unknown meeting or attendee', async () => {
     const unknownMeeting = { MeetingId: MISSING_ID, AttendeeId: MISSING_ID };
-    await rejectsWith(chime.send(new GetAttendeeCommand(unknownMeeting)), MEETING_NOT_FOUND);
-    await rejectsWith(chime.send(new DeleteAttendeeCommand(unknownMeeting)), MEETING_NOT_FOUND);
-    await rejectsWith(chime.send(new ListAttendeesCommand({ MeetingId: MISSING_ID })), MEETING_NOT_FOUND);
+    await rejectsWith(fx.chime.send(new GetAttendeeCommand(unknownMeeting)), MEETING_NOT_FOUND);
+    await rejectsWith(fx.chime.send(new DeleteAttendeeCommand(unknownMeeting)), MEETING_NOT_FOUND);
+    await rejectsWith(fx.chime.send(new ListAttendeesCommand({ MeetingId: MISSING_ID })), MEETING_NOT_FOUND);
     const meetingId = await newMeeting();
-    await rejectsWith(chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: MISSING_ID })), {
+    await rejectsWith(fx.chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: MISSING_ID })), {
       name: 'NotFoundException',
       status: 404,
       message: `Attendee <${MISSING_ID}> not found`,
@@ -219,10 +208,10 @@ describe('GetAttendee, ListAttendees, DeleteAttendee', () => {
 
   test('BadRequestException for ids that are not GUIDs, or a NextToken of nothing', async () => {
     const meetingId = await newMeeting();
-    await rejectsWith(chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: 'someone' })), NOT_A_GUID);
-    await rejectsWith(chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: 'someone' })), NOT_A_GUID);
-    await rejectsWith(chime.send(new ListAttendeesCommand({ MeetingId: 'a-meeting' })), NOT_A_GUID);
-    await rejectsWith(chime.send(new ListAttendeesCommand({ MeetingId: meetingId, NextToken: 'not-a-token' })), {
+    await rejectsWith(fx.chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: 'someone' })), NOT_A_GUID);
+    await rejectsWith(fx.chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: 'someone' })), NOT_A_GUID);
+    await rejectsWith(fx.chime.send(new ListAttendeesCommand({ MeetingId: 'a-meeting' })), NOT_A_GUID);
+    await rejectsWith(fx.chime.send(new ListAttendeesCommand({ MeetingId: meetingId, NextToken: 'not-a-token' })), {
       name: 'BadRequestException',
       status: 400,
       message: 'The NextToken is not valid for this request',
@@ -234,7 +223,7 @@ describe('UpdateAttendeeCapabilities', () => {
   test('returns the attendee with its new capabilities', async () => {
     const meetingId = await newMeeting();
     const { Attendee } = await createAttendee(meetingId, 'alice-1');
-    const response = await chime.send(new UpdateAttendeeCapabilitiesCommand({
+    const response = await fx.chime.send(new UpdateAttendeeCapabilitiesCommand({
       MeetingId: meetingId,
       AttendeeId: Attendee.AttendeeId,
       Capabilities: LISTEN_ONLY,
@@ -245,7 +234,7 @@ describe('UpdateAttendeeCapabilities', () => {
 
   test('NotFoundException and BadRequestException', async () => {
     const update = (MeetingId, AttendeeId, Capabilities = LISTEN_ONLY) =>
-      chime.send(new UpdateAttendeeCapabilitiesCommand({ MeetingId, AttendeeId, Capabilities }));
+      fx.chime.send(new UpdateAttendeeCapabilitiesCommand({ MeetingId, AttendeeId, Capabilities }));
     await rejectsWith(update(MISSING_ID, MISSING_ID), MEETING_NOT_FOUND);
     const meetingId = await newMeeting({ Content: { MaxResolution: 'None' } });
     await rejectsWith(update(meetingId, MISSING_ID), {
@@ -273,13 +262,13 @@ describe('BatchUpdateAttendeeCapabilitiesExcept', () => {
     const host = (await createAttendee(meetingId, 'host-1')).Attendee;
     await createAttendee(meetingId, 'guest-1');
     await createAttendee(meetingId, 'guest-2');
-    const response = await chime.send(new BatchUpdateAttendeeCapabilitiesExceptCommand({
+    const response = await fx.chime.send(new BatchUpdateAttendeeCapabilitiesExceptCommand({
       MeetingId: meetingId,
       ExcludedAttendeeIds: [{ AttendeeId: host.AttendeeId }],
       Capabilities: LISTEN_ONLY,
     }));
     assert.equal(response.$metadata.httpStatusCode, 200);
-    const { Attendees } = await chime.send(new ListAttendeesCommand({ MeetingId: meetingId }));
+    const { Attendees } = await fx.chime.send(new ListAttendeesCommand({ MeetingId: meetingId }));
     assert.deepEqual(Object.fromEntries(Attendees.map((a) => [a.ExternalUserId, a.Capabilities])), {
       'host-1': SEND_RECEIVE,
       'guest-1': LISTEN_ONLY,
@@ -289,7 +278,7 @@ describe('BatchUpdateAttendeeCapabilitiesExcept', () => {
 
   test('NotFoundException and BadRequestException', async () => {
     const updateExcept = (MeetingId, Capabilities = LISTEN_ONLY) =>
-      chime.send(new BatchUpdateAttendeeCapabilitiesExceptCommand({
+      fx.chime.send(new BatchUpdateAttendeeCapabilitiesExceptCommand({
         MeetingId,
         ExcludedAttendeeIds: [{ AttendeeId: MISSING_ID }],
         Capabilities,
@@ -301,7 +290,7 @@ describe('BatchUpdateAttendeeCapabilitiesExcept', () => {
       status: 400,
       message: 'Capabilities.Content can be SendReceive or Receive only when Capabilities.Video is SendReceive or Receive',
     });
-    await chime.send(new DeleteMeetingCommand({ MeetingId: meetingId }));
+    await fx.chime.send(new DeleteMeetingCommand({ MeetingId: meetingId }));
     await rejectsWith(updateExcept(meetingId), {
       name: 'NotFoundException',
       status: 404,

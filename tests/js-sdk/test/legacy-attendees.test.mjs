@@ -2,7 +2,7 @@
 // ListAttendees, DeleteAttendee) through @aws-sdk/client-chime, and the errors a real condition
 // gives them.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   BatchCreateAttendeeCommand,
   CreateAttendeeCommand,
@@ -11,7 +11,7 @@ import {
   GetAttendeeCommand,
   ListAttendeesCommand,
 } from '@aws-sdk/client-chime';
-import { startCarillon } from '../lib/carillon.mjs';
+import { serverWith } from '../lib/carillon.mjs';
 import { MISSING_ID, legacyClient } from '../lib/clients.mjs';
 import { rejectsWith } from '../lib/expect.mjs';
 
@@ -24,25 +24,14 @@ const MEETING_NOT_FOUND = {
 // The attendee cap of a legacy meeting (AWS's 250; the legacy API has no MeetingFeatures).
 const MAX_ATTENDEES = 250;
 
-let server;
-let chime;
-
-before(async () => {
-  server = await startCarillon(['--quotas', 'off']);
-  chime = legacyClient(server);
-});
-
-after(async () => {
-  chime?.destroy();
-  await server?.stop();
-});
+const fx = serverWith(legacyClient);
 
 async function newMeeting() {
-  return (await chime.send(new CreateMeetingCommand({}))).Meeting.MeetingId;
+  return (await fx.chime.send(new CreateMeetingCommand({}))).Meeting.MeetingId;
 }
 
 function createAttendee(MeetingId, ExternalUserId) {
-  return chime.send(new CreateAttendeeCommand({ MeetingId, ExternalUserId }));
+  return fx.chime.send(new CreateAttendeeCommand({ MeetingId, ExternalUserId }));
 }
 
 // The legacy Attendee shape: no Capabilities.
@@ -59,7 +48,7 @@ describe('CreateAttendee, GetAttendee, DeleteAttendee', () => {
     assert.equal(created.$metadata.httpStatusCode, 201);
     assertLegacyAttendee(created.Attendee);
     assert.deepEqual((await createAttendee(meetingId, 'alice-1')).Attendee, created.Attendee);
-    const got = await chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: created.Attendee.AttendeeId }));
+    const got = await fx.chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: created.Attendee.AttendeeId }));
     assert.equal(got.$metadata.httpStatusCode, 200);
     assert.deepEqual(got.Attendee, created.Attendee);
   });
@@ -68,17 +57,17 @@ describe('CreateAttendee, GetAttendee, DeleteAttendee', () => {
     const meetingId = await newMeeting();
     const { Attendee } = await createAttendee(meetingId, 'alice-1');
     const ids = { MeetingId: meetingId, AttendeeId: Attendee.AttendeeId };
-    assert.equal((await chime.send(new DeleteAttendeeCommand(ids))).$metadata.httpStatusCode, 204);
+    assert.equal((await fx.chime.send(new DeleteAttendeeCommand(ids))).$metadata.httpStatusCode, 204);
     const gone = { name: 'NotFoundException', status: 404, message: `Attendee <${Attendee.AttendeeId}> not found` };
-    await rejectsWith(chime.send(new GetAttendeeCommand(ids)), gone);
-    await rejectsWith(chime.send(new DeleteAttendeeCommand(ids)), gone);
+    await rejectsWith(fx.chime.send(new GetAttendeeCommand(ids)), gone);
+    await rejectsWith(fx.chime.send(new DeleteAttendeeCommand(ids)), gone);
   });
 
   test('NotFoundException for an unknown meeting', async () => {
     await rejectsWith(createAttendee(MISSING_ID, 'alice-1'), MEETING_NOT_FOUND);
     const ids = { MeetingId: MISSING_ID, AttendeeId: MISSING_ID };
-    await rejectsWith(chime.send(new GetAttendeeCommand(ids)), MEETING_NOT_FOUND);
-    await rejectsWith(chime.send(new DeleteAttendeeCommand(ids)), MEETING_NOT_FOUND);
+    await rejectsWith(fx.chime.send(new GetAttendeeCommand(ids)), MEETING_NOT_FOUND);
+    await rejectsWith(fx.chime.send(new DeleteAttendeeCommand(ids)), MEETING_NOT_FOUND);
   });
 
   test('BadRequestException for an ExternalUserId or id the service refuses', async () => {
@@ -88,7 +77,7 @@ describe('CreateAttendee, GetAttendee, DeleteAttendee', () => {
       status: 400,
       message: "1 validation error detected: Value at 'ExternalUserId' failed to satisfy constraint: Member must have length greater than or equal to 2",
     });
-    await rejectsWith(chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: 'someone' })), {
+    await rejectsWith(fx.chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: 'someone' })), {
       name: 'BadRequestException',
       status: 400,
       message: /^1 validation error detected: Value at 'AttendeeId' failed to satisfy constraint/,
@@ -101,7 +90,7 @@ describe('BatchCreateAttendee and the attendee cap', () => {
     const meetingId = await newMeeting();
     let created = 0;
     for (const [start, count] of [[0, 100], [100, 100], [200, 50]]) {
-      const response = await chime.send(new BatchCreateAttendeeCommand({
+      const response = await fx.chime.send(new BatchCreateAttendeeCommand({
         MeetingId: meetingId,
         Attendees: Array.from({ length: count }, (_, i) => ({ ExternalUserId: `user-${start + i}` })),
       }));
@@ -117,7 +106,7 @@ describe('BatchCreateAttendee and the attendee cap', () => {
       status: 400,
       message: `The meeting <${meetingId}> already has its maximum number of attendees (${MAX_ATTENDEES})`,
     });
-    const batch = await chime.send(new BatchCreateAttendeeCommand({
+    const batch = await fx.chime.send(new BatchCreateAttendeeCommand({
       MeetingId: meetingId,
       Attendees: [{ ExternalUserId: 'one-more' }],
     }));
@@ -130,12 +119,12 @@ describe('BatchCreateAttendee and the attendee cap', () => {
   });
 
   test('NotFoundException and BadRequestException', async () => {
-    await rejectsWith(chime.send(new BatchCreateAttendeeCommand({
+    await rejectsWith(fx.chime.send(new BatchCreateAttendeeCommand({
       MeetingId: MISSING_ID,
       Attendees: [{ ExternalUserId: 'alice-1' }],
     })), MEETING_NOT_FOUND);
     const meetingId = await newMeeting();
-    await rejectsWith(chime.send(new BatchCreateAttendeeCommand({
+    await rejectsWith(fx.chime.send(new BatchCreateAttendeeCommand({
       MeetingId: meetingId,
       Attendees: Array.from({ length: 101 }, (_, i) => ({ ExternalUserId: `user-${i}` })),
     })), {
@@ -149,13 +138,13 @@ describe('BatchCreateAttendee and the attendee cap', () => {
 describe('ListAttendees', () => {
   test('an empty Attendees list, then pages in creation order', async () => {
     const meetingId = await newMeeting();
-    const empty = await chime.send(new ListAttendeesCommand({ MeetingId: meetingId }));
+    const empty = await fx.chime.send(new ListAttendeesCommand({ MeetingId: meetingId }));
     assert.equal(empty.$metadata.httpStatusCode, 200);
     assert.deepEqual(empty.Attendees, []);
     const users = ['u-1', 'u-2', 'u-3'];
     for (const user of users) await createAttendee(meetingId, user);
-    const first = await chime.send(new ListAttendeesCommand({ MeetingId: meetingId, MaxResults: 2 }));
-    const second = await chime.send(new ListAttendeesCommand({
+    const first = await fx.chime.send(new ListAttendeesCommand({ MeetingId: meetingId, MaxResults: 2 }));
+    const second = await fx.chime.send(new ListAttendeesCommand({
       MeetingId: meetingId,
       MaxResults: 2,
       NextToken: first.NextToken,
@@ -167,9 +156,9 @@ describe('ListAttendees', () => {
   });
 
   test('NotFoundException and BadRequestException', async () => {
-    await rejectsWith(chime.send(new ListAttendeesCommand({ MeetingId: MISSING_ID })), MEETING_NOT_FOUND);
+    await rejectsWith(fx.chime.send(new ListAttendeesCommand({ MeetingId: MISSING_ID })), MEETING_NOT_FOUND);
     const meetingId = await newMeeting();
-    await rejectsWith(chime.send(new ListAttendeesCommand({ MeetingId: meetingId, NextToken: 'not-a-token' })), {
+    await rejectsWith(fx.chime.send(new ListAttendeesCommand({ MeetingId: meetingId, NextToken: 'not-a-token' })), {
       name: 'BadRequestException',
       status: 400,
       message: 'The NextToken is not valid for this request',

@@ -3,7 +3,7 @@
 // ListMeetings, DeleteMeeting, StartMeetingTranscription, StopMeetingTranscription, and the errors
 // a real condition gives them.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   CreateMeetingCommand,
   CreateMeetingWithAttendeesCommand,
@@ -13,7 +13,7 @@ import {
   StartMeetingTranscriptionCommand,
   StopMeetingTranscriptionCommand,
 } from '@aws-sdk/client-chime';
-import { startCarillon } from '../lib/carillon.mjs';
+import { serverWith } from '../lib/carillon.mjs';
 import { EXAMPLE, MISSING_ID, credentialsArgs, legacyClient, unique } from '../lib/clients.mjs';
 import { rejectsWith } from '../lib/expect.mjs';
 
@@ -23,33 +23,25 @@ const LEGACY_MEETING_MEMBERS = ['ExternalMeetingId', 'MediaPlacement', 'MediaReg
 // An account of its own, with no meetings but those its test creates.
 const LISTER = { accessKeyId: 'AKIDLEGACYLISTER', secretAccessKey: 'lister-secret', accountId: '210987654321' };
 
-let server;
-let chime;
-
-before(async () => {
-  server = await startCarillon(['--quotas', 'off', ...credentialsArgs(EXAMPLE, LISTER)]);
-  chime = legacyClient(server);
-});
-
-after(async () => {
-  chime?.destroy();
-  await server?.stop();
-});
+const fx = serverWith(
+  legacyClient,
+  ['--quotas', 'off', ...credentialsArgs(EXAMPLE, LISTER)],
+);
 
 function assertLegacyMeeting(meeting) {
   assert.match(meeting.MeetingId, GUID);
   assert.deepEqual(Object.keys(meeting).filter((k) => !LEGACY_MEETING_MEMBERS.includes(k)), []);
-  const host = new URL(server.endpoint).host;
+  const host = new URL(fx.server.endpoint).host;
   assert.equal(meeting.MediaPlacement.SignalingUrl, `ws://${host}/control/${meeting.MeetingId}`);
 }
 
 describe('CreateMeeting, GetMeeting, DeleteMeeting', () => {
   test('the SDK fills in the ClientRequestToken; MediaRegion defaults to us-east-1; 201', async () => {
-    const response = await chime.send(new CreateMeetingCommand({}));
+    const response = await fx.chime.send(new CreateMeetingCommand({}));
     assert.equal(response.$metadata.httpStatusCode, 201);
     assertLegacyMeeting(response.Meeting);
     assert.equal(response.Meeting.MediaRegion, 'us-east-1');
-    const got = await chime.send(new GetMeetingCommand({ MeetingId: response.Meeting.MeetingId }));
+    const got = await fx.chime.send(new GetMeetingCommand({ MeetingId: response.Meeting.MeetingId }));
     assert.equal(got.$metadata.httpStatusCode, 200);
     assert.deepEqual(got.Meeting, response.Meeting);
   });
@@ -57,39 +49,39 @@ describe('CreateMeeting, GetMeeting, DeleteMeeting', () => {
   test('echoes ExternalMeetingId and MediaRegion; a repeated token answers the original meeting', async () => {
     const token = unique('token');
     const members = { ClientRequestToken: token, ExternalMeetingId: unique('standup'), MediaRegion: 'eu-west-2' };
-    const { Meeting } = await chime.send(new CreateMeetingCommand(members));
+    const { Meeting } = await fx.chime.send(new CreateMeetingCommand(members));
     assert.equal(Meeting.ExternalMeetingId, members.ExternalMeetingId);
     assert.equal(Meeting.MediaRegion, 'eu-west-2');
-    const again = await chime.send(new CreateMeetingCommand({ ...members, ExternalMeetingId: unique('other') }));
+    const again = await fx.chime.send(new CreateMeetingCommand({ ...members, ExternalMeetingId: unique('other') }));
     assert.deepEqual(again.Meeting, Meeting);
   });
 
   test('DeleteMeeting answers 204; the meeting is then NotFoundException', async () => {
-    const { Meeting } = await chime.send(new CreateMeetingCommand({}));
-    const deleted = await chime.send(new DeleteMeetingCommand({ MeetingId: Meeting.MeetingId }));
+    const { Meeting } = await fx.chime.send(new CreateMeetingCommand({}));
+    const deleted = await fx.chime.send(new DeleteMeetingCommand({ MeetingId: Meeting.MeetingId }));
     assert.equal(deleted.$metadata.httpStatusCode, 204);
     const notFound = { name: 'NotFoundException', status: 404, message: `Meeting <${Meeting.MeetingId}> not found` };
-    await rejectsWith(chime.send(new GetMeetingCommand({ MeetingId: Meeting.MeetingId })), notFound);
-    await rejectsWith(chime.send(new DeleteMeetingCommand({ MeetingId: Meeting.MeetingId })), notFound);
+    await rejectsWith(fx.chime.send(new GetMeetingCommand({ MeetingId: Meeting.MeetingId })), notFound);
+    await rejectsWith(fx.chime.send(new DeleteMeetingCommand({ MeetingId: Meeting.MeetingId })), notFound);
   });
 
   test('BadRequestException for what the service refuses', async () => {
-    await rejectsWith(chime.send(new CreateMeetingCommand({ MediaRegion: 'mars-north-1' })), {
+    await rejectsWith(fx.chime.send(new CreateMeetingCommand({ MediaRegion: 'mars-north-1' })), {
       name: 'BadRequestException',
       status: 400,
       message: /^MediaRegion 'mars-north-1' is not a supported media region/,
     });
-    await rejectsWith(chime.send(new CreateMeetingCommand({ ExternalMeetingId: 'x' })), {
+    await rejectsWith(fx.chime.send(new CreateMeetingCommand({ ExternalMeetingId: 'x' })), {
       name: 'BadRequestException',
       status: 400,
       message: "1 validation error detected: Value at 'ExternalMeetingId' failed to satisfy constraint: Member must have length greater than or equal to 2",
     });
-    await rejectsWith(chime.send(new GetMeetingCommand({ MeetingId: 'not-a-meeting' })), {
+    await rejectsWith(fx.chime.send(new GetMeetingCommand({ MeetingId: 'not-a-meeting' })), {
       name: 'BadRequestException',
       status: 400,
       message: /^1 validation error detected: Value at 'MeetingId' failed to satisfy constraint/,
     });
-    await rejectsWith(chime.send(new DeleteMeetingCommand({ MeetingId: 'not-a-meeting' })), {
+    await rejectsWith(fx.chime.send(new DeleteMeetingCommand({ MeetingId: 'not-a-meeting' })), {
       name: 'BadRequestException',
       status: 400,
       message: /^1 validation error detected: Value at 'MeetingId' failed to satisfy constraint/,
@@ -99,7 +91,7 @@ describe('CreateMeeting, GetMeeting, DeleteMeeting', () => {
 
 describe('CreateMeetingWithAttendees', () => {
   test('returns the meeting, the attendees in the legacy shape and an empty Errors list; 201', async () => {
-    const response = await chime.send(new CreateMeetingWithAttendeesCommand({
+    const response = await fx.chime.send(new CreateMeetingWithAttendeesCommand({
       ExternalMeetingId: unique('standup'),
       Attendees: [{ ExternalUserId: 'alice-1' }, { ExternalUserId: 'bob-1' }],
     }));
@@ -113,14 +105,14 @@ describe('CreateMeetingWithAttendees', () => {
   });
 
   test('without Attendees it creates the meeting alone, with empty Attendees and Errors lists', async () => {
-    const response = await chime.send(new CreateMeetingWithAttendeesCommand({}));
+    const response = await fx.chime.send(new CreateMeetingWithAttendeesCommand({}));
     assertLegacyMeeting(response.Meeting);
     assert.deepEqual(response.Attendees, []);
     assert.deepEqual(response.Errors, []);
   });
 
   test('BadRequestException for more than 10 attendees', async () => {
-    await rejectsWith(chime.send(new CreateMeetingWithAttendeesCommand({
+    await rejectsWith(fx.chime.send(new CreateMeetingWithAttendeesCommand({
       Attendees: Array.from({ length: 11 }, (_, i) => ({ ExternalUserId: `user-${i}` })),
     })), {
       name: 'BadRequestException',
@@ -132,7 +124,7 @@ describe('CreateMeetingWithAttendees', () => {
 
 describe('ListMeetings', () => {
   test('an account without meetings lists an empty Meetings list; then pages through its own', async () => {
-    const lister = legacyClient(server, { credentials: LISTER });
+    const lister = legacyClient(fx.server, { credentials: LISTER });
     try {
       const empty = await lister.send(new ListMeetingsCommand({}));
       assert.equal(empty.$metadata.httpStatusCode, 200);
@@ -159,12 +151,12 @@ describe('ListMeetings', () => {
   });
 
   test('BadRequestException for a NextToken of nothing or MaxResults out of range', async () => {
-    await rejectsWith(chime.send(new ListMeetingsCommand({ NextToken: 'not-a-token' })), {
+    await rejectsWith(fx.chime.send(new ListMeetingsCommand({ NextToken: 'not-a-token' })), {
       name: 'BadRequestException',
       status: 400,
       message: 'The NextToken is not valid for this request',
     });
-    await rejectsWith(chime.send(new ListMeetingsCommand({ MaxResults: 100 })), {
+    await rejectsWith(fx.chime.send(new ListMeetingsCommand({ MaxResults: 100 })), {
       name: 'BadRequestException',
       status: 400,
       message: "1 validation error detected: Value at 'MaxResults' failed to satisfy constraint: Member must have value less than or equal to 99",
@@ -174,25 +166,25 @@ describe('ListMeetings', () => {
 
 describe('StartMeetingTranscription, StopMeetingTranscription', () => {
   test('start and stop answer 200', async () => {
-    const { Meeting } = await chime.send(new CreateMeetingCommand({}));
-    const started = await chime.send(new StartMeetingTranscriptionCommand({
+    const { Meeting } = await fx.chime.send(new CreateMeetingCommand({}));
+    const started = await fx.chime.send(new StartMeetingTranscriptionCommand({
       MeetingId: Meeting.MeetingId,
       TranscriptionConfiguration: { EngineTranscribeSettings: { LanguageCode: 'en-US' } },
     }));
     assert.equal(started.$metadata.httpStatusCode, 200);
-    const stopped = await chime.send(new StopMeetingTranscriptionCommand({ MeetingId: Meeting.MeetingId }));
+    const stopped = await fx.chime.send(new StopMeetingTranscriptionCommand({ MeetingId: Meeting.MeetingId }));
     assert.equal(stopped.$metadata.httpStatusCode, 200);
   });
 
   test('NotFoundException and BadRequestException', async () => {
     const notFound = { name: 'NotFoundException', status: 404, message: `Meeting <${MISSING_ID}> not found` };
-    await rejectsWith(chime.send(new StartMeetingTranscriptionCommand({
+    await rejectsWith(fx.chime.send(new StartMeetingTranscriptionCommand({
       MeetingId: MISSING_ID,
       TranscriptionConfiguration: { EngineTranscribeSettings: { LanguageCode: 'en-US' } },
     })), notFound);
-    await rejectsWith(chime.send(new StopMeetingTranscriptionCommand({ MeetingId: MISSING_ID })), notFound);
-    const { Meeting } = await chime.send(new CreateMeetingCommand({}));
-    await rejectsWith(chime.send(new StartMeetingTranscriptionCommand({
+    await rejectsWith(fx.chime.send(new StopMeetingTranscriptionCommand({ MeetingId: MISSING_ID })), notFound);
+    const { Meeting } = await fx.chime.send(new CreateMeetingCommand({}));
+    await rejectsWith(fx.chime.send(new StartMeetingTranscriptionCommand({
       MeetingId: Meeting.MeetingId,
       TranscriptionConfiguration: {},
     })), {

@@ -2,35 +2,24 @@
 // through @aws-sdk/client-chime-sdk-meetings, and the errors a real condition gives them (the
 // errors only a fault can give are in modeled-errors.test.mjs, the quotas in quotas.test.mjs).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   CreateMeetingCommand,
   CreateMeetingWithAttendeesCommand,
   DeleteMeetingCommand,
   GetMeetingCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { startCarillon } from '../lib/carillon.mjs';
+import { serverWith } from '../lib/carillon.mjs';
 import { MISSING_ID, meetingArn, meetingsClient, unique } from '../lib/clients.mjs';
 import { rejectsWith } from '../lib/expect.mjs';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SEND_RECEIVE = { Audio: 'SendReceive', Video: 'SendReceive', Content: 'SendReceive' };
 
-let server;
-let chime;
-
-before(async () => {
-  server = await startCarillon(['--quotas', 'off']);
-  chime = meetingsClient(server);
-});
-
-after(async () => {
-  chime?.destroy();
-  await server?.stop();
-});
+const fx = serverWith(meetingsClient);
 
 function createMeeting(members = {}) {
-  return chime.send(new CreateMeetingCommand({
+  return fx.chime.send(new CreateMeetingCommand({
     ClientRequestToken: unique('token'),
     MediaRegion: 'us-east-1',
     ExternalMeetingId: unique('meeting'),
@@ -41,7 +30,7 @@ function createMeeting(members = {}) {
 function assertMeeting(meeting) {
   assert.match(meeting.MeetingId, GUID);
   assert.equal(meeting.MeetingArn, meetingArn(meeting.MeetingId));
-  const host = new URL(server.endpoint).host;
+  const host = new URL(fx.server.endpoint).host;
   assert.equal(meeting.MediaPlacement.SignalingUrl, `ws://${host}/control/${meeting.MeetingId}`);
   for (const member of ['AudioHostUrl', 'AudioFallbackUrl', 'TurnControlUrl', 'ScreenDataUrl',
     'ScreenViewingUrl', 'ScreenSharingUrl', 'EventIngestionUrl']) {
@@ -125,7 +114,7 @@ describe('CreateMeeting', () => {
 
 describe('CreateMeetingWithAttendees', () => {
   function createWithAttendees(attendees, members = {}) {
-    return chime.send(new CreateMeetingWithAttendeesCommand({
+    return fx.chime.send(new CreateMeetingWithAttendeesCommand({
       ClientRequestToken: unique('token'),
       MediaRegion: 'us-east-1',
       ExternalMeetingId: unique('meeting'),
@@ -146,7 +135,7 @@ describe('CreateMeetingWithAttendees', () => {
       assert.deepEqual(attendee.Capabilities, SEND_RECEIVE);
     }
     assert.deepEqual(response.Errors, []);
-    const { Meeting } = await chime.send(new GetMeetingCommand({ MeetingId: response.Meeting.MeetingId }));
+    const { Meeting } = await fx.chime.send(new GetMeetingCommand({ MeetingId: response.Meeting.MeetingId }));
     assert.deepEqual(Meeting, response.Meeting);
   });
 
@@ -197,7 +186,7 @@ describe('CreateMeetingWithAttendees', () => {
 
 describe('GetMeeting', () => {
   test('NotFoundException for a meeting that does not exist', async () => {
-    await rejectsWith(chime.send(new GetMeetingCommand({ MeetingId: MISSING_ID })), {
+    await rejectsWith(fx.chime.send(new GetMeetingCommand({ MeetingId: MISSING_ID })), {
       name: 'NotFoundException',
       status: 404,
       message: `Meeting <${MISSING_ID}> not found`,
@@ -205,7 +194,7 @@ describe('GetMeeting', () => {
   });
 
   test('BadRequestException for an id that is not a GUID', async () => {
-    await rejectsWith(chime.send(new GetMeetingCommand({ MeetingId: 'not-a-meeting' })), {
+    await rejectsWith(fx.chime.send(new GetMeetingCommand({ MeetingId: 'not-a-meeting' })), {
       name: 'BadRequestException',
       status: 400,
       message: /Value at 'MeetingId' failed to satisfy constraint/,
@@ -216,15 +205,15 @@ describe('GetMeeting', () => {
 describe('DeleteMeeting', () => {
   test('answers 204 and ends the meeting; a second delete is NotFoundException', async () => {
     const { Meeting } = await createMeeting();
-    const deleted = await chime.send(new DeleteMeetingCommand({ MeetingId: Meeting.MeetingId }));
+    const deleted = await fx.chime.send(new DeleteMeetingCommand({ MeetingId: Meeting.MeetingId }));
     assert.equal(deleted.$metadata.httpStatusCode, 204);
     const notFound = { name: 'NotFoundException', status: 404, message: `Meeting <${Meeting.MeetingId}> not found` };
-    await rejectsWith(chime.send(new GetMeetingCommand({ MeetingId: Meeting.MeetingId })), notFound);
-    await rejectsWith(chime.send(new DeleteMeetingCommand({ MeetingId: Meeting.MeetingId })), notFound);
+    await rejectsWith(fx.chime.send(new GetMeetingCommand({ MeetingId: Meeting.MeetingId })), notFound);
+    await rejectsWith(fx.chime.send(new DeleteMeetingCommand({ MeetingId: Meeting.MeetingId })), notFound);
   });
 
   test('BadRequestException for an id that is not a GUID', async () => {
-    await rejectsWith(chime.send(new DeleteMeetingCommand({ MeetingId: 'not-a-meeting' })), {
+    await rejectsWith(fx.chime.send(new DeleteMeetingCommand({ MeetingId: 'not-a-meeting' })), {
       name: 'BadRequestException',
       status: 400,
       message: /Value at 'MeetingId' failed to satisfy constraint/,

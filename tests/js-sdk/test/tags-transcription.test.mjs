@@ -1,7 +1,7 @@
 // TagResource, UntagResource, ListTagsForResource, StartMeetingTranscription and
 // StopMeetingTranscription of the current API, and the errors a real condition gives them.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   CreateMeetingCommand,
   DeleteMeetingCommand,
@@ -11,27 +11,16 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { startCarillon } from '../lib/carillon.mjs';
+import { serverWith } from '../lib/carillon.mjs';
 import { MISSING_ID, meetingArn, meetingsClient, unique } from '../lib/clients.mjs';
 import { rejectsWith } from '../lib/expect.mjs';
 
 const ENGLISH = { EngineTranscribeSettings: { LanguageCode: 'en-US' } };
 
-let server;
-let chime;
-
-before(async () => {
-  server = await startCarillon(['--quotas', 'off']);
-  chime = meetingsClient(server);
-});
-
-after(async () => {
-  chime?.destroy();
-  await server?.stop();
-});
+const fx = serverWith(meetingsClient);
 
 async function newMeeting(members = {}) {
-  const { Meeting } = await chime.send(new CreateMeetingCommand({
+  const { Meeting } = await fx.chime.send(new CreateMeetingCommand({
     ClientRequestToken: unique('token'),
     MediaRegion: 'us-east-1',
     ExternalMeetingId: unique('meeting'),
@@ -41,7 +30,7 @@ async function newMeeting(members = {}) {
 }
 
 async function tagsOf(arn) {
-  const { Tags } = await chime.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+  const { Tags } = await fx.chime.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
   return [...Tags].sort((a, b) => a.Key.localeCompare(b.Key));
 }
 
@@ -52,7 +41,7 @@ function tags(count, prefix = 'k') {
 describe('TagResource, UntagResource, ListTagsForResource', () => {
   test('a meeting without tags lists an empty Tags list', async () => {
     const meeting = await newMeeting();
-    const response = await chime.send(new ListTagsForResourceCommand({ ResourceARN: meeting.MeetingArn }));
+    const response = await fx.chime.send(new ListTagsForResourceCommand({ ResourceARN: meeting.MeetingArn }));
     assert.equal(response.$metadata.httpStatusCode, 200);
     assert.deepEqual(response.Tags, []);
   });
@@ -61,20 +50,20 @@ describe('TagResource, UntagResource, ListTagsForResource', () => {
     const meeting = await newMeeting({ Tags: [{ Key: 'team', Value: 'blue' }] });
     const arn = meeting.MeetingArn;
     assert.deepEqual(await tagsOf(arn), [{ Key: 'team', Value: 'blue' }]);
-    const tagged = await chime.send(new TagResourceCommand({
+    const tagged = await fx.chime.send(new TagResourceCommand({
       ResourceARN: arn,
       Tags: [{ Key: 'team', Value: 'green' }, { Key: 'env', Value: 'dev' }],
     }));
     assert.equal(tagged.$metadata.httpStatusCode, 204);
     assert.deepEqual(await tagsOf(arn), [{ Key: 'env', Value: 'dev' }, { Key: 'team', Value: 'green' }]);
-    const untagged = await chime.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ['env', 'never-set'] }));
+    const untagged = await fx.chime.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ['env', 'never-set'] }));
     assert.equal(untagged.$metadata.httpStatusCode, 204);
     assert.deepEqual(await tagsOf(arn), [{ Key: 'team', Value: 'green' }]);
   });
 
   test('TooManyTagsException past 50 tags, naming the resource', async () => {
     const meeting = await newMeeting({ Tags: tags(50) });
-    const error = await rejectsWith(chime.send(new TagResourceCommand({
+    const error = await rejectsWith(fx.chime.send(new TagResourceCommand({
       ResourceARN: meeting.MeetingArn,
       Tags: [{ Key: 'one-more', Value: 'v' }],
     })), {
@@ -89,7 +78,7 @@ describe('TagResource, UntagResource, ListTagsForResource', () => {
   test('ResourceNotFoundException for an ARN that names no meeting of the caller, naming it', async () => {
     const meeting = await newMeeting();
     const ended = await newMeeting();
-    await chime.send(new DeleteMeetingCommand({ MeetingId: ended.MeetingId }));
+    await fx.chime.send(new DeleteMeetingCommand({ MeetingId: ended.MeetingId }));
     const arns = [
       meetingArn(MISSING_ID),
       ended.MeetingArn,
@@ -104,7 +93,7 @@ describe('TagResource, UntagResource, ListTagsForResource', () => {
         new UntagResourceCommand({ ResourceARN: arn, TagKeys: ['k0'] }),
       ];
       for (const command of calls) {
-        const error = await rejectsWith(chime.send(command), notFound);
+        const error = await rejectsWith(fx.chime.send(command), notFound);
         assert.equal(error.ResourceName, arn);
       }
     }
@@ -112,12 +101,12 @@ describe('TagResource, UntagResource, ListTagsForResource', () => {
 
   test('BadRequestException for tags or ARNs the model refuses', async () => {
     const { MeetingArn } = await newMeeting();
-    await rejectsWith(chime.send(new TagResourceCommand({ ResourceARN: MeetingArn, Tags: tags(51) })), {
+    await rejectsWith(fx.chime.send(new TagResourceCommand({ ResourceARN: MeetingArn, Tags: tags(51) })), {
       name: 'BadRequestException',
       status: 400,
       message: "1 validation error detected: Value at 'Tags' failed to satisfy constraint: Member must have length less than or equal to 50",
     });
-    await rejectsWith(chime.send(new TagResourceCommand({
+    await rejectsWith(fx.chime.send(new TagResourceCommand({
       ResourceARN: MeetingArn,
       Tags: [{ Key: 'k', Value: 'no#hash' }],
     })), {
@@ -125,12 +114,12 @@ describe('TagResource, UntagResource, ListTagsForResource', () => {
       status: 400,
       message: /^1 validation error detected: Value at 'Tags\[0\]\.Value' failed to satisfy constraint: Member must satisfy regular expression pattern/,
     });
-    await rejectsWith(chime.send(new UntagResourceCommand({ ResourceARN: MeetingArn, TagKeys: tags(51).map((t) => t.Key) })), {
+    await rejectsWith(fx.chime.send(new UntagResourceCommand({ ResourceARN: MeetingArn, TagKeys: tags(51).map((t) => t.Key) })), {
       name: 'BadRequestException',
       status: 400,
       message: /Value at 'TagKeys' failed to satisfy constraint/,
     });
-    await rejectsWith(chime.send(new ListTagsForResourceCommand({ ResourceARN: 'urn:not-an-arn' })), {
+    await rejectsWith(fx.chime.send(new ListTagsForResourceCommand({ ResourceARN: 'urn:not-an-arn' })), {
       name: 'BadRequestException',
       status: 400,
       message: /Value at 'ResourceARN' failed to satisfy constraint/,
@@ -141,34 +130,34 @@ describe('TagResource, UntagResource, ListTagsForResource', () => {
 describe('StartMeetingTranscription, StopMeetingTranscription', () => {
   test('start, start again with another configuration, stop, and stop again', async () => {
     const { MeetingId } = await newMeeting();
-    const started = await chime.send(new StartMeetingTranscriptionCommand({
+    const started = await fx.chime.send(new StartMeetingTranscriptionCommand({
       MeetingId,
       TranscriptionConfiguration: ENGLISH,
     }));
     assert.equal(started.$metadata.httpStatusCode, 200);
-    await chime.send(new StartMeetingTranscriptionCommand({
+    await fx.chime.send(new StartMeetingTranscriptionCommand({
       MeetingId,
       TranscriptionConfiguration: {
         EngineTranscribeMedicalSettings: { LanguageCode: 'en-US', Specialty: 'PRIMARYCARE', Type: 'CONVERSATION' },
       },
     }));
-    const stopped = await chime.send(new StopMeetingTranscriptionCommand({ MeetingId }));
+    const stopped = await fx.chime.send(new StopMeetingTranscriptionCommand({ MeetingId }));
     assert.equal(stopped.$metadata.httpStatusCode, 200);
-    await chime.send(new StopMeetingTranscriptionCommand({ MeetingId }));
+    await fx.chime.send(new StopMeetingTranscriptionCommand({ MeetingId }));
   });
 
   test('NotFoundException for a meeting that does not exist', async () => {
     const notFound = { name: 'NotFoundException', status: 404, message: `Meeting <${MISSING_ID}> not found` };
-    await rejectsWith(chime.send(new StartMeetingTranscriptionCommand({
+    await rejectsWith(fx.chime.send(new StartMeetingTranscriptionCommand({
       MeetingId: MISSING_ID,
       TranscriptionConfiguration: ENGLISH,
     })), notFound);
-    await rejectsWith(chime.send(new StopMeetingTranscriptionCommand({ MeetingId: MISSING_ID })), notFound);
+    await rejectsWith(fx.chime.send(new StopMeetingTranscriptionCommand({ MeetingId: MISSING_ID })), notFound);
   });
 
   test('BadRequestException for a configuration Amazon Transcribe would refuse', async () => {
     const { MeetingId } = await newMeeting();
-    await rejectsWith(chime.send(new StartMeetingTranscriptionCommand({
+    await rejectsWith(fx.chime.send(new StartMeetingTranscriptionCommand({
       MeetingId,
       TranscriptionConfiguration: { EngineTranscribeSettings: { Region: 'us-east-1' } },
     })), {
@@ -176,7 +165,7 @@ describe('StartMeetingTranscription, StopMeetingTranscription', () => {
       status: 400,
       message: /EngineTranscribeSettings must include LanguageCode or IdentifyLanguage$/,
     });
-    await rejectsWith(chime.send(new StartMeetingTranscriptionCommand({
+    await rejectsWith(fx.chime.send(new StartMeetingTranscriptionCommand({
       MeetingId,
       TranscriptionConfiguration: { EngineTranscribeSettings: { LanguageCode: 'xx-XX' } },
     })), {
@@ -184,7 +173,7 @@ describe('StartMeetingTranscription, StopMeetingTranscription', () => {
       status: 400,
       message: /^1 validation error detected: Value at 'TranscriptionConfiguration\.EngineTranscribeSettings\.LanguageCode' failed to satisfy constraint: Member must satisfy enum value set/,
     });
-    await rejectsWith(chime.send(new StopMeetingTranscriptionCommand({ MeetingId: 'a-meeting' })), {
+    await rejectsWith(fx.chime.send(new StopMeetingTranscriptionCommand({ MeetingId: 'a-meeting' })), {
       name: 'BadRequestException',
       status: 400,
       message: /Value at 'MeetingId' failed to satisfy constraint/,
