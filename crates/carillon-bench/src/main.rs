@@ -191,6 +191,35 @@ impl CommonArgs {
     }
 }
 
+/// How a measuring command ends: its report's table on standard output and its JSON in `json`;
+/// exit code 2 when the run could not be made or the JSON not written, 1 when `idle` says nothing
+/// got through (and why), else 0.
+fn conclude<R: serde::Serialize>(
+    run: Result<R, BenchError>,
+    json: Option<&std::path::Path>,
+    table: impl Fn(&R) -> String,
+    idle: impl Fn(&R) -> Option<String>,
+) -> i32 {
+    let report = match run {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("carillon-bench: {e}");
+            return 2;
+        }
+    };
+    print!("{}", table(&report));
+    if !write_json(json, &report) {
+        return 2;
+    }
+    match idle(&report) {
+        Some(why) => {
+            eprintln!("carillon-bench: {why}");
+            1
+        }
+        None => 0,
+    }
+}
+
 /// Writes `report` as JSON to `path` (if given); false when it cannot.
 fn write_json(path: Option<&std::path::Path>, report: &impl serde::Serialize) -> bool {
     let Some(path) = path else {
@@ -285,34 +314,28 @@ async fn signaling_command(args: SignalingArgs) -> i32 {
     config.server_pid = args.server_pid;
     config.credentials = args.common.credentials();
     config.progress = !args.common.quiet;
-    let report = match signaling::run(&config).await {
-        Ok(report) => report,
-        Err(e) => {
-            eprintln!("carillon-bench: {e}");
-            return 2;
-        }
-    };
-    print!("{}", report.table());
-    if !write_json(args.common.json.as_deref(), &report) {
-        return 2;
-    }
-    let joined = report
-        .latency
-        .get("subscribe_to_ack")
-        .map_or(0, |d| d.count)
-        + report
-            .latency
-            .get("presence_fill_each")
-            .map_or(0, |d| d.count);
-    if joined == 0 {
-        eprintln!(
-            "carillon-bench: no session joined ({} errors; first: {})",
-            report.errors,
-            report.first_error.as_deref().unwrap_or("none")
-        );
-        return 1;
-    }
-    0
+    conclude(
+        signaling::run(&config).await,
+        args.common.json.as_deref(),
+        |report| report.table(),
+        |report| {
+            let joined = report
+                .latency
+                .get("subscribe_to_ack")
+                .map_or(0, |d| d.count)
+                + report
+                    .latency
+                    .get("presence_fill_each")
+                    .map_or(0, |d| d.count);
+            (joined == 0).then(|| {
+                let first = report.first_error.as_deref().unwrap_or("none");
+                format!(
+                    "no session joined ({} errors; first: {first})",
+                    report.errors
+                )
+            })
+        },
+    )
 }
 
 async fn audio_command(args: AudioArgs) -> i32 {
@@ -327,26 +350,20 @@ async fn audio_command(args: AudioArgs) -> i32 {
         progress: !args.common.quiet,
         ..AudioConfig::new(args.endpoint)
     };
-    let report = match audio::run(&config).await {
-        Ok(report) => report,
-        Err(e) => {
-            eprintln!("carillon-bench: {e}");
-            return 2;
-        }
-    };
-    print!("{}", report.table());
-    if !write_json(args.common.json.as_deref(), &report) {
-        return 2;
-    }
-    if report.packets.clients_received_per_s == 0.0 {
-        eprintln!(
-            "carillon-bench: no audio received ({} errors; first: {})",
-            report.errors,
-            report.first_error.as_deref().unwrap_or("none")
-        );
-        return 1;
-    }
-    0
+    conclude(
+        audio::run(&config).await,
+        args.common.json.as_deref(),
+        |report| report.table(),
+        |report| {
+            (report.packets.clients_received_per_s == 0.0).then(|| {
+                let first = report.first_error.as_deref().unwrap_or("none");
+                format!(
+                    "no audio received ({} errors; first: {first})",
+                    report.errors
+                )
+            })
+        },
+    )
 }
 
 async fn run_command(args: RunArgs) -> i32 {
@@ -361,26 +378,20 @@ async fn run_command(args: RunArgs) -> i32 {
         credentials: args.common.credentials(),
         progress: !args.common.quiet,
     };
-    let report = match run(&config).await {
-        Ok(report) => report,
-        Err(e @ (BenchError::Config(_) | BenchError::Setup(_))) => {
-            eprintln!("carillon-bench: {e}");
-            return 2;
-        }
-    };
-    print!("{}", report.table());
-    if !write_json(args.common.json.as_deref(), &report) {
-        return 2;
-    }
-    if report.requests == 0 {
-        eprintln!(
-            "carillon-bench: no successful request ({} errors; first: {})",
-            report.errors(),
-            report.first_error.as_deref().unwrap_or("none")
-        );
-        return 1;
-    }
-    0
+    conclude(
+        run(&config).await,
+        args.common.json.as_deref(),
+        |report| report.table(),
+        |report| {
+            (report.requests == 0).then(|| {
+                let first = report.first_error.as_deref().unwrap_or("none");
+                format!(
+                    "no successful request ({} errors; first: {first})",
+                    report.errors()
+                )
+            })
+        },
+    )
 }
 
 #[cfg(test)]
