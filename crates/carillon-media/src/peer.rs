@@ -8,6 +8,7 @@
 //! extension ids, and the one outbound SSRC the answer declared. str0m is sans-IO: the caller
 //! owns the socket and the clock, feeds datagrams in and sends what comes out.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -85,13 +86,15 @@ impl std::fmt::Debug for NodeMedia {
     }
 }
 
-fn colon_hex(bytes: &[u8]) -> String {
+/// Bytes as SDP writes a fingerprint: colon-separated upper-case hex.
+pub fn colon_hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 {
             out.push(':');
         }
-        out.push_str(&format!("{b:02X}"));
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{b:02X}");
     }
     out
 }

@@ -32,7 +32,6 @@ pub mod session_events;
 pub mod turn;
 mod ws;
 
-use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -180,21 +179,17 @@ impl Plane {
             presence_stop.subscribe(),
             LAST_PRESENCE_FLUSH,
         ));
-        let node = config
-            .audio
-            .as_ref()
-            .and_then(|_| match NodeMedia::generate() {
-                Ok(node) => Some(node),
-                Err(e) => {
-                    tracing::error!(error = %e, "meeting audio is off");
-                    None
-                }
-            });
-        let fingerprint = node
-            .as_ref()
-            .map_or_else(random_fingerprint, |node| node.fingerprint().to_owned());
-        let candidate = SocketAddr::new(config.media_advertise, ice.local_addr().port());
-        let mixer_config = config.audio.unwrap_or_default();
+        // Audio needs the node's DTLS certificate; without one, sessions get ICE only.
+        let audio = config.audio.and_then(|mixer| match NodeMedia::generate() {
+            Ok(node) => Some((node, mixer)),
+            Err(e) => {
+                tracing::error!(error = %e, "meeting audio is off");
+                None
+            }
+        });
+        let fingerprint = audio.as_ref().map_or_else(random_fingerprint, |(node, _)| {
+            node.fingerprint().to_owned()
+        });
         let plane = Arc::new(Plane {
             store,
             hub: Hub::new(config.data_limits, presence.clone()),
@@ -211,10 +206,11 @@ impl Plane {
             presence_stop,
             writers: Mutex::new(vec![presence_task, events_task]),
         });
-        let audio = node.map(|node| {
+        let audio = audio.map(|(node, mixer)| {
+            let engine = Engine::new(node, plane.media_candidate(), mixer);
             let plane = Arc::downgrade(&plane);
             AudioRun {
-                engine: Engine::new(node, candidate, mixer_config),
+                engine,
                 report: Box::new(move |levels: MeetingLevels| {
                     if let Some(plane) = plane.upgrade() {
                         plane.audio_levels(&levels);
@@ -527,13 +523,5 @@ async fn follow_cluster(plane: std::sync::Weak<Plane>, mut stop: watch::Receiver
 
 /// A `sha-256` fingerprint of 32 random bytes, as SDP writes it.
 fn random_fingerprint() -> String {
-    let bytes: [u8; 32] = rand::random();
-    let mut text = String::with_capacity(32 * 3);
-    for (i, byte) in bytes.iter().enumerate() {
-        if i > 0 {
-            text.push(':');
-        }
-        let _ = write!(text, "{byte:02X}");
-    }
-    text
+    carillon_media::peer::colon_hex(&rand::random::<[u8; 32]>())
 }
