@@ -308,11 +308,6 @@ impl Peer {
             }
         }
     }
-
-    /// Whether ICE and DTLS are up.
-    pub fn is_connected(&self) -> bool {
-        self.connected
-    }
 }
 
 impl std::fmt::Debug for Peer {

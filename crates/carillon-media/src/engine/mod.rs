@@ -58,7 +58,6 @@ pub struct EngineStats {
     pub skipped_ticks: u64,
     pub packets_in: u64,
     pub packets_out: u64,
-    pub peers_connected: u64,
 }
 
 /// A session with an endpoint.
@@ -448,10 +447,7 @@ fn drain(
     live.wake = live.peer.poll(
         |to, bytes| send(to, bytes),
         |event| match event {
-            PeerEvent::Connected => {
-                stats.peers_connected += 1;
-                polled.connected = true;
-            }
+            PeerEvent::Connected => polled.connected = true,
             PeerEvent::Audio {
                 sequence,
                 timestamp,

@@ -113,10 +113,7 @@ pub struct IceRegistration {
     ufrag: [u8; UFRAG_LEN],
     session: Arc<Session>,
     /// For an audio session: the engine to tell when the registration ends.
-    pub(super) detach: Option<(
-        tokio::sync::mpsc::UnboundedSender<super::responder::AudioCommand>,
-        u64,
-    )>,
+    pub(super) detach: Option<tokio::sync::mpsc::UnboundedSender<super::responder::AudioCommand>>,
 }
 
 impl IceRegistration {
@@ -150,7 +147,7 @@ impl IceRegistration {
 
 impl Drop for IceRegistration {
     fn drop(&mut self) {
-        if let Some((audio, session)) = self.detach.take() {
+        if let (Some(audio), Some(session)) = (self.detach.take(), self.session.media()) {
             let _ = audio.send(super::responder::AudioCommand::Detach(session));
         }
         let mut by_ufrag = lock(&self.sessions.by_ufrag);

@@ -125,7 +125,7 @@ impl IceResponder {
             return self.register(creds);
         }
         let mut registration = self.sessions.register(creds, Some(session));
-        registration.detach = Some((audio.clone(), session));
+        registration.detach = Some(audio.clone());
         registration
     }
 
