@@ -192,11 +192,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CARILLON_AUDIO", value_enum, default_value = "on")]
     pub audio: Switch,
 
-    /// How much of each attendee's audio the mixer holds before playing it, against network
-    /// jitter: a multiple of 20 ms (one Opus frame), up to 200 ms. Every listener hears the
-    /// others this much later; less risks more concealed packets on jittery networks.
-    #[arg(long, env = "CARILLON_AUDIO_JITTER_BUFFER", default_value = "40ms", value_parser = parse_jitter_buffer)]
-    pub audio_jitter_buffer: Duration,
+    /// The most of each attendee's audio the mixer may hold before playing it, against network
+    /// jitter: a multiple of 20 ms (one Opus frame), up to 200 ms. Each attendee's buffer holds
+    /// only what the jitter of its packets needs (nothing on a steady network); packets later
+    /// than this allows are concealed instead of waited for.
+    #[arg(long, env = "CARILLON_AUDIO_MAX_JITTER_BUFFER", default_value = "100ms", value_parser = parse_jitter_buffer)]
+    pub audio_max_jitter_buffer: Duration,
 
     /// TURN servers the Chime SDK is sent to in JOIN_ACK (`turn:host:3478?transport=udp`,
     /// `turns:host:443?transport=tcp`); repeat, or separate with commas. The SDK then relays
@@ -445,7 +446,7 @@ mod tests {
             assert!(parse_jitter_buffer(bad).is_err(), "{bad:?} was accepted");
         }
         let serve = Cli::parse_from(["carillon"]).serve_args();
-        assert_eq!(serve.audio_jitter_buffer, Duration::from_millis(40));
+        assert_eq!(serve.audio_max_jitter_buffer, Duration::from_millis(100));
     }
 
     #[test]

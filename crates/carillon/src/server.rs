@@ -290,7 +290,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             idle_timeout: Duration::from_secs(args.session_idle_timeout_secs.max(1)),
             faults,
             audio: (args.audio == Switch::On).then(|| MixerConfig {
-                jitter_frames: (args.audio_jitter_buffer.as_millis() / 20) as usize,
+                max_jitter_frames: (args.audio_max_jitter_buffer.as_millis() / 20) as usize,
                 ..MixerConfig::default()
             }),
             turn: args.turn_secret.as_ref().map(|secret| TurnConfig {

@@ -1,39 +1,51 @@
 //! One sender's jitter buffer: puts packets back in sequence order and hands the mixer one per
-//! 20 ms tick, on a timeline that advances every tick whether or not the packet came.
+//! 20 ms tick, with a playout delay that adapts to the jitter the sender's packets show.
 //!
-//! Because the timeline never waits for a packet, latency cannot creep up through underruns: a
-//! packet that arrives after its turn is dropped (it was concealed). A stream whose delay
-//! stepped up for good shows as [`LATE_TO_RESYNC`] late packets in a row, and playout starts
-//! again from the latest of them; a sender that stops goes silent after [`MAX_CONCEALED`]
-//! frames. Latency can only grow when more packets arrive than are played (a burst after a
-//! stall, a sender whose clock runs fast); [`JitterBuffer::max_span`] caps that by skipping the
-//! oldest frames, and a depth that stays above its target for [`DRAIN_AFTER`] ticks in a row
-//! loses one frame, so a buffer that filled up drains back to its target.
+//! **The delay.** The buffer counts its ticks. A packet's *lag* is the number of the tick it
+//! arrived before, minus its sequence number: the packets of a steady stream all have the same
+//! lag, and network jitter spreads them. Tick *t* plays sequence *t* − `delay`, so a packet is on
+//! time when its lag is at most the delay, and it waits the difference in ticks. The delay
+//! follows the largest lag of the last [`WINDOW_BLOCKS`] seconds:
+//! - It starts at the first packet's lag: that packet plays at the very next tick.
+//! - A late packet raises it at once to that packet's lag. Playout steps back to play the late
+//!   packet next: its turn was concealed, so the concealed frame is the one inserted (a 20 ms
+//!   stretch) and nothing after it is lost. A late packet overtaken by a later one already
+//!   played is dropped, and the delay rises by inserting concealed frames instead, so that the
+//!   next packets that late are on time.
+//! - At the end of every second in which the whole window's packets waited at least one tick,
+//!   it falls by one frame: the oldest frame is skipped.
+//!
+//! So a packet from a network without jitter is played at the first tick after it arrives, and a
+//! jittery stream gets the depth its jitter needs and no more. The depth never exceeds
+//! `max_frames`: a packet that would need more is dropped (it was concealed), and a packet so
+//! early that it would wait longer lowers the delay. [`LATE_TO_RESYNC`] packets in a row
+//! dropped as late mean the stream now runs behind for good, and playout starts again from the
+//! latest of them; a sender that stops goes silent after [`MAX_CONCEALED`] frames.
 
 /// Slots in the ring, indexed by `sequence % RING`. It divides 65,536, so the index stays right
-/// across the wrap of the 16-bit sequence number. 32 frames is 640 ms, well beyond the cap.
+/// across the wrap of the 16-bit sequence number. 32 frames is 640 ms, well beyond any depth.
 pub(super) const RING: usize = 32;
 
 /// Frames concealed in a row (200 ms) after which a sender with nothing buffered counts as
 /// silent: it stopped sending, or its packets all arrive too late to play.
 pub(super) const MAX_CONCEALED: u32 = 10;
 
-/// Late packets in a row (none on time between) that mean the stream now runs behind the
-/// timeline rather than jittering around it. One or two are ordinary jitter: dropping them
-/// costs less than starting over.
+/// Late packets dropped in a row (none on time between) that mean the stream now runs behind
+/// more than the deepest buffer allows, rather than jittering.
 pub(super) const LATE_TO_RESYNC: u32 = 3;
 
-/// Ticks in a row the depth must stay above its target before one frame is skipped (one
-/// second). Jitter makes the depth swing for a tick or two; only standing latency lasts.
-pub(super) const DRAIN_AFTER: u32 = 50;
+/// Ticks of one block of the window (one second).
+pub(super) const BLOCK_TICKS: u32 = 50;
 
-/// Frames the depth may exceed its target by before the oldest are skipped.
-const SLACK_FRAMES: usize = 3;
+/// Blocks the window keeps, the current one included: the delay falls only after two to three
+/// seconds without the jitter that raised it, so a stream whose jitter comes in bursts a few
+/// seconds apart does not pay a concealed frame at every burst.
+pub(super) const WINDOW_BLOCKS: usize = 3;
 
 /// What one tick plays.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Playout<'a> {
-    /// Nothing: the sender is silent, or its buffer is still filling.
+    /// Nothing: the sender is silent.
     Silent,
     /// The packet whose turn it is.
     Packet { sequence: u16, payload: &'a [u8] },
@@ -43,6 +55,8 @@ pub(super) enum Playout<'a> {
         sequence: u16,
         next: Option<&'a [u8]>,
     },
+    /// The delay rose: a concealed frame is inserted before `next` plays.
+    Stretched { next: u16 },
 }
 
 /// What became of a pushed packet.
@@ -50,77 +64,101 @@ pub(super) enum Playout<'a> {
 pub(super) enum Pushed {
     Stored,
     Duplicate,
-    /// Its turn has passed.
+    /// Its turn had passed; the delay rose and it plays next.
+    Delayed,
+    /// Its turn has passed and it is dropped: a later packet was played already (the delay
+    /// still rose for the packets after it), or waiting for it would take the depth beyond its
+    /// cap.
     Late,
     /// It lies beyond the ring (the sender restarted its sequence), or it is one late packet
     /// too many: what was buffered is dropped and playout starts again from this packet.
     Restarted,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// Nothing buffered, nothing playing.
-    Idle,
-    /// Buffering before playout: `waited` ticks have passed since the first packet came.
-    Priming {
-        waited: usize,
-    },
-    Playing,
-}
-
 struct Slot {
     sequence: u16,
     filled: bool,
+    /// Emptied by playing its packet: the same sequence again is a duplicate.
+    played: bool,
     /// Kept (with its capacity) when the slot is emptied, so a steady stream reuses it instead
     /// of allocating: a slot allocates only when a packet larger than any before it arrives.
     payload: Vec<u8>,
 }
 
+/// The least and the greatest *excess* (lag minus the delay: how many ticks late a packet was,
+/// negative for the ticks it waits) among one block's packets. Kept relative to the current
+/// delay, so they move when it moves.
+#[derive(Debug, Clone, Copy)]
+struct Extremes {
+    least: i32,
+    greatest: i32,
+}
+
 pub(super) struct JitterBuffer {
     slots: Vec<Slot>,
-    state: State,
-    /// The sequence whose turn is next (while priming: the earliest buffered).
+    playing: bool,
+    /// The number of the coming tick (wraps).
+    clock: u16,
+    /// The coming tick plays sequence `clock - delay` (wrapping).
+    delay: u16,
+    /// The sequence to play next, after `hold` stretched frames: while playing,
+    /// `next - hold == clock - delay`.
     next: u16,
+    hold: u16,
     /// The latest sequence buffered; meaningful while `buffered > 0`.
     highest: u16,
     buffered: usize,
-    target: usize,
+    /// The last sequence played from a packet (not concealed): playout never steps back to it.
+    last_played: Option<u16>,
+    max_frames: i32,
+    window: [Option<Extremes>; WINDOW_BLOCKS],
+    /// The window's current block, and the ticks it has counted.
+    block: usize,
+    block_ticks: u32,
     concealed_in_a_row: u32,
     late_in_a_row: u32,
-    above_target_in_a_row: u32,
 }
 
 impl JitterBuffer {
-    /// A buffer that starts playout `target` ticks after a sender's first packet.
-    pub(super) fn new(target: usize) -> Self {
-        debug_assert!(target + 1 + SLACK_FRAMES < RING);
+    /// A buffer whose depth adapts between nothing and `max_frames` frames.
+    pub(super) fn new(max_frames: usize) -> Self {
+        debug_assert!(max_frames + 1 < RING);
         let slots = (0..RING)
             .map(|_| Slot {
                 sequence: 0,
                 filled: false,
+                played: false,
                 payload: Vec::new(),
             })
             .collect();
         Self {
             slots,
-            state: State::Idle,
+            playing: false,
+            clock: 0,
+            delay: 0,
             next: 0,
+            hold: 0,
             highest: 0,
             buffered: 0,
-            target,
+            last_played: None,
+            max_frames: max_frames as i32,
+            window: [None; WINDOW_BLOCKS],
+            block: 0,
+            block_ticks: 0,
             concealed_in_a_row: 0,
             late_in_a_row: 0,
-            above_target_in_a_row: 0,
         }
     }
 
     /// The most frames held at a tick, counting the one about to play and the gaps between
-    /// (they are latency too): the target depth, the frame played, and a little slack.
+    /// (they are latency too): the deepest the buffer may go, and the frame played.
+    #[cfg(test)]
     pub(super) fn max_span(&self) -> usize {
-        self.target + 1 + SLACK_FRAMES
+        self.max_frames as usize + 1
     }
 
     /// Frames from the next to play to the latest buffered, gaps included; 0 when empty.
+    #[cfg(test)]
     pub(super) fn span(&self) -> usize {
         if self.buffered == 0 {
             0
@@ -131,70 +169,95 @@ impl JitterBuffer {
 
     #[cfg(test)]
     pub(super) fn is_playing(&self) -> bool {
-        self.state == State::Playing
+        self.playing
     }
 
     pub(super) fn push(&mut self, sequence: u16, payload: &[u8]) -> Pushed {
-        if self.state == State::Idle {
+        if !self.playing {
             self.restart(sequence, payload);
             return Pushed::Stored;
         }
         let ahead = sequence.wrapping_sub(self.next) as i16;
-        if ahead < 0 {
-            // While priming, an earlier packet that arrives out of order moves the start back,
-            // as long as the whole window still fits in the ring.
-            let window = usize::from(self.highest.wrapping_sub(sequence));
-            if matches!(self.state, State::Priming { .. }) && window < RING {
-                self.next = sequence;
-                self.store(sequence, payload);
-                return Pushed::Stored;
-            }
-            self.late_in_a_row += 1;
-            if self.late_in_a_row >= LATE_TO_RESYNC {
-                self.restart(sequence, payload);
-                return Pushed::Restarted;
-            }
-            return Pushed::Late;
-        }
-        if ahead as usize >= RING {
+        if i32::from(ahead) >= RING as i32 {
             self.restart(sequence, payload);
             return Pushed::Restarted;
         }
         let slot = &self.slots[Self::index(sequence)];
-        if slot.filled && slot.sequence == sequence {
+        if slot.sequence == sequence && (slot.filled || slot.played) {
             return Pushed::Duplicate;
+        }
+        // The packet's lag minus the delay: `next - hold` is `clock - delay`.
+        let excess = -i32::from(ahead) - i32::from(self.hold);
+        self.note(excess);
+        if ahead < 0 || excess > 0 {
+            return self.late(sequence, payload, excess);
+        }
+        self.late_in_a_row = 0;
+        if -excess > self.max_frames {
+            // So early it would wait beyond the cap (a burst after a stall, a sender whose
+            // clock runs fast): play sooner, skipping the oldest frames.
+            self.lower(-excess - self.max_frames);
         }
         self.store(sequence, payload);
         Pushed::Stored
     }
 
-    /// Advances the timeline by one frame.
-    pub(super) fn tick(&mut self) -> Playout<'_> {
-        if self.state == State::Idle {
-            return Playout::Silent;
-        }
-        self.skip_beyond_cap();
-        match self.state {
-            State::Priming { waited } if waited < self.target => {
-                self.state = State::Priming { waited: waited + 1 };
-                Playout::Silent
+    /// A packet whose turn has passed (by `excess` ticks) or that playout has moved past: raise
+    /// the delay so that it plays next (or, when a later packet has played, so that the next
+    /// packets this late play), if the depth stays within its cap for every packet of the
+    /// window.
+    fn late(&mut self, sequence: u16, payload: &[u8], excess: i32) -> Pushed {
+        let least = self.window_extremes().map_or(excess, |e| e.least);
+        let overtaken = self
+            .last_played
+            .is_some_and(|last| sequence.wrapping_sub(last) as i16 <= 0);
+        let fits_ring =
+            self.buffered == 0 || usize::from(self.highest.wrapping_sub(sequence)) < RING;
+        if excess > 0 && excess - least <= self.max_frames && fits_ring {
+            self.raise(excess);
+            self.late_in_a_row = 0;
+            if overtaken {
+                return Pushed::Late;
             }
-            _ => {
-                self.state = State::Playing;
-                self.drain_standing_latency();
-                self.play()
-            }
+            self.store(sequence, payload);
+            return Pushed::Delayed;
         }
+        if overtaken {
+            return Pushed::Late;
+        }
+        self.late_in_a_row += 1;
+        if self.late_in_a_row >= LATE_TO_RESYNC {
+            self.restart(sequence, payload);
+            return Pushed::Restarted;
+        }
+        Pushed::Late
     }
 
+    /// Advances the timeline by one frame.
+    pub(super) fn tick(&mut self) -> Playout<'_> {
+        self.clock = self.clock.wrapping_add(1);
+        if !self.playing {
+            return Playout::Silent;
+        }
+        self.end_of_block();
+        if self.hold > 0 {
+            self.hold -= 1;
+            return Playout::Stretched { next: self.next };
+        }
+        self.play()
+    }
+
+    /// Plays `next` (the tick's own sequence) and moves on with the clock.
     fn play(&mut self) -> Playout<'_> {
         let sequence = self.next;
         self.next = sequence.wrapping_add(1);
         let index = Self::index(sequence);
         if self.slots[index].filled && self.slots[index].sequence == sequence {
             self.slots[index].filled = false;
+            self.slots[index].played = true;
             self.buffered -= 1;
             self.concealed_in_a_row = 0;
+            self.last_played = Some(sequence);
             return Playout::Packet {
                 sequence,
                 payload: &self.slots[index].payload,
@@ -202,8 +265,7 @@ impl JitterBuffer {
         }
         self.concealed_in_a_row += 1;
         if self.buffered == 0 && self.concealed_in_a_row > MAX_CONCEALED {
-            self.state = State::Idle;
-            self.concealed_in_a_row = 0;
+            self.playing = false;
             return Playout::Silent;
         }
         let following = &self.slots[Self::index(self.next)];
@@ -212,45 +274,103 @@ impl JitterBuffer {
         Playout::Missing { sequence, next }
     }
 
-    /// Skips the oldest frames while more are held than [`Self::max_span`] allows.
-    fn skip_beyond_cap(&mut self) {
-        while self.span() > self.max_span() {
-            self.skip_oldest();
-        }
-    }
-
-    /// Skips one frame when the depth has stayed above its target for [`DRAIN_AFTER`] ticks.
-    fn drain_standing_latency(&mut self) {
-        if self.span() <= self.target + 1 {
-            self.above_target_in_a_row = 0;
+    /// Counts a tick of the window's current block; at the end of the block, lowers the delay
+    /// by a frame if every packet of the window waited at least one tick, and starts a block.
+    fn end_of_block(&mut self) {
+        self.block_ticks += 1;
+        if self.block_ticks < BLOCK_TICKS {
             return;
         }
-        self.above_target_in_a_row += 1;
-        if self.above_target_in_a_row >= DRAIN_AFTER {
-            self.above_target_in_a_row = 0;
-            self.skip_oldest();
+        self.block_ticks = 0;
+        if self.window_extremes().is_some_and(|e| e.greatest < 0) {
+            self.lower(1);
+        }
+        self.block = (self.block + 1) % WINDOW_BLOCKS;
+        self.window[self.block] = None;
+    }
+
+    /// Records a packet's excess in the window's current block.
+    fn note(&mut self, excess: i32) {
+        let block = &mut self.window[self.block];
+        *block = Some(match *block {
+            None => Extremes {
+                least: excess,
+                greatest: excess,
+            },
+            Some(e) => Extremes {
+                least: e.least.min(excess),
+                greatest: e.greatest.max(excess),
+            },
+        });
+    }
+
+    fn window_extremes(&self) -> Option<Extremes> {
+        self.window
+            .iter()
+            .flatten()
+            .copied()
+            .reduce(|a, b| Extremes {
+                least: a.least.min(b.least),
+                greatest: a.greatest.max(b.greatest),
+            })
+    }
+
+    /// Moves the recorded excesses with the delay: a later delay makes every packet less late.
+    fn shift_window(&mut self, delay_change: i32) {
+        for e in self.window.iter_mut().flatten() {
+            e.least -= delay_change;
+            e.greatest -= delay_change;
         }
     }
 
-    fn skip_oldest(&mut self) {
-        let slot = &mut self.slots[Self::index(self.next)];
-        if slot.filled && slot.sequence == self.next {
-            slot.filled = false;
-            self.buffered -= 1;
-        }
-        self.next = self.next.wrapping_add(1);
+    /// Raises the delay by `frames`. Playout steps back over the turns that were concealed (their
+    /// slots are empty), never to a played packet, and holds for the rest.
+    fn raise(&mut self, frames: i32) {
+        let frames = frames as u16;
+        self.delay = self.delay.wrapping_add(frames);
+        let concealed_behind = self.last_played.map_or(u16::MAX, |last| {
+            self.next.wrapping_sub(last).wrapping_sub(1)
+        });
+        let back = frames.min(concealed_behind);
+        self.next = self.next.wrapping_sub(back);
+        self.hold += frames - back;
+        self.shift_window(i32::from(frames));
     }
 
+    /// Lowers the delay by `frames`: holds less, then skips the oldest frames.
+    fn lower(&mut self, frames: i32) {
+        let frames = frames as u16;
+        self.delay = self.delay.wrapping_sub(frames);
+        let unheld = frames.min(self.hold);
+        self.hold -= unheld;
+        for _ in unheld..frames {
+            let slot = &mut self.slots[Self::index(self.next)];
+            if slot.filled && slot.sequence == self.next {
+                slot.filled = false;
+                self.buffered -= 1;
+            }
+            self.next = self.next.wrapping_add(1);
+        }
+        self.shift_window(-i32::from(frames));
+    }
+
+    /// Starts playout afresh from `sequence`, which plays at the coming tick.
     fn restart(&mut self, sequence: u16, payload: &[u8]) {
         for slot in &mut self.slots {
             slot.filled = false;
+            slot.played = false;
         }
         self.buffered = 0;
+        self.playing = true;
         self.next = sequence;
+        self.hold = 0;
+        self.delay = self.clock.wrapping_sub(sequence);
+        self.last_played = None;
+        self.window = [None; WINDOW_BLOCKS];
+        self.block_ticks = 0;
         self.concealed_in_a_row = 0;
         self.late_in_a_row = 0;
-        self.above_target_in_a_row = 0;
-        self.state = State::Priming { waited: 0 };
+        self.note(0);
         self.store(sequence, payload);
     }
 
@@ -260,13 +380,15 @@ impl JitterBuffer {
         if self.buffered == 0 || later {
             self.highest = sequence;
         }
-        self.late_in_a_row = 0;
         let slot = &mut self.slots[Self::index(sequence)];
+        if !slot.filled {
+            self.buffered += 1;
+        }
         slot.sequence = sequence;
         slot.filled = true;
+        slot.played = false;
         slot.payload.clear();
         slot.payload.extend_from_slice(payload);
-        self.buffered += 1;
     }
 
     fn index(sequence: u16) -> usize {
@@ -279,7 +401,9 @@ mod tests {
     use super::*;
 
     /// What a tick played, by sequence: `Some(Ok(s))` packet `s`, `Some(Err(s))` `s` concealed.
-    fn played(buffer: &mut JitterBuffer) -> Option<Result<u16, u16>> {
+    type Played = Option<Result<u16, u16>>;
+
+    fn played(buffer: &mut JitterBuffer) -> Played {
         match buffer.tick() {
             Playout::Silent => None,
             Playout::Packet { sequence, payload } => {
@@ -287,6 +411,7 @@ mod tests {
                 Some(Ok(sequence))
             }
             Playout::Missing { sequence, .. } => Some(Err(sequence)),
+            Playout::Stretched { next } => Some(Err(next.wrapping_sub(1))),
         }
     }
 
@@ -294,32 +419,181 @@ mod tests {
         buffer.push(sequence, &sequence.to_be_bytes())
     }
 
-    #[test]
-    fn playout_starts_target_ticks_after_the_first_packet() {
-        for target in 0..4 {
-            let mut buffer = JitterBuffer::new(target);
-            let mut first_played_at = None;
-            for tick in 0..8u16 {
-                push(&mut buffer, 100 + tick);
-                if let Some(Ok(sequence)) = played(&mut buffer) {
-                    first_played_at.get_or_insert((tick, sequence));
+    /// Runs one tick per entry of `arrivals`, pushing that entry's packets before it; answers
+    /// what each tick played.
+    fn run(buffer: &mut JitterBuffer, arrivals: &[Vec<u16>]) -> Vec<Played> {
+        arrivals
+            .iter()
+            .map(|packets| {
+                for &sequence in packets {
+                    push(buffer, sequence);
                 }
+                played(buffer)
+            })
+            .collect()
+    }
+
+    /// Packet `n` of a stream arrives before tick `n + lateness(n)`, over `ticks` ticks.
+    fn arrivals(ticks: usize, lateness: impl Fn(usize) -> usize) -> Vec<Vec<u16>> {
+        let mut arrivals = vec![Vec::new(); ticks];
+        for n in 0..ticks {
+            if let Some(tick) = arrivals.get_mut(n + lateness(n)) {
+                tick.push(n as u16);
             }
-            assert_eq!(first_played_at, Some((target as u16, 100)));
+        }
+        arrivals
+    }
+
+    /// Ticks each packet waited: the tick it played at less the tick it arrived before, by
+    /// sequence (packets never played are absent).
+    fn waits(arrivals: &[Vec<u16>], played: &[Played]) -> Vec<(u16, usize)> {
+        let arrived: std::collections::HashMap<u16, usize> = arrivals
+            .iter()
+            .enumerate()
+            .flat_map(|(tick, packets)| packets.iter().map(move |&s| (s, tick)))
+            .collect();
+        played
+            .iter()
+            .enumerate()
+            .filter_map(|(tick, p)| match p {
+                Some(Ok(s)) => Some((*s, tick - arrived[s])),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn concealed(played: &[Played]) -> usize {
+        played.iter().filter(|p| matches!(p, Some(Err(_)))).count()
+    }
+
+    #[test]
+    fn a_steady_stream_plays_each_packet_at_the_next_tick() {
+        for max_frames in [0, 2, 5] {
+            let mut buffer = JitterBuffer::new(max_frames);
+            let steady = arrivals(300, |_| 0);
+            let played = run(&mut buffer, &steady);
+            let expected: Vec<Played> = (0..300).map(|n| Some(Ok(n))).collect();
+            assert_eq!(played, expected, "max_frames {max_frames}");
+        }
+    }
+
+    #[test]
+    fn the_delay_rises_to_the_jitter_and_no_further() {
+        // Every packet 0 to 2 ticks late, in a pattern with no period of its own.
+        let lateness = |n: usize| (n * 7 + n / 3) % 3;
+        let jittery = arrivals(400, lateness);
+        let mut buffer = JitterBuffer::new(5);
+        let played = run(&mut buffer, &jittery);
+        // The first packets 1 and 2 ticks late raise the delay, each concealing what it steps
+        // back over; after that, nothing is concealed and every packet plays.
+        assert!(concealed(&played[..20]) <= 3, "{:?}", &played[..20]);
+        assert_eq!(concealed(&played[20..]), 0);
+        let waited = waits(&jittery, &played);
+        assert!(
+            waited.len() >= 400 - 2,
+            "only the last ticks' packets are still waiting"
+        );
+        for &(sequence, waited) in &waited[20..] {
+            // Packets 2 ticks late are played at once, the others wait for them.
+            assert_eq!(
+                waited,
+                2 - lateness(usize::from(sequence)),
+                "packet {sequence}"
+            );
+        }
+    }
+
+    #[test]
+    fn when_the_jitter_stops_the_delay_falls_a_frame_a_second() {
+        // Two seconds of packets 0 to 2 ticks late, then a steady stream.
+        let jitter_ticks = 2 * BLOCK_TICKS as usize;
+        let stream = arrivals(12 * BLOCK_TICKS as usize, |n| {
+            if n < jitter_ticks {
+                n % 3
+            } else {
+                0
+            }
+        });
+        let mut buffer = JitterBuffer::new(5);
+        let played = run(&mut buffer, &stream);
+        let waited = waits(&stream, &played);
+        let wait_of = |sequence: usize| waited.iter().find(|w| usize::from(w.0) == sequence);
+        assert_eq!(wait_of(jitter_ticks + 10).unwrap().1, 2);
+        // Lowered once the window holds no packet that needed the delay, then by a frame a
+        // second: each lowering skips the oldest frame.
+        let skipped: Vec<usize> = (jitter_ticks..stream.len() - 1)
+            .filter(|&s| wait_of(s).is_none())
+            .collect();
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(skipped[0] > jitter_ticks + 2 * BLOCK_TICKS as usize - 2);
+        // A second of ticks later, and one more sequence: the one the first lowering skipped.
+        assert_eq!(skipped[1] - skipped[0], BLOCK_TICKS as usize + 1);
+        assert_eq!(concealed(&played[jitter_ticks..]), 0);
+        assert_eq!(waited.last().unwrap().1, 0);
+    }
+
+    #[test]
+    fn a_late_packet_is_played_after_the_frames_concealed_for_it() {
+        let mut buffer = JitterBuffer::new(5);
+        // Packets 5 and 6 come 2 ticks late; the stream goes on steadily around them.
+        let stream = arrivals(12, |n| if n == 5 || n == 6 { 2 } else { 0 });
+        let played = run(&mut buffer, &stream);
+        let expected: Vec<Played> = [0, 1, 2, 3, 4]
+            .map(Ok)
+            .into_iter()
+            .chain([Err(5), Err(6)])
+            .chain((5..10).map(Ok))
+            .map(Some)
+            .collect();
+        assert_eq!(played, expected);
+    }
+
+    #[test]
+    fn a_late_packet_overtaken_is_dropped_but_raises_the_delay() {
+        let mut buffer = JitterBuffer::new(5);
+        // Packet 5 comes 2 ticks late, after 6 has played; 20 and 21 come 2 ticks late too.
+        let late = [5, 20, 21];
+        let stream = arrivals(30, |n| if late.contains(&n) { 2 } else { 0 });
+        let played = run(&mut buffer, &stream);
+        let expected: Vec<Played> = [Ok(0), Ok(1), Ok(2), Ok(3), Ok(4), Err(5), Ok(6)]
+            .into_iter()
+            .chain([Err(6), Err(6)])
+            .chain((7..28).map(Ok))
+            .map(Some)
+            .collect();
+        assert_eq!(played, expected);
+    }
+
+    #[test]
+    fn the_depth_never_exceeds_its_cap() {
+        // Lateness of 0 to 8 ticks against a cap of 3: the latest are dropped.
+        let stream = arrivals(500, |n| (n * 5 + n / 7) % 9);
+        let mut buffer = JitterBuffer::new(3);
+        for packets in &stream {
+            for &sequence in packets {
+                push(&mut buffer, sequence);
+                assert!(buffer.span() <= buffer.max_span(), "span {}", buffer.span());
+            }
+            played(&mut buffer);
+        }
+        assert!(buffer.is_playing());
+        let played = run(&mut JitterBuffer::new(3), &stream);
+        for (sequence, waited) in waits(&stream, &played) {
+            assert!(waited <= 3, "packet {sequence} waited {waited}");
         }
     }
 
     #[test]
     fn reordered_packets_play_in_sequence_order() {
         let mut buffer = JitterBuffer::new(2);
-        // Pairs swapped: 1 0 3 2 5 4 ...
-        let mut order = Vec::new();
-        for tick in 0..20u16 {
-            push(&mut buffer, tick ^ 1);
-            order.extend(played(&mut buffer));
-        }
-        let expected: Vec<_> = (0..18).map(Ok).collect();
-        assert_eq!(order, expected);
+        // Pairs swapped: 1 0 3 2 5 4 ... Packet 0 arrives after 1 has played and is dropped,
+        // but raises the delay by the two frames it was late (two stretched frames), and from
+        // then on the order is repaired.
+        let swapped: Vec<Vec<u16>> = (0..20u16).map(|n| vec![n ^ 1]).collect();
+        let played = run(&mut buffer, &swapped);
+        let packets: Vec<u16> = played.iter().flatten().filter_map(|p| p.ok()).collect();
+        assert_eq!(packets, (1..19).collect::<Vec<_>>());
+        assert_eq!(concealed(&played), 2);
     }
 
     #[test]
@@ -328,32 +602,37 @@ mod tests {
         assert_eq!(push(&mut buffer, 10), Pushed::Stored);
         assert_eq!(push(&mut buffer, 11), Pushed::Stored);
         assert_eq!(push(&mut buffer, 11), Pushed::Duplicate);
-        assert_eq!(played(&mut buffer), None);
         assert_eq!(played(&mut buffer), Some(Ok(10)));
-        assert_eq!(push(&mut buffer, 10), Pushed::Late);
+        assert_eq!(push(&mut buffer, 10), Pushed::Duplicate);
         assert_eq!(push(&mut buffer, 9), Pushed::Late);
         assert_eq!(played(&mut buffer), Some(Ok(11)));
         assert_eq!(buffer.span(), 0);
+        // Late by more than the cap (one frame) allows.
+        assert_eq!(played(&mut buffer), Some(Err(12)));
+        assert_eq!(played(&mut buffer), Some(Err(13)));
+        assert_eq!(push(&mut buffer, 12), Pushed::Late);
+        assert_eq!(push(&mut buffer, 14), Pushed::Stored);
+        assert_eq!(played(&mut buffer), Some(Ok(14)));
+        assert_eq!(push(&mut buffer, 14), Pushed::Duplicate);
     }
 
     #[test]
     fn sequence_numbers_wrap_from_65535_to_0() {
         let mut buffer = JitterBuffer::new(2);
-        let mut order = Vec::new();
-        for n in 0..12u16 {
-            let sequence = 65_530u16.wrapping_add(n);
-            // Arrive pairwise swapped across the wrap too.
-            let arriving = 65_530u16.wrapping_add(n ^ 1);
-            assert_eq!(push(&mut buffer, arriving), Pushed::Stored, "{sequence}");
-            order.extend(played(&mut buffer));
-        }
-        let expected: Vec<_> = (0..10).map(|n| Ok(65_530u16.wrapping_add(n))).collect();
-        assert_eq!(order, expected);
+        let first = 65_530u16;
+        let stream: Vec<Vec<u16>> = arrivals(12, |n| n % 2)
+            .into_iter()
+            .map(|packets| packets.iter().map(|&n| first.wrapping_add(n)).collect())
+            .collect();
+        let played = run(&mut buffer, &stream);
+        let packets: Vec<u16> = played.iter().flatten().filter_map(|p| p.ok()).collect();
+        let expected: Vec<u16> = (0..11).map(|n| first.wrapping_add(n)).collect();
+        assert_eq!(packets, expected);
     }
 
     #[test]
     fn a_missing_packet_is_concealed_with_the_next_packet_offered_for_fec() {
-        let mut buffer = JitterBuffer::new(2);
+        let mut buffer = JitterBuffer::new(4);
         for sequence in [0, 1, 3, 4] {
             push(&mut buffer, sequence);
         }
@@ -364,7 +643,7 @@ mod tests {
                     results.push((sequence, next.map(<[u8]>::to_vec)));
                 }
                 Playout::Packet { sequence, .. } => results.push((sequence, None)),
-                Playout::Silent => {}
+                Playout::Silent | Playout::Stretched { .. } => {}
             }
         }
         assert_eq!(
@@ -373,16 +652,17 @@ mod tests {
                 (0, None),
                 (1, None),
                 (2, Some(3u16.to_be_bytes().to_vec())),
-                (3, None)
+                (3, None),
+                (4, None),
+                (5, None)
             ]
         );
     }
 
     #[test]
-    fn a_sender_that_stops_goes_silent_after_200_ms_and_primes_again() {
+    fn a_sender_that_stops_goes_silent_after_200_ms_and_starts_again_at_once() {
         let mut buffer = JitterBuffer::new(1);
         push(&mut buffer, 0);
-        assert_eq!(played(&mut buffer), None);
         assert_eq!(played(&mut buffer), Some(Ok(0)));
         for n in 1..=MAX_CONCEALED as u16 {
             assert_eq!(played(&mut buffer), Some(Err(n)));
@@ -391,126 +671,90 @@ mod tests {
         assert!(!buffer.is_playing());
         // Any packet now starts a new talk spurt, however far its sequence moved.
         push(&mut buffer, 500);
-        assert_eq!(played(&mut buffer), None);
         assert_eq!(played(&mut buffer), Some(Ok(500)));
     }
 
     #[test]
-    fn a_stream_whose_delay_steps_up_resynchronises() {
-        let mut buffer = JitterBuffer::new(2);
-        let mut tick_played = Vec::new();
-        // 40 ticks on time, then every packet arrives 100 ms (5 ticks) later than before.
-        for tick in 0..120u16 {
-            if tick < 40 {
-                push(&mut buffer, tick);
-            } else if tick >= 45 {
-                push(&mut buffer, tick - 5);
-            }
-            tick_played.push(played(&mut buffer));
-        }
-        // Concealed while the packets are missing or late, silent while priming again (the
-        // target), then played at the target delay from the new arrival times.
-        let after_step = &tick_played[42..];
-        let concealed = after_step
-            .iter()
-            .take_while(|p| matches!(p, Some(Err(_))))
-            .count();
-        // Three ticks with nothing buffered (the 5-tick step less the 2 of depth), then the
-        // late packets but the last of the resynchronising run.
-        assert_eq!(concealed, 3 + LATE_TO_RESYNC as usize - 1);
-        let silent = after_step[concealed..]
-            .iter()
-            .take_while(|p| p.is_none())
-            .count();
-        assert_eq!(silent, 2);
-        for (tick, played) in tick_played.iter().enumerate().skip(42 + concealed + silent) {
-            assert_eq!(*played, Some(Ok(tick as u16 - 5 - 2)));
-        }
+    fn a_delay_step_within_the_cap_is_absorbed_without_loss() {
+        let mut buffer = JitterBuffer::new(5);
+        // From packet 40 on, every packet arrives 3 ticks later than before.
+        let stream = arrivals(100, |n| if n < 40 { 0 } else { 3 });
+        let played = run(&mut buffer, &stream);
+        assert_eq!(concealed(&played), 3);
+        let packets: Vec<u16> = played.iter().flatten().filter_map(|p| p.ok()).collect();
+        assert_eq!(packets, (0..97).collect::<Vec<_>>());
     }
 
     #[test]
-    fn a_burst_of_late_packets_is_capped() {
-        let mut buffer = JitterBuffer::new(2);
-        let mut sequence = 0u16;
-        for _ in 0..10 {
-            push(&mut buffer, sequence);
-            sequence += 1;
+    fn a_delay_step_beyond_the_cap_resynchronises() {
+        let mut buffer = JitterBuffer::new(5);
+        // From packet 40 on, every packet arrives 8 ticks later than before.
+        let stream = arrivals(100, |n| if n < 40 { 0 } else { 8 });
+        let played = run(&mut buffer, &stream);
+        // The 8 turns without a packet are concealed, two late packets are dropped (and two
+        // more frames concealed for them), and the third starts playout again.
+        assert_eq!(
+            &played[40..50],
+            &(40..50).map(|s| Some(Err(s))).collect::<Vec<_>>()
+        );
+        let packets: Vec<u16> = played[40..]
+            .iter()
+            .flatten()
+            .filter_map(|p| p.ok())
+            .collect();
+        assert_eq!(packets, (42..92).collect::<Vec<_>>());
+        let waited = waits(&stream, &played);
+        assert!(waited.iter().filter(|w| w.0 >= 42).all(|w| w.1 == 0));
+    }
+
+    #[test]
+    fn a_burst_after_a_stall_is_capped_and_drained() {
+        let mut buffer = JitterBuffer::new(4);
+        // Ten steady packets, a stall of 8 ticks, the 8 held packets at once with the current
+        // one, then steady again.
+        let stream = arrivals(400, |n| if (10..18).contains(&n) { 18 - n } else { 0 });
+        let mut spans = Vec::new();
+        for packets in &stream {
+            for &sequence in packets {
+                push(&mut buffer, sequence);
+            }
+            spans.push(buffer.span());
             played(&mut buffer);
         }
-        // A stall of 8 ticks, then the 8 held packets arrive at once with the current one.
-        for _ in 0..8 {
-            played(&mut buffer);
-        }
-        for _ in 0..9 {
-            push(&mut buffer, sequence);
-            sequence += 1;
-        }
-        for _ in 0..50 {
-            push(&mut buffer, sequence);
-            sequence += 1;
-            played(&mut buffer);
-            assert!(buffer.span() <= buffer.max_span(), "span {}", buffer.span());
-        }
+        assert!(
+            spans.iter().all(|&span| span <= buffer.max_span()),
+            "{spans:?}"
+        );
+        assert!(spans[20] > 1, "the burst is buffered");
+        assert_eq!(
+            spans.last(),
+            Some(&1),
+            "drained back to the frame about to play"
+        );
+
         // A sender whose clock runs fast (two packets some ticks) is held at the cap too.
-        for tick in 0..200 {
+        let mut sequence = 400u16;
+        for tick in 0..300 {
             push(&mut buffer, sequence);
             sequence += 1;
             if tick % 5 == 0 {
                 push(&mut buffer, sequence);
                 sequence += 1;
             }
-            played(&mut buffer);
             assert!(buffer.span() <= buffer.max_span(), "span {}", buffer.span());
+            played(&mut buffer);
         }
         assert!(buffer.is_playing());
-    }
-
-    #[test]
-    fn a_depth_that_stays_above_its_target_drains_back() {
-        let mut buffer = JitterBuffer::new(2);
-        // Six packets at once, then one a tick: the depth starts three frames over its target.
-        for sequence in 0..6 {
-            push(&mut buffer, sequence);
-        }
-        let mut spans = Vec::new();
-        for (tick, sequence) in (0..4 * DRAIN_AFTER).zip(6..) {
-            push(&mut buffer, sequence);
-            spans.push(buffer.span());
-            let played = played(&mut buffer);
-            assert!(
-                tick < 2 || played.is_some_and(|p| p.is_ok()),
-                "tick {tick}: {played:?}"
-            );
-        }
-        // Measured before each tick. Capped at once, then drained a frame a second down to the
-        // frame about to play and the two of the target depth.
-        assert_eq!(spans[0], 7);
-        assert_eq!(spans[10], 6);
-        assert!(spans[2..].windows(2).all(|w| w[1] <= w[0]));
-        assert_eq!(spans[10 + 3 * DRAIN_AFTER as usize], 3);
     }
 
     #[test]
     fn a_jump_beyond_the_ring_restarts_playout() {
         let mut buffer = JitterBuffer::new(0);
         push(&mut buffer, 0);
-        push(&mut buffer, 1);
         assert_eq!(played(&mut buffer), Some(Ok(0)));
+        push(&mut buffer, 1);
         assert_eq!(push(&mut buffer, 1_000), Pushed::Restarted);
         assert_eq!(played(&mut buffer), Some(Ok(1_000)));
         assert_eq!(buffer.span(), 0);
-    }
-
-    #[test]
-    fn an_earlier_packet_arriving_while_priming_moves_the_start_back() {
-        let mut buffer = JitterBuffer::new(2);
-        push(&mut buffer, 7);
-        assert_eq!(played(&mut buffer), None);
-        push(&mut buffer, 5);
-        assert_eq!(played(&mut buffer), None);
-        push(&mut buffer, 6);
-        assert_eq!(played(&mut buffer), Some(Ok(5)));
-        assert_eq!(played(&mut buffer), Some(Ok(6)));
-        assert_eq!(played(&mut buffer), Some(Ok(7)));
     }
 }

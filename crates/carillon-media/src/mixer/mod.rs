@@ -10,9 +10,10 @@
 //! selected speakers but itself, limited to 16 bits and encoded once per distinct mix; and a
 //! listener nobody talks to gets [`SILENCE_FRAME`], exact digital silence.
 //!
-//! **Timing.** A sender's first packet is played `jitter_frames` ticks after the tick that
-//! found it buffered (a packet pushed before tick *t* is heard in tick *t* + `jitter_frames`),
-//! and every hearing listener gets exactly one packet per tick.
+//! **Timing.** Each sender's jitter buffer plays a packet pushed before tick *t* in tick *t*
+//! plus the ticks its jitter needs, from none to `max_jitter_frames` (see `jitter.rs`): a sender
+//! on a network without jitter is heard in the first tick after its packet arrives. Every
+//! hearing listener gets exactly one packet per tick.
 //!
 //! **Allocation.** A tick allocates one `Arc<[u8]>` per distinct mix it encodes (the packet,
 //! shared by its listeners; silence is one `Arc` reused forever) and nothing else once warm:
@@ -50,7 +51,7 @@ pub const FRAME: Duration = Duration::from_millis(20);
 /// packet is at most 1,275 bytes.
 pub const MAX_PAYLOAD: usize = 1_500;
 
-/// The most frames [`MixerConfig::jitter_frames`] may ask for (200 ms): more is latency no
+/// The most frames [`MixerConfig::max_jitter_frames`] may allow (200 ms): more is latency no
 /// conversation bears.
 pub const MAX_JITTER_FRAMES: usize = 10;
 
@@ -69,8 +70,9 @@ pub struct Role {
 pub struct MixerConfig {
     /// Mix only the loudest few senders.
     pub max_speakers: usize,
-    /// Frames a sender's packets are held before playout (see the module's "Timing").
-    pub jitter_frames: usize,
+    /// The most frames a sender's jitter buffer may hold before playout; it holds only what
+    /// the sender's jitter needs (see the module's "Timing").
+    pub max_jitter_frames: usize,
     /// Encoder bitrate, bits/s.
     pub bitrate: i32,
     /// Encoder complexity, 0..=10.
@@ -81,7 +83,7 @@ impl Default for MixerConfig {
     fn default() -> Self {
         Self {
             max_speakers: 3,
-            jitter_frames: 2,
+            max_jitter_frames: 5,
             bitrate: 32_000,
             complexity: 5,
         }
@@ -160,9 +162,9 @@ impl Mixer {
         if config.max_speakers == 0 {
             return Err(MixerError::Config("max_speakers must be at least 1"));
         }
-        if config.jitter_frames > MAX_JITTER_FRAMES {
+        if config.max_jitter_frames > MAX_JITTER_FRAMES {
             return Err(MixerError::Config(
-                "jitter_frames must be at most 10 (200 ms)",
+                "max_jitter_frames must be at most 10 (200 ms)",
             ));
         }
         if !(6_000..=510_000).contains(&config.bitrate) {
@@ -197,7 +199,9 @@ impl Mixer {
             id,
             role,
             muted: false,
-            sender: role.sends.then(|| Sender::new(self.config.jitter_frames)),
+            sender: role
+                .sends
+                .then(|| Sender::new(self.config.max_jitter_frames)),
             selected: false,
         };
         match self.find(id) {
@@ -210,13 +214,13 @@ impl Mixer {
     /// Changes a participant's role live. A participant who stops sending loses its buffered
     /// audio; one who starts sending gets a fresh jitter buffer.
     pub fn set_role(&mut self, id: ParticipantId, role: Role) {
-        let jitter_frames = self.config.jitter_frames;
+        let max_jitter_frames = self.config.max_jitter_frames;
         let Some(participant) = self.participant_mut(id) else {
             return;
         };
         participant.role = role;
         match (role.sends, participant.sender.is_some()) {
-            (true, false) => participant.sender = Some(Sender::new(jitter_frames)),
+            (true, false) => participant.sender = Some(Sender::new(max_jitter_frames)),
             (false, true) => {
                 participant.sender = None;
                 participant.selected = false;

@@ -21,9 +21,9 @@ pub(super) struct Sender {
 impl Sender {
     /// Allocates the decoder and the jitter buffer's slots: done when a participant starts
     /// sending, never per tick.
-    pub(super) fn new(jitter_frames: usize) -> Self {
+    pub(super) fn new(max_jitter_frames: usize) -> Self {
         Self {
-            jitter: JitterBuffer::new(jitter_frames),
+            jitter: JitterBuffer::new(max_jitter_frames),
             decoder: FrameDecoder::new(),
             frame: Box::new([0; FRAME_SAMPLES]),
             has_frame: false,
@@ -57,6 +57,10 @@ impl Sender {
             }
             Playout::Missing { next, .. } => {
                 self.decoder.conceal(next, &mut self.frame);
+                self.signal.concealed();
+            }
+            Playout::Stretched { .. } => {
+                self.decoder.conceal(None, &mut self.frame);
                 self.signal.concealed();
             }
         }

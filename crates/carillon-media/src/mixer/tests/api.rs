@@ -16,7 +16,7 @@ fn invalid_configurations_are_refused() {
         ..default
     }));
     assert!(refused(MixerConfig {
-        jitter_frames: 11,
+        max_jitter_frames: 11,
         ..default
     }));
     assert!(refused(MixerConfig {
@@ -28,7 +28,7 @@ fn invalid_configurations_are_refused() {
         ..default
     }));
     assert!(Mixer::new(MixerConfig {
-        jitter_frames: 10,
+        max_jitter_frames: 10,
         complexity: 0,
         ..default
     })

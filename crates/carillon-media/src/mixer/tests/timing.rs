@@ -64,49 +64,61 @@ fn every_hearing_listener_gets_exactly_one_packet_per_tick() {
 }
 
 #[test]
-fn the_first_packet_is_heard_jitter_frames_ticks_after_it_came() {
-    for jitter_frames in [0, 1, 2, 4] {
+fn a_steady_sender_is_heard_in_the_tick_after_each_packet() {
+    for max_jitter_frames in [0, 1, 2, 5] {
         let config = MixerConfig {
-            jitter_frames,
+            max_jitter_frames,
             ..MixerConfig::default()
         };
         let mut meeting = tone_and_listener(config, Tone::new(440.0, 0.3));
         meeting.run(10);
         let packets = &meeting.ear(B).packets;
-        let first_audio = packets.iter().position(|p| !is_silence(p));
-        assert_eq!(
-            first_audio,
-            Some(jitter_frames),
-            "jitter_frames {jitter_frames}"
+        assert!(
+            packets.iter().all(|p| !is_silence(p)),
+            "max_jitter_frames {max_jitter_frames}"
         );
-        assert!(packets[jitter_frames..].iter().all(|p| !is_silence(p)));
+        assert_tones(meeting.ear(B).last(5), &[440.0], &[]);
     }
 }
 
-/// B's decoded audio when A's packets arrive in `order` (indices into one stream), one a tick.
-fn heard_in_order(order: &[usize], config: MixerConfig) -> Vec<i16> {
+/// B's decoded audio when A's packets (indices into one stream) arrive before each tick as
+/// `arrivals` lists them.
+fn heard(arrivals: &[Vec<usize>], config: MixerConfig) -> Vec<i16> {
     let mut tone = Tone::new(440.0, 0.3);
-    let stream: Vec<Packet> = (0..order.len()).map(|_| tone.next_packet()).collect();
+    let stream: Vec<Packet> = (0..arrivals.len()).map(|_| tone.next_packet()).collect();
     let mut meeting = Meeting::new(config);
     meeting.join(A, SEND_RECEIVE, None);
     meeting.join(B, RECEIVE, None);
-    for &index in order {
-        meeting.mixer.push(A, stream[index].inbound());
+    for packets in arrivals {
+        for &index in packets {
+            meeting.mixer.push(A, stream[index].inbound());
+        }
         meeting.tick();
     }
     meeting.ear(B).pcm.clone()
 }
 
 #[test]
-fn reordering_within_the_depth_gives_the_same_audio() {
-    let in_order: Vec<usize> = (0..40).collect();
-    // Pairs swapped (1 0 3 2 ...), and one packet two places late.
-    let mut reordered: Vec<usize> = (0..40).map(|i| i ^ 1).collect();
-    reordered[20..23].copy_from_slice(&[21, 23, 20]);
+fn reordering_within_the_delay_gives_the_same_audio() {
+    // Both streams start alike: packet 1 comes a tick late, which raises the delay by a frame
+    // (its turn concealed, then played), and packet 2 with it. Then one stream comes in order,
+    // one packet a tick, and the other with pairs swapped (4 3 6 5 ...), which the frame of
+    // delay absorbs.
+    let prelude = vec![vec![0], vec![], vec![1, 2]];
+    let in_order: Vec<Vec<usize>> = prelude
+        .iter()
+        .cloned()
+        .chain((3..41).map(|i| vec![i]))
+        .collect();
+    let swapped = |i: usize| if i % 2 == 1 { i + 1 } else { i - 1 };
+    let reordered: Vec<Vec<usize>> = prelude
+        .into_iter()
+        .chain((3..41).map(|i| vec![swapped(i)]))
+        .collect();
     let config = MixerConfig::default();
-    let expected = heard_in_order(&in_order, config);
+    let expected = heard(&in_order, config);
     assert!(expected.iter().any(|&s| s != 0));
-    assert_eq!(heard_in_order(&reordered, config), expected);
+    assert_eq!(heard(&reordered, config), expected);
 }
 
 #[test]
@@ -149,7 +161,7 @@ fn a_lost_packet_is_concealed_and_lowers_the_signal_strength() {
 
     // Packet lost on the way: it is never pushed.
     meeting.tones.get_mut(&A).unwrap().next_packet();
-    let lost_at = meeting.ear(B).packets.len() + MixerConfig::default().jitter_frames;
+    let lost_at = meeting.ear(B).packets.len();
     meeting.tick();
     meeting.run(10);
     let ear = meeting.ear(B);
@@ -200,18 +212,18 @@ fn a_burst_of_late_packets_does_not_grow_the_depth_beyond_the_cap() {
         let sender = meeting.mixer.participants[index].sender.as_ref().unwrap();
         (sender.jitter().span(), sender.jitter().max_span())
     };
-    for _ in 0..200 {
+    for _ in 0..400 {
         meeting.step();
         let (span, cap) = jitter(&meeting);
         assert!(span <= cap, "span {span} over the cap {cap}");
     }
-    // Drained back to its target depth: the frame to play next, and two behind it.
+    // Drained, a frame a second, down to the frame about to play.
     meeting.send_all();
-    assert_eq!(jitter(&meeting).0, 3);
+    assert_eq!(jitter(&meeting).0, 1);
     meeting.tick();
     assert_tones(meeting.ear(B).last(10), &[440.0], &[]);
     assert_eq!(
         meeting.ear(B).pcm.len(),
-        (20 + 12 + 200 + 1) * FRAME_SAMPLES
+        (20 + 12 + 400 + 1) * FRAME_SAMPLES
     );
 }
