@@ -25,9 +25,10 @@
 //!   records their delivery latency and arrival rate; [`watch`]: the server's delivery counter
 //!   (`carillon-bench deliveries`), for targets the generator cannot receive (SQS, SNS).
 //! - [`system`]: the open-file limit, and the server's RSS and CPU time from `/proc`.
-//! - [`reference`](mod@reference): the bare-hyper reference server, for ratios to the machine's HTTP ceiling.
-//!   It answers fixed ids; the generator uses whatever ids it is given and never requires them
-//!   to be distinct, so every workload runs against it unchanged.
+//! - [`reference`](mod@reference): the reference server, for ratios to the machine's HTTP ceiling
+//!   (bare hyper) and to the work no implementation of the API can avoid (SigV4, parsing,
+//!   durable writes). It answers fixed ids; the generator uses whatever ids it is given and never
+//!   requires them to be distinct, so every workload runs against it unchanged.
 
 pub mod audio;
 pub mod client;

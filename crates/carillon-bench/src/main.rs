@@ -7,7 +7,9 @@
 //! also 2).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::exit;
+use std::sync::Arc;
 use std::time::Duration;
 
 use carillon_bench::audio::{self, AudioConfig};
@@ -39,12 +41,9 @@ enum Command {
     /// Meetings of simulated browsers sending Opus over WebRTC to the server's mixer: the
     /// latency the server adds, late ticks, CPU and memory per participant.
     Audio(AudioArgs),
-    /// Serve the workloads' routes with fixed answers (bare hyper, no auth): the HTTP ceiling.
-    ReferenceServer {
-        /// Address to listen on (port 0 picks a free port).
-        #[arg(long, default_value = "127.0.0.1:9090")]
-        listen: SocketAddr,
-    },
+    /// Serve the workloads' routes with fixed answers: the HTTP ceiling (`--work bare`), or the
+    /// work no implementation of the API can avoid (`--work unavoidable`).
+    ReferenceServer(ReferenceArgs),
     /// Receive meeting events as a webhook and report their delivery latency (arrival minus
     /// `detail.timestamp`) and arrival rate; stops once idle after the first event.
     WebhookSink(cli_events::SinkArgs),
@@ -79,6 +78,31 @@ struct RunArgs {
     notifications_sqs: Option<String>,
     #[command(flatten)]
     common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+struct ReferenceArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    listen: SocketAddr,
+    /// What each request costs the server.
+    #[arg(long, value_enum, default_value_t = Work::Bare)]
+    work: Work,
+    /// With `--work unavoidable`: the SQLite file writes are committed to [default: a file in a
+    /// temporary directory, removed at exit].
+    #[arg(long, value_name = "FILE")]
+    database: Option<PathBuf>,
+}
+
+/// `reference-server --work`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Work {
+    /// Answer by method and path alone: no authentication, the body never read, no storage.
+    Bare,
+    /// Read the body, verify SigV4 with Carillon's verifier and default credentials, parse the
+    /// request into typed input, commit writes to SQLite (WAL, synchronous=FULL, group commit),
+    /// then answer.
+    Unavoidable,
 }
 
 /// Defaults depend on the workload: `sessions` 10,000 sessions in meetings of 250, held 30 s;
@@ -267,26 +291,95 @@ fn main() {
         }
     };
     match cli.command {
-        Command::ReferenceServer { listen } => runtime.block_on(async {
-            let (listener, local) = match reference::bind(listen).await {
-                Ok(bound) => bound,
-                Err(e) => {
-                    eprintln!("carillon-bench: cannot listen on {listen}: {e}");
-                    exit(2);
-                }
-            };
-            println!("carillon-bench reference server listening on http://{local}");
-            if let Err(e) = reference::serve(listener).await {
-                eprintln!("carillon-bench: {e}");
-                exit(2);
-            }
-        }),
+        Command::ReferenceServer(args) => exit(reference_command(runtime, args)),
         Command::Run(args) => exit(runtime.block_on(run_command(args))),
         Command::WebhookSink(args) => exit(runtime.block_on(cli_events::sink_command(args))),
         Command::Deliveries(args) => exit(runtime.block_on(cli_events::deliveries_command(args))),
         Command::Signaling(args) => exit(runtime.block_on(signaling_command(args))),
         Command::Audio(args) => exit(runtime.block_on(audio_command(args))),
     }
+}
+
+/// Serves until SIGINT or SIGTERM, then closes the store (its temporary directory removed) and
+/// says how its writes were grouped.
+fn reference_command(runtime: tokio::runtime::Runtime, args: ReferenceArgs) -> i32 {
+    let store = match (args.work, &args.database) {
+        (Work::Bare, Some(_)) => {
+            eprintln!("carillon-bench: --database is for --work unavoidable");
+            return 2;
+        }
+        (Work::Bare, None) => None,
+        (Work::Unavoidable, path) => match reference::Durable::open(path.as_deref()) {
+            Ok(store) => Some(Arc::new(store)),
+            Err(e) => {
+                eprintln!("carillon-bench: {e}");
+                return 2;
+            }
+        },
+    };
+    let mode = match &store {
+        Some(store) => reference::Mode::Unavoidable(Arc::clone(store)),
+        None => reference::Mode::Bare,
+    };
+    let listen = args.listen;
+    let code = runtime.block_on(async {
+        let (listener, local) = match reference::bind(listen).await {
+            Ok(bound) => bound,
+            Err(e) => {
+                eprintln!("carillon-bench: cannot listen on {listen}: {e}");
+                return 2;
+            }
+        };
+        let stopped = match shutdown_signal() {
+            Ok(stopped) => stopped,
+            Err(e) => {
+                eprintln!("carillon-bench: {e}");
+                return 2;
+            }
+        };
+        let work = match args.work {
+            Work::Bare => "bare",
+            Work::Unavoidable => "unavoidable",
+        };
+        println!("carillon-bench reference server ({work} work) listening on http://{local}");
+        if let Some(store) = &store {
+            println!("writes are committed to {}", store.path().display());
+        }
+        tokio::select! {
+            served = reference::serve(listener, mode) => match served {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("carillon-bench: {e}");
+                    2
+                }
+            },
+            () = stopped => 0,
+        }
+    });
+    // Drops every connection's task, and with them their handles on the store.
+    drop(runtime);
+    if let Some(store) = store {
+        let (writes, transactions) = store.counts();
+        println!("{writes} writes committed in {transactions} transactions");
+    }
+    code
+}
+
+/// Resolves at SIGINT or SIGTERM; the handlers are installed when this is called, so a signal
+/// sent as soon as the listening line is out is not missed.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let listen = |kind: SignalKind, name: &str| {
+        signal(kind).map_err(|e| format!("cannot handle {name}: {e}"))
+    };
+    let mut terminate = listen(SignalKind::terminate(), "SIGTERM")?;
+    let mut interrupt = listen(SignalKind::interrupt(), "SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
+        }
+    })
 }
 
 /// The members every CreateMeeting of a run adds (`,"Name":value` each).

@@ -113,7 +113,7 @@ fn open_loop_against_the_reference_server() {
         let (listener, addr) = reference::bind("127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let server = tokio::spawn(reference::serve(listener));
+        let server = tokio::spawn(reference::serve(listener, reference::Mode::Bare));
         let url = format!("http://{addr}");
         for (workload, rate) in [
             (Workload::Mixed, None),
