@@ -3,9 +3,12 @@
 
 use carillon_core::store::rows::to_json;
 use carillon_core::store::rules::{self, ActiveMeeting, Seats};
+use carillon_core::store::AttendeeLookup;
 use carillon_core::{
-    AttendeeCapabilities, AttendeeOutcome, AttendeePage, AttendeeRecord, NewAttendee, StoreResult,
+    AttendeeCapabilities, AttendeeOutcome, AttendeePage, AttendeeRecord, NewAttendee, Scope,
+    StoreResult,
 };
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Context;
@@ -119,6 +122,35 @@ pub(crate) fn find(
             .optional()
         })
         .context("reading an attendee")
+}
+
+/// GetAttendee's lookup, the meeting's and the attendee's in one statement
+/// ([`sql::GET_ATTENDEE_OF_MEETING`]).
+pub(crate) fn find_in_meeting(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+    attendee_id: &str,
+) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+    let found = conn
+        .prepare_cached(sql::GET_ATTENDEE_OF_MEETING)
+        .and_then(|mut stmt| {
+            stmt.query_row(
+                params![
+                    meeting_id,
+                    scope.account_id,
+                    scope.namespace.as_str(),
+                    attendee_id
+                ],
+                |row| match row.get_ref(0)? {
+                    ValueRef::Null => Ok(None),
+                    _ => rows::attendee(row, meeting_id).map(Some),
+                },
+            )
+            .optional()
+        })
+        .context("reading an attendee")?;
+    Ok(AttendeeLookup::from(found))
 }
 
 pub(crate) fn list(

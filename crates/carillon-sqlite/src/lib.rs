@@ -172,4 +172,16 @@ impl SqliteStore {
             Reads::Writer => self.writer.run(read).await,
         }
     }
+
+    /// As [`Self::read`], for a read of one statement (see [`ReadPool::run_statement`]).
+    async fn read_statement<T, F>(&self, read: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        match &self.reads {
+            Reads::Pool(pool) => pool.run_statement(read),
+            Reads::Writer => self.writer.run(read).await,
+        }
+    }
 }

@@ -46,14 +46,26 @@ impl ReadPool {
     where
         F: FnOnce(&Connection) -> StoreResult<T>,
     {
+        self.run_statement(|conn| {
+            execute_cached(conn, "BEGIN").and_then(|()| {
+                let read = read(conn);
+                // Nothing to commit: this ends the transaction and lets go of its snapshot. A
+                // failed read reports its own error first.
+                let ended = execute_cached(conn, "COMMIT");
+                read.and_then(|value| ended.map(|()| value))
+            })
+        })
+    }
+
+    /// Runs `read`, which runs a single statement, outside an explicit transaction: one
+    /// statement is atomic and reads one state by itself, so BEGIN and COMMIT would be two
+    /// statements more for nothing.
+    pub(crate) fn run_statement<T, F>(&self, read: F) -> StoreResult<T>
+    where
+        F: FnOnce(&Connection) -> StoreResult<T>,
+    {
         let conn = self.take()?;
-        let result = execute_cached(&conn, "BEGIN").and_then(|()| {
-            let read = read(&conn);
-            // Nothing to commit: this ends the transaction and lets go of its snapshot. A failed
-            // read reports its own error first.
-            let ended = execute_cached(&conn, "COMMIT");
-            read.and_then(|value| ended.map(|()| value))
-        });
+        let result = read(&conn);
         if conn.is_autocommit() {
             self.give_back(conn);
         }

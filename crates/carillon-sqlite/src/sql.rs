@@ -165,6 +165,15 @@ pub const GET_ATTENDEE: &str = concat!(
     " FROM attendees WHERE attendee_id = ?2 AND meeting_seq = ?1"
 );
 
+/// GetAttendee in one statement: the attendee with AttendeeId `?4` of the active meeting `?1`
+/// of account `?2` and namespace `?3`. No row: no such meeting; a row of NULLs: the meeting
+/// has no such attendee.
+pub const GET_ATTENDEE_OF_MEETING: &str = "SELECT a.attendee_id, a.external_user_id, \
+     a.join_token, a.capabilities \
+     FROM meetings m LEFT JOIN attendees a ON a.meeting_seq = m.seq AND a.attendee_id = ?4 \
+     WHERE m.meeting_id = ?1 AND m.account_id = ?2 AND m.namespace = ?3 \
+     AND m.ended_at_ms IS NULL";
+
 /// `?2` list after this position, `?3` row limit. The position is the last column.
 pub const LIST_ATTENDEES: &str = concat!(
     "SELECT ",
@@ -248,6 +257,7 @@ mod tests {
         ATTENDEE_BY_USER,
         ATTENDEE_SEQ,
         GET_ATTENDEE,
+        GET_ATTENDEE_OF_MEETING,
         LIST_ATTENDEES,
         DELETE_ATTENDEE,
         DELETE_MEETING_ATTENDEES,
@@ -354,6 +364,7 @@ mod tests {
         for statement in [
             ATTENDEE_SEQ,
             GET_ATTENDEE,
+            GET_ATTENDEE_OF_MEETING,
             DELETE_ATTENDEE,
             UPDATE_CAPABILITIES,
         ] {

@@ -92,11 +92,8 @@ impl Store for SqliteStore {
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let attendee_id = attendee_id.to_owned();
-        self.read(move |conn| {
-            with_meeting(conn, &scope, &meeting_id, |meeting| {
-                attendees::find(conn, meeting.seq, &meeting.meeting_id, &attendee_id)
-            })
-            .map(AttendeeLookup::from)
+        self.read_statement(move |conn| {
+            attendees::find_in_meeting(conn, &scope, &meeting_id, &attendee_id)
         })
         .await
     }
