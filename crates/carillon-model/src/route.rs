@@ -33,6 +33,8 @@ pub(crate) struct Template {
     pub(crate) segments: Vec<Segment>,
     /// Literal query parameters, e.g. `("operation", "batch-create")`.
     pub(crate) query: Vec<(String, String)>,
+    /// [`Template::specificity`], computed once.
+    rank: Vec<u8>,
 }
 
 impl Template {
@@ -84,13 +86,18 @@ impl Template {
                 (name.to_owned(), value.to_owned())
             })
             .collect();
-        Ok(Template { segments, query })
+        let rank = Self::specificity(&segments);
+        Ok(Template {
+            segments,
+            query,
+            rank,
+        })
     }
 
     /// Ranks templates: a literal segment is more specific than a label, a label than a greedy
     /// label. Lower sorts first.
-    pub(crate) fn specificity(&self) -> Vec<u8> {
-        self.segments
+    fn specificity(segments: &[Segment]) -> Vec<u8> {
+        segments
             .iter()
             .map(|s| match s {
                 Segment::Literal(_) => 0,
@@ -131,31 +138,38 @@ impl Template {
         Some(parts.join("&"))
     }
 
-    /// Label bindings when the decoded path segments match.
-    fn match_path(&self, segments: &[String]) -> Option<Vec<(String, String)>> {
-        let mut labels = Vec::new();
+    /// Whether the decoded path segments match. Allocates nothing: every operation's template
+    /// is tried against every request, and only the chosen one's labels are bound
+    /// ([`Template::labels`]).
+    fn matches_path(&self, segments: &[String]) -> bool {
         for (index, template) in self.segments.iter().enumerate() {
-            match template {
-                Segment::Literal(text) => {
-                    if segments.get(index)? != text {
-                        return None;
-                    }
+            let matched = match template {
+                Segment::Literal(text) => segments.get(index) == Some(text),
+                Segment::Label(_) => segments.get(index).is_some_and(|v| !v.is_empty()),
+                Segment::Greedy(_) => {
+                    return segments.get(index..).is_some_and(|rest| {
+                        !rest.is_empty() && !rest.iter().any(String::is_empty)
+                    });
                 }
-                Segment::Label(member) => {
-                    let value = segments.get(index).filter(|v| !v.is_empty())?;
-                    labels.push((member.clone(), value.clone()));
-                }
-                Segment::Greedy(member) => {
-                    let rest = segments.get(index..).filter(|r| !r.is_empty())?;
-                    if rest.iter().any(String::is_empty) {
-                        return None;
-                    }
-                    labels.push((member.clone(), rest.join("/")));
-                    return Some(labels);
-                }
+            };
+            if !matched {
+                return false;
             }
         }
-        (segments.len() == self.segments.len()).then_some(labels)
+        segments.len() == self.segments.len()
+    }
+
+    /// The label bindings of segments that [`Template::matches_path`].
+    fn labels(&self, segments: &[String]) -> Vec<(String, String)> {
+        self.segments
+            .iter()
+            .enumerate()
+            .filter_map(|(index, template)| match template {
+                Segment::Literal(_) => None,
+                Segment::Label(member) => Some((member.clone(), segments[index].clone())),
+                Segment::Greedy(member) => Some((member.clone(), segments[index..].join("/"))),
+            })
+            .collect()
     }
 }
 
@@ -174,8 +188,7 @@ fn split_path(raw_path: &str) -> Result<Vec<String>, RouteError> {
 
 struct Candidate<'a> {
     operation: &'a Operation,
-    labels: Vec<(String, String)>,
-    rank: Vec<u8>,
+    rank: &'a [u8],
 }
 
 impl ServiceModel {
@@ -194,45 +207,37 @@ impl ServiceModel {
         let segments = split_path(raw_path)?;
         let query = parse_query(raw_query).ok_or(RouteError::BadEncoding)?;
 
-        let on_path: Vec<Candidate<'_>> = self
-            .operations
-            .iter()
-            .filter_map(|operation| {
-                let labels = operation.template.match_path(&segments)?;
-                let rank = operation.template.specificity();
-                Some(Candidate {
-                    operation,
-                    labels,
-                    rank,
-                })
+        let on_path = || {
+            self.operations
+                .iter()
+                .filter(|operation| operation.template.matches_path(&segments))
+        };
+        let mut candidates: Vec<Candidate<'_>> = on_path()
+            .filter(|operation| operation.method == method)
+            .map(|operation| Candidate {
+                operation,
+                rank: &operation.template.rank,
             })
             .collect();
-        if on_path.is_empty() {
-            return Err(RouteError::NoSuchPath);
-        }
-        let mut candidates: Vec<Candidate<'_>> = Vec::new();
-        let mut allowed = BTreeSet::new();
-        for candidate in on_path {
-            allowed.insert(candidate.operation.method.clone());
-            if candidate.operation.method == method {
-                candidates.push(candidate);
-            }
-        }
         if candidates.is_empty() {
+            let allowed: BTreeSet<String> = on_path().map(|o| o.method.clone()).collect();
+            if allowed.is_empty() {
+                return Err(RouteError::NoSuchPath);
+            }
             return Err(RouteError::MethodNotAllowed {
                 allowed: allowed.into_iter().collect(),
             });
         }
-        candidates.sort_by(|a, b| a.rank.cmp(&b.rank));
+        candidates.sort_by(|a, b| a.rank.cmp(b.rank));
 
         let mut first_error = None;
         for group in candidates.chunk_by(|a, b| a.rank == b.rank) {
             match select(group, &query) {
                 Ok(index) => {
-                    let chosen = &group[index];
+                    let operation = group[index].operation;
                     return Ok(RouteMatch {
-                        operation: chosen.operation,
-                        labels: chosen.labels.clone(),
+                        operation,
+                        labels: operation.template.labels(&segments),
                     });
                 }
                 Err(error @ RouteError::DuplicateSelector { .. }) => return Err(error),
