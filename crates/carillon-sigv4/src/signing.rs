@@ -12,7 +12,16 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Lower-case hex SHA-256 of `data`.
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    hex_32(&Sha256::digest(data).into())
+}
+
+/// Lower-case hex of a 32-byte digest. `hex::encode` builds its string a char at a time through
+/// an iterator, which profiles of a GetAttendee showed at 2% of the request; this encodes into a
+/// buffer of the known length.
+fn hex_32(bytes: &[u8; 32]) -> String {
+    let mut out = [0u8; 64];
+    hex::encode_to_slice(bytes, &mut out).expect("64 bytes hold 32 bytes in hex");
+    String::from_utf8(out.to_vec()).expect("hex digits are ASCII")
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
@@ -48,7 +57,7 @@ pub(crate) fn string_to_sign(timestamp: &str, scope: &str, canonical_request: &[
 
 /// Lower-case hex HMAC of the string to sign under the signing key.
 pub(crate) fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(*hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    hex_32(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
 }
 
 /// Compares signatures in time independent of where they differ.
