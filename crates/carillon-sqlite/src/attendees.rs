@@ -153,23 +153,38 @@ pub(crate) fn find_in_meeting(
     Ok(AttendeeLookup::from(found))
 }
 
-pub(crate) fn list(
+/// ListAttendees' read, the meeting's lookup and the page in one statement
+/// ([`sql::LIST_ATTENDEES_OF_MEETING`]); `None` when the scope has no such active meeting.
+pub(crate) fn list_in_meeting(
     conn: &Connection,
-    meeting: &ActiveMeeting,
+    scope: &Scope,
+    meeting_id: &str,
     after: Option<i64>,
     limit: usize,
-) -> StoreResult<AttendeePage> {
-    let fetch = rules::rows_for_page(limit);
+) -> StoreResult<Option<AttendeePage>> {
+    let mut meeting_found = false;
     let rows: Vec<(AttendeeRecord, i64)> = conn
-        .prepare_cached(sql::LIST_ATTENDEES)
+        .prepare_cached(sql::LIST_ATTENDEES_OF_MEETING)
         .and_then(|mut stmt| {
-            stmt.query_map(params![meeting.seq, after.unwrap_or(0), fetch], |row| {
-                Ok((rows::attendee(row, &meeting.meeting_id)?, row.get(4)?))
-            })?
-            .collect()
+            let params = params![
+                meeting_id,
+                scope.account_id,
+                scope.namespace.as_str(),
+                after.unwrap_or(0),
+                rules::rows_for_page(limit),
+            ];
+            let mut rows = stmt.query(params)?;
+            let mut page = Vec::new();
+            while let Some(row) = rows.next()? {
+                meeting_found = true;
+                if row.get_ref(0)? != ValueRef::Null {
+                    page.push((rows::attendee(row, meeting_id)?, row.get(4)?));
+                }
+            }
+            Ok(page)
         })
         .context("listing attendees")?;
-    Ok(rules::page(rows, limit, after))
+    Ok(meeting_found.then(|| rules::page(rows, limit, after)))
 }
 
 /// Deletes the attendee and, with its row, its tags; `None` when the meeting has no such

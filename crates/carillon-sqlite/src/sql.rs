@@ -174,12 +174,15 @@ pub const GET_ATTENDEE_OF_MEETING: &str = "SELECT a.attendee_id, a.external_user
      WHERE m.meeting_id = ?1 AND m.account_id = ?2 AND m.namespace = ?3 \
      AND m.ended_at_ms IS NULL";
 
-/// `?2` list after this position, `?3` row limit. The position is the last column.
-pub const LIST_ATTENDEES: &str = concat!(
-    "SELECT ",
-    attendee_columns!(),
-    ", seq FROM attendees WHERE meeting_seq = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
-);
+/// ListAttendees in one statement: the attendees of the active meeting `?1` of account `?2` and
+/// namespace `?3` after position `?4`, at most `?5` rows, in order; the position is the last
+/// column. No row: no such meeting; a row of NULLs: the meeting has no attendee after `?4`.
+pub const LIST_ATTENDEES_OF_MEETING: &str = "SELECT a.attendee_id, a.external_user_id, \
+     a.join_token, a.capabilities, a.seq \
+     FROM meetings m LEFT JOIN attendees a ON a.meeting_seq = m.seq AND a.seq > ?4 \
+     WHERE m.meeting_id = ?1 AND m.account_id = ?2 AND m.namespace = ?3 \
+     AND m.ended_at_ms IS NULL \
+     ORDER BY a.seq LIMIT ?5";
 
 /// `?2` AttendeeId.
 pub const DELETE_ATTENDEE: &str =
@@ -258,7 +261,7 @@ mod tests {
         ATTENDEE_SEQ,
         GET_ATTENDEE,
         GET_ATTENDEE_OF_MEETING,
-        LIST_ATTENDEES,
+        LIST_ATTENDEES_OF_MEETING,
         DELETE_ATTENDEE,
         DELETE_MEETING_ATTENDEES,
         UPDATE_CAPABILITIES,
@@ -309,6 +312,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A page of attendees is read in one statement: the meeting by its id, then its attendees
+    /// in order from the index that leads with the meeting (no sort).
+    #[test]
+    fn list_attendees_reads_the_meeting_then_its_attendees_in_order() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        let details = plan(&conn, LIST_ATTENDEES_OF_MEETING);
+        assert!(
+            details.iter().all(|d| !d.contains("TEMP B-TREE")),
+            "{details:?}"
+        );
+        assert!(
+            details
+                .iter()
+                .any(|d| d.starts_with("SEARCH a ") && d.contains("seq>?")),
+            "{details:?}"
+        );
     }
 
     /// A page of meetings reads the scope's active meetings in order from the partial index:

@@ -106,10 +106,8 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> StoreResult<Option<AttendeePage>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.read(move |conn| {
-            with_meeting(conn, &scope, &meeting_id, |meeting| {
-                attendees::list(conn, meeting, after, limit)
-            })
+        self.read_statement(move |conn| {
+            attendees::list_in_meeting(conn, &scope, &meeting_id, after, limit)
         })
         .await
     }
