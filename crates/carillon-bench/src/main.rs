@@ -337,10 +337,9 @@ fn reference_command(runtime: tokio::runtime::Runtime, args: ReferenceArgs) -> i
                 return 2;
             }
         };
-        let work = match args.work {
-            Work::Bare => "bare",
-            Work::Unavoidable => "unavoidable",
-        };
+        let work = clap::ValueEnum::to_possible_value(&args.work)
+            .map(|value| value.get_name().to_owned())
+            .unwrap_or_default();
         println!("carillon-bench reference server ({work} work) listening on http://{local}");
         if let Some(store) = &store {
             println!("writes are committed to {}", store.path().display());
