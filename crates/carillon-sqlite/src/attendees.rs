@@ -162,6 +162,19 @@ pub(crate) fn list_in_meeting(
     after: Option<i64>,
     limit: usize,
 ) -> StoreResult<Option<AttendeePage>> {
+    let rows = rows_in_meeting(conn, scope, meeting_id, after, limit)?;
+    Ok(rows.map(|rows| rules::page(rows, limit, after)))
+}
+
+/// The rows [`list_in_meeting`] cuts its page from: at most [`rules::rows_for_page`]`(limit)`
+/// attendees after position `after`, in order, each with its position.
+pub(crate) fn rows_in_meeting(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+    after: Option<i64>,
+    limit: usize,
+) -> StoreResult<Option<Vec<(AttendeeRecord, i64)>>> {
     let mut meeting_found = false;
     let rows: Vec<(AttendeeRecord, i64)> = conn
         .prepare_cached(sql::LIST_ATTENDEES_OF_MEETING)
@@ -184,7 +197,7 @@ pub(crate) fn list_in_meeting(
             Ok(page)
         })
         .context("listing attendees")?;
-    Ok(meeting_found.then(|| rules::page(rows, limit, after)))
+    Ok(meeting_found.then_some(rows))
 }
 
 /// Deletes the attendee and, with its row, its tags; `None` when the meeting has no such

@@ -17,6 +17,7 @@ mod attendees;
 mod deliveries;
 mod error;
 mod events;
+mod hot;
 mod lifecycle;
 mod meetings;
 mod readers;
@@ -37,6 +38,7 @@ use rusqlite::Connection;
 use tokio::sync::watch;
 
 use crate::events::Recorder;
+use crate::hot::{Changed, Hot};
 use crate::readers::ReadPool;
 use crate::writer::{OnCommit, Writer};
 
@@ -57,6 +59,8 @@ pub struct SqliteStore {
     routing: RwLock<Arc<EventRouting>>,
     /// Bumped once a committed write has logged events.
     logged: Arc<watch::Sender<u64>>,
+    /// Hot meetings and attendees; every write forgets there what it changed.
+    hot: Arc<Hot>,
 }
 
 enum Reads {
@@ -97,6 +101,7 @@ impl SqliteStore {
             changes: ChangeBus::default(),
             routing: RwLock::new(Arc::new(EventRouting::default())),
             logged: Arc::new(watch::channel(0).0),
+            hot: Arc::default(),
         }
     }
 
@@ -107,24 +112,37 @@ impl SqliteStore {
         self.writer.close()
     }
 
-    async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    /// A write; once committed, the records it `changed` (given its result) are forgotten by the
+    /// hot cache, before the write is acknowledged.
+    async fn write<T, F, C>(&self, changed: C, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        C: FnOnce(&T) -> Changed + Send + 'static,
     {
-        self.writer.run(work).await
+        let hot = self.hot.clone();
+        let forget: OnCommit<T> = Box::new(move |value| hot.forget(&changed(value)));
+        self.writer.run_then(work, Some(forget)).await
     }
 
     /// A write that may record events: `work` records them through the [`Recorder`] it is given,
-    /// routed as the store's routing is now. Once committed, `then` sees the result, and the
-    /// readers of the log are woken when the write logged any.
-    async fn write_recording<T, F>(&self, work: F, then: Option<OnCommit<T>>) -> StoreResult<T>
+    /// routed as the store's routing is now. Once committed, the records it `changed` are
+    /// forgotten as by [`Self::write`], `then` sees the result, and the readers of the log are
+    /// woken when the write logged any.
+    async fn write_recording<T, F, C>(
+        &self,
+        changed: C,
+        work: F,
+        then: Option<OnCommit<T>>,
+    ) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection, &Recorder) -> StoreResult<T> + Send + 'static,
+        C: FnOnce(&T) -> Changed + Send + 'static,
     {
         let routing = self.routing();
         let logged = self.logged.clone();
+        let hot = self.hot.clone();
         let (value, _) = self
             .writer
             .run_then(
@@ -134,6 +152,7 @@ impl SqliteStore {
                     Ok((value, rec.logged()))
                 },
                 Some(Box::new(move |(value, count): &(T, usize)| {
+                    hot.forget(&changed(value));
                     if *count > 0 {
                         logged.send_modify(|n| *n = n.wrapping_add(1));
                     }

@@ -20,6 +20,7 @@ use carillon_core::store::admin::{
 };
 use carillon_core::Page;
 
+use crate::hot::{self, Changed, Keep, ROSTER_MAX};
 use crate::scoped::{with_attendee, with_meeting};
 use crate::{admin, attendees, deliveries, events, lifecycle, meetings, scoped, tags, SqliteStore};
 
@@ -31,6 +32,7 @@ impl Store for SqliteStore {
         attendees: Vec<NewAttendee>,
     ) -> StoreResult<CreateMeetingOutcome> {
         self.write_recording(
+            nothing,
             move |conn, rec| meetings::create(conn, rec, meeting, attendees),
             None,
         )
@@ -42,9 +44,18 @@ impl Store for SqliteStore {
         scope: &Scope,
         meeting_id: &str,
     ) -> StoreResult<Option<MeetingRecord>> {
+        if let Some(record) = self.hot.meeting(scope, meeting_id) {
+            return Ok(Some(record));
+        }
+        let ticket = self.hot.ticket();
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.read(move |conn| meetings::get(conn, &scope, &meeting_id))
-            .await
+        let found = self
+            .read_statement(move |conn| meetings::get(conn, &scope, &meeting_id))
+            .await?;
+        if let Some(record) = &found {
+            self.hot.keep(ticket, Keep::Meeting(record.clone()));
+        }
+        Ok(found)
     }
 
     async fn end_meeting(
@@ -57,6 +68,7 @@ impl Store for SqliteStore {
         let changes = self.changes.clone();
         let ended = self
             .write_recording(
+                |ended: &Option<Vec<String>>| Changed::Meetings(ended.clone().unwrap_or_default()),
                 move |conn, rec| meetings::end(conn, rec, &scope, &meeting_id, now_ms),
                 Some(Box::new(move |ended: &Option<Vec<String>>| {
                     for meeting_id in ended.iter().flatten() {
@@ -77,7 +89,9 @@ impl Store for SqliteStore {
         attendees: Vec<NewAttendee>,
     ) -> StoreResult<Option<Vec<AttendeeOutcome>>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let roster = Changed::Roster(meeting_id.clone());
         self.write_recording(
+            move |_: &_| roster,
             move |conn, rec| scoped::create_attendees(conn, rec, &scope, &meeting_id, attendees),
             None,
         )
@@ -90,14 +104,34 @@ impl Store for SqliteStore {
         meeting_id: &str,
         attendee_id: &str,
     ) -> StoreResult<AttendeeLookup<AttendeeRecord>> {
+        if let Some(hit) = self.hot.attendee(scope, meeting_id, attendee_id) {
+            return Ok(hit);
+        }
+        let ticket = self.hot.ticket();
+        let held = self.hot.holds(scope, meeting_id);
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let attendee_id = attendee_id.to_owned();
-        self.read_statement(move |conn| {
-            attendees::find_in_meeting(conn, &scope, &meeting_id, &attendee_id)
-        })
-        .await
+        let (found, meeting) = self
+            .read_statement(move |conn| {
+                let found = attendees::find_in_meeting(conn, &scope, &meeting_id, &attendee_id)?;
+                // The meeting's record too, to hold the attendee under it.
+                let meeting = match found {
+                    AttendeeLookup::Found(_) if !held => meetings::get(conn, &scope, &meeting_id)?,
+                    _ => None,
+                };
+                Ok((found, meeting))
+            })
+            .await?;
+        if let AttendeeLookup::Found(attendee) = &found {
+            self.hot
+                .keep(ticket, Keep::Attendee(meeting, attendee.clone()));
+        }
+        Ok(found)
     }
 
+    /// A page from the meeting's roster when it is held. Otherwise the first miss reads the page
+    /// and the meeting's record (so that one-off reads of many meetings stay as cheap as the
+    /// page), and a later one reads and holds the whole roster.
     async fn list_attendees(
         &self,
         scope: &Scope,
@@ -105,11 +139,48 @@ impl Store for SqliteStore {
         after: Option<i64>,
         limit: usize,
     ) -> StoreResult<Option<AttendeePage>> {
+        if let Some(page) = self.hot.page(scope, meeting_id, after, limit) {
+            return Ok(Some(page));
+        }
+        let ticket = self.hot.ticket();
+        let held = self.hot.holds(scope, meeting_id);
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.read_statement(move |conn| {
-            attendees::list_in_meeting(conn, &scope, &meeting_id, after, limit)
-        })
-        .await
+        let (page, keep) = self
+            .read_statement(move |conn| {
+                if held {
+                    let roster =
+                        attendees::rows_in_meeting(conn, &scope, &meeting_id, None, ROSTER_MAX)?;
+                    return Ok(match roster {
+                        Some(roster) if roster.len() <= ROSTER_MAX => {
+                            let page = hot::page_of(&roster, after, limit);
+                            (Some(page), Some(Keep::Roster(meeting_id, roster)))
+                        }
+                        // More than a roster can hold: the page alone.
+                        Some(_) => {
+                            let page = attendees::list_in_meeting(
+                                conn,
+                                &scope,
+                                &meeting_id,
+                                after,
+                                limit,
+                            )?;
+                            (page, None)
+                        }
+                        None => (None, None),
+                    });
+                }
+                let page = attendees::list_in_meeting(conn, &scope, &meeting_id, after, limit)?;
+                let meeting = match page {
+                    Some(_) => meetings::get(conn, &scope, &meeting_id)?,
+                    None => None,
+                };
+                Ok((page, meeting.map(Keep::Meeting)))
+            })
+            .await?;
+        if let Some(keep) = keep {
+            self.hot.keep(ticket, keep);
+        }
+        Ok(page)
     }
 
     async fn delete_attendee(
@@ -125,7 +196,9 @@ impl Store for SqliteStore {
             attendee_id: attendee_id.clone(),
         };
         let changes = self.changes.clone();
+        let changed = Changed::attendee(&meeting_id, &attendee_id);
         self.write_recording(
+            move |_: &_| changed,
             move |conn, rec| scoped::delete_attendee(conn, rec, &scope, &meeting_id, &attendee_id),
             Some(Box::new(move |deleted: &AttendeeLookup<()>| {
                 if *deleted == AttendeeLookup::Found(()) {
@@ -149,7 +222,9 @@ impl Store for SqliteStore {
             meeting_id: meeting_id.clone(),
         };
         let changes = self.changes.clone();
+        let changed = Changed::attendee(&meeting_id, &attendee_id);
         self.write_recording(
+            move |_: &_| changed,
             move |conn, rec| {
                 let (id, caps) = (&meeting_id, &capabilities);
                 scoped::update_capabilities(conn, rec, &scope, id, &attendee_id, caps)
@@ -176,7 +251,9 @@ impl Store for SqliteStore {
             meeting_id: meeting_id.clone(),
         };
         let changes = self.changes.clone();
+        let changed = Changed::AttendeesOf(meeting_id.clone());
         self.write_recording(
+            move |_: &_| changed,
             move |conn, rec| {
                 let (id, caps) = (&meeting_id, &capabilities);
                 scoped::update_capabilities_except(conn, rec, &scope, id, &excluded, caps)
@@ -197,7 +274,9 @@ impl Store for SqliteStore {
         configuration: Option<TranscriptionConfiguration>,
     ) -> StoreResult<Option<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
+        let changed = Changed::Meetings(vec![meeting_id.clone()]);
         self.write_recording(
+            move |_: &_| changed,
             move |conn, rec| {
                 let config = configuration.as_ref();
                 meetings::set_transcription(conn, rec, &scope, &meeting_id, config)
@@ -215,7 +294,7 @@ impl Store for SqliteStore {
         max_tags: usize,
     ) -> StoreResult<Option<TagOutcome>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.write(move |conn| {
+        self.write(nothing, move |conn| {
             with_meeting(conn, &scope, &meeting_id, |meeting| {
                 tags::tag(conn, &tags::MEETING, meeting.seq, tags, max_tags)
             })
@@ -230,7 +309,7 @@ impl Store for SqliteStore {
         keys: Vec<String>,
     ) -> StoreResult<Option<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
-        self.write(move |conn| {
+        self.write(nothing, move |conn| {
             with_meeting(conn, &scope, &meeting_id, |meeting| {
                 tags::untag(conn, &tags::MEETING, meeting.seq, &keys)
             })
@@ -273,7 +352,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<AttendeeLookup<TagOutcome>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let attendee_id = attendee_id.to_owned();
-        self.write(move |conn| {
+        self.write(nothing, move |conn| {
             with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
                 tags::tag(conn, &tags::ATTENDEE, seq, tags, max_tags)
             })
@@ -290,7 +369,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<AttendeeLookup<()>> {
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let attendee_id = attendee_id.to_owned();
-        self.write(move |conn| {
+        self.write(nothing, move |conn| {
             with_attendee(conn, &scope, &meeting_id, &attendee_id, |seq| {
                 tags::untag(conn, &tags::ATTENDEE, seq, &keys)
             })
@@ -325,7 +404,7 @@ impl Store for SqliteStore {
             return Ok(());
         }
         let marks = marks.to_vec();
-        self.write(move |conn| lifecycle::mark_presence(conn, &marks))
+        self.write(nothing, move |conn| lifecycle::mark_presence(conn, &marks))
             .await
     }
 
@@ -337,6 +416,9 @@ impl Store for SqliteStore {
         let policy = policy.clone();
         let changes = self.changes.clone();
         self.write_recording(
+            |ended: &Vec<EndedMeeting>| {
+                Changed::Meetings(ended.iter().map(|m| m.meeting_id.clone()).collect())
+            },
             move |conn, rec| lifecycle::end_expired(conn, rec, now_ms, &policy),
             Some(Box::new(move |ended: &Vec<EndedMeeting>| {
                 for meeting in ended {
@@ -357,16 +439,24 @@ impl Store for SqliteStore {
         if events.is_empty() {
             return Ok(());
         }
-        self.write_recording(move |conn, rec| rec.record_for_ids(conn, events), None)
-            .await
+        self.write_recording(
+            nothing,
+            move |conn, rec| rec.record_for_ids(conn, events),
+            None,
+        )
+        .await
     }
 
     async fn record_client_events(&self, events: Vec<ClientEvent>) -> StoreResult<()> {
         if events.is_empty() {
             return Ok(());
         }
-        self.write_recording(move |conn, rec| rec.record_client(conn, events), None)
-            .await
+        self.write_recording(
+            nothing,
+            move |conn, rec| rec.record_client(conn, events),
+            None,
+        )
+        .await
     }
 
     async fn events_after(
@@ -384,7 +474,7 @@ impl Store for SqliteStore {
 
     async fn claim_deliveries(&self, claim: &Claim) -> StoreResult<Vec<Delivery>> {
         let claim = claim.clone();
-        self.write(move |conn| deliveries::claim(conn, &claim))
+        self.write(nothing, move |conn| deliveries::claim(conn, &claim))
             .await
     }
 
@@ -392,7 +482,7 @@ impl Store for SqliteStore {
         if settlements.is_empty() {
             return Ok(());
         }
-        self.write(move |conn| deliveries::settle(conn, &settlements))
+        self.write(nothing, move |conn| deliveries::settle(conn, &settlements))
             .await
     }
 
@@ -410,13 +500,17 @@ impl Store for SqliteStore {
         keys: Option<Vec<DeliveryKey>>,
         now_ms: i64,
     ) -> StoreResult<u64> {
-        self.write(move |conn| deliveries::replay(conn, keys.as_deref(), now_ms))
-            .await
+        self.write(nothing, move |conn| {
+            deliveries::replay(conn, keys.as_deref(), now_ms)
+        })
+        .await
     }
 
     async fn prune_events(&self, before_ms: i64, limit: usize) -> StoreResult<u64> {
-        self.write(move |conn| deliveries::prune(conn, before_ms, limit))
-            .await
+        self.write(nothing, move |conn| {
+            deliveries::prune(conn, before_ms, limit)
+        })
+        .await
     }
 
     fn events_logged(&self) -> tokio::sync::watch::Receiver<u64> {
@@ -462,6 +556,7 @@ impl Store for SqliteStore {
     async fn reset(&self) -> StoreResult<()> {
         let changes = self.changes.clone();
         self.write_recording(
+            |_: &()| Changed::Everything,
             |conn, _| admin::reset(conn),
             Some(Box::new(move |_: &()| changes.publish(LiveChange::Resync))),
         )
@@ -472,15 +567,24 @@ impl Store for SqliteStore {
         if items.is_empty() {
             return Ok(Ok(()));
         }
-        self.write(move |conn| admin::import(conn, items)).await
+        self.write(
+            |_: &_| Changed::Everything,
+            move |conn| admin::import(conn, items),
+        )
+        .await
     }
 
     /// Goes through the writer: it is the part that can stop (a full disk, a lost file).
     async fn ping(&self) -> StoreResult<()> {
-        self.write(|conn| {
+        self.write(nothing, |conn| {
             conn.query_row("SELECT 1", [], |_| Ok(()))
                 .map_err(|e| StoreError::new(format!("sqlite: ping: {e}")))
         })
         .await
     }
+}
+
+/// What most writes change among the records the hot cache holds: none of them.
+fn nothing<T>(_: &T) -> Changed {
+    Changed::Nothing
 }
