@@ -6,6 +6,8 @@
 //! `Credential`, `Signature`, `SignedHeaders` and a date, and only later the
 //! algorithm and the shape of the credential.
 
+use std::borrow::Cow;
+
 use crate::error::AuthError;
 
 /// The only algorithm AWS accepts for header-based SigV4.
@@ -157,13 +159,9 @@ impl<'a> CredentialScope<'a> {
         }
     }
 
-    /// The scope as it appears in the string to sign (everything after the
-    /// access key id).
-    pub(crate) fn scope_string(&self) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.date, self.region, self.service, self.terminator
-        )
+    /// The scope's parts as the string to sign names them (everything after the access key id).
+    pub(crate) fn parts(&self) -> [&'a str; 4] {
+        [self.date, self.region, self.service, self.terminator]
     }
 
     /// Checks the scope against the verifier's service and the request date
@@ -205,11 +203,19 @@ impl<'a> CredentialScope<'a> {
     }
 }
 
-/// The names in `SignedHeaders`, lower-cased, in the order the client gave.
-pub(crate) fn signed_header_names(signed_headers: &str) -> Vec<String> {
+/// The names in `SignedHeaders`, lower-cased, in the order the client gave (borrowed when the
+/// client sent them in lower case, as the SDKs do).
+pub(crate) fn signed_header_names(signed_headers: &str) -> Vec<Cow<'_, str>> {
     signed_headers
         .split(';')
-        .map(|name| name.trim().to_ascii_lowercase())
+        .map(|name| {
+            let name = name.trim();
+            if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(name.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(name)
+            }
+        })
         .collect()
 }
 
@@ -330,8 +336,8 @@ mod tests {
         let scope = CredentialScope::parse("AKID/20150830/us-east-1/chime/aws4_request").unwrap();
         assert_eq!(scope.access_key_id, "AKID");
         assert_eq!(
-            scope.scope_string(),
-            "20150830/us-east-1/chime/aws4_request"
+            scope.parts(),
+            ["20150830", "us-east-1", "chime", "aws4_request"]
         );
         assert_eq!(
             message(CredentialScope::parse("a/b/c/d")),

@@ -27,23 +27,26 @@ pub(crate) struct MissingSignedHeader;
 
 /// Builds the canonical request. `signed_headers` are the lower-cased names
 /// from the `Authorization` header, in the client's order.
-pub(crate) fn canonical_request(
+pub(crate) fn canonical_request<S: AsRef<str>>(
     method: &str,
     raw_path: &str,
     raw_query: &str,
     headers: &HeaderMap,
-    signed_headers: &[String],
+    signed_headers: &[S],
     payload_hash: &str,
 ) -> Result<Vec<u8>, MissingSignedHeader> {
-    let mut out = Vec::with_capacity(256);
+    let mut out = Vec::with_capacity(512);
     out.extend_from_slice(method.as_bytes());
     out.push(b'\n');
-    out.extend_from_slice(canonical_uri(raw_path).as_bytes());
+    push_canonical_uri(&mut out, raw_path);
     out.push(b'\n');
-    out.extend_from_slice(canonical_query(raw_query).as_bytes());
+    if !raw_query.is_empty() {
+        out.extend_from_slice(canonical_query(raw_query).as_bytes());
+    }
     out.push(b'\n');
     for name in signed_headers {
-        let values = headers.get_all(name.as_str());
+        let name = name.as_ref();
+        let values = headers.get_all(name);
         if values.iter().next().is_none() {
             return Err(MissingSignedHeader);
         }
@@ -53,36 +56,50 @@ pub(crate) fn canonical_request(
         out.push(b'\n');
     }
     out.push(b'\n');
-    out.extend_from_slice(signed_headers.join(";").as_bytes());
+    for (i, name) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        out.extend_from_slice(name.as_ref().as_bytes());
+    }
     out.push(b'\n');
     out.extend_from_slice(payload_hash.as_bytes());
     Ok(out)
 }
 
 /// The raw (still percent-encoded) path, normalized and encoded once more.
+#[cfg(test)]
 pub(crate) fn canonical_uri(raw_path: &str) -> String {
-    let mut segments: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    push_canonical_uri(&mut out, raw_path);
+    String::from_utf8(out).expect("percent-encoding gives ASCII")
+}
+
+/// Appends the canonical form of the raw (still percent-encoded) path: normalized, and each
+/// segment encoded once more. A `..` drops the segment written before it.
+fn push_canonical_uri(out: &mut Vec<u8>, raw_path: &str) {
+    let start = out.len();
     for segment in raw_path.split('/') {
         match segment {
             "" | "." => {}
             ".." => {
-                segments.pop();
+                let last = out[start..].iter().rposition(|b| *b == b'/').unwrap_or(0);
+                out.truncate(start + last);
             }
-            s => segments.push(s),
+            s => {
+                out.push(b'/');
+                for piece in percent_encode(s.as_bytes(), STRICT) {
+                    out.extend_from_slice(piece.as_bytes());
+                }
+            }
         }
-    }
-    let mut out = String::with_capacity(raw_path.len() + 8);
-    for segment in segments {
-        out.push('/');
-        out.extend(percent_encode(segment.as_bytes(), STRICT));
     }
     // A path that names a directory keeps its trailing slash (RFC 3986
     // §5.2.4: "/a/b/", "/a/b/." and "/a/b/.." all end in "/").
     let names_directory = ["/", "/.", "/.."].iter().any(|end| raw_path.ends_with(end));
-    if out.is_empty() || names_directory {
-        out.push('/');
+    if out.len() == start || names_directory {
+        out.push(b'/');
     }
-    out
 }
 
 /// The raw query string (without `?`) in canonical form.

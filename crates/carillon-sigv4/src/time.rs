@@ -49,17 +49,57 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
     to_unix(year, month, day, hour, minute, second)
 }
 
-/// Formats seconds since the Unix epoch as `YYYYMMDDTHHMMSSZ`.
-pub(crate) fn format_amz_date(unix: i64) -> String {
+/// A time as `YYYYMMDDTHHMMSSZ`, on the stack (every verification formats one).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AmzDate([u8; 16]);
+
+impl std::ops::Deref for AmzDate {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("digits, T and Z are ASCII")
+    }
+}
+
+impl std::fmt::Display for AmzDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl std::fmt::Debug for AmzDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl PartialEq<&str> for AmzDate {
+    fn eq(&self, other: &&str) -> bool {
+        **self == **other
+    }
+}
+
+/// Formats seconds since the Unix epoch as `YYYYMMDDTHHMMSSZ` (years 0 to 9999; others are
+/// clamped, and no request date parses outside them).
+pub(crate) fn format_amz_date(unix: i64) -> AmzDate {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    let mut out = *b"00000000T000000Z";
+    let mut put = |at: usize, width: usize, value: i64| {
+        let mut value = value.clamp(0, 10_i64.pow(width as u32) - 1);
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, 4, y);
+    put(4, 2, m);
+    put(6, 2, d);
+    put(9, 2, secs / 3600);
+    put(11, 2, secs % 3600 / 60);
+    put(13, 2, secs % 60);
+    AmzDate(out)
 }
 
 fn digits(b: &[u8]) -> Option<u32> {

@@ -12,7 +12,7 @@ use crate::canonical::canonical_request;
 use crate::credentials::CredentialLookup;
 use crate::error::{AuthError, MSG_CONTENT_SHA256_MISMATCH};
 use crate::key_cache::KeyCache;
-use crate::signing::{sha256_hex, signature, signatures_match, string_to_sign};
+use crate::signing::{sha256_hex, sign, signatures_match, Hex64};
 use crate::time::{format_amz_date, parse_amz_date, parse_http_date};
 use crate::{Identity, SignedRequest};
 
@@ -103,12 +103,12 @@ impl Verifier {
             req.query,
             req.headers,
             &signed_headers,
-            &payload_hash,
+            payload_hash.as_str(),
         )
         .map_err(|_| AuthError::mismatch())?;
-        let sts = string_to_sign(&timestamp, &scope.scope_string(), &creq);
         let (key, cached) = self.keys.key(&scope, &credential);
-        if !signatures_match(&signature(&key, &sts), auth.signature) {
+        let expected = sign(&key, &timestamp, scope.parts(), &creq);
+        if !signatures_match(&expected, auth.signature) {
             return Err(AuthError::mismatch());
         }
         if !cached {
@@ -125,27 +125,31 @@ impl Verifier {
     fn check_skew(&self, request_time: i64, now: SystemTime) -> Result<(), AuthError> {
         let now = unix_seconds(now);
         let skew = i64::try_from(self.max_skew.as_secs()).unwrap_or(i64::MAX);
-        let skew_text = if skew % 60 == 0 {
-            format!("{} min", skew / 60)
-        } else {
-            format!("{skew} sec")
+        let skew_text = || {
+            if skew % 60 == 0 {
+                format!("{} min", skew / 60)
+            } else {
+                format!("{skew} sec")
+            }
         };
         let earliest = now.saturating_sub(skew);
         let latest = now.saturating_add(skew);
         if request_time < earliest {
             return Err(AuthError::invalid(format!(
-                "Signature expired: {} is now earlier than {} ({} - {skew_text}.)",
+                "Signature expired: {} is now earlier than {} ({} - {}.)",
                 format_amz_date(request_time),
                 format_amz_date(earliest),
                 format_amz_date(now),
+                skew_text(),
             )));
         }
         if request_time > latest {
             return Err(AuthError::invalid(format!(
-                "Signature not yet current: {} is still later than {} ({} + {skew_text}.)",
+                "Signature not yet current: {} is still later than {} ({} + {}.)",
                 format_amz_date(request_time),
                 format_amz_date(latest),
                 format_amz_date(now),
+                skew_text(),
             )));
         }
         Ok(())
@@ -215,22 +219,37 @@ fn bad_date(raw: &str) -> AuthError {
 /// covered by the signature, which is the client's choice. Any other value
 /// (e.g. the streaming forms) is ignored, so such a request fails as a
 /// signature mismatch.
-fn payload_hash(headers: &HeaderMap, body: &[u8]) -> Result<String, AuthError> {
+fn payload_hash(headers: &HeaderMap, body: &[u8]) -> Result<PayloadHash, AuthError> {
     let declared = headers
         .get(X_AMZ_CONTENT_SHA256)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
     match declared {
-        Some(UNSIGNED_PAYLOAD) => Ok(UNSIGNED_PAYLOAD.to_owned()),
+        Some(UNSIGNED_PAYLOAD) => Ok(PayloadHash::Unsigned),
         Some(hash) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
             let actual = sha256_hex(body);
             if hash.eq_ignore_ascii_case(&actual) {
-                Ok(actual)
+                Ok(PayloadHash::Body(actual))
             } else {
                 Err(AuthError::invalid(MSG_CONTENT_SHA256_MISMATCH))
             }
         }
-        _ => Ok(sha256_hex(body)),
+        _ => Ok(PayloadHash::Body(sha256_hex(body))),
+    }
+}
+
+/// The last line of the canonical request.
+enum PayloadHash {
+    Body(Hex64),
+    Unsigned,
+}
+
+impl PayloadHash {
+    fn as_str(&self) -> &str {
+        match self {
+            PayloadHash::Body(hash) => hash,
+            PayloadHash::Unsigned => UNSIGNED_PAYLOAD,
+        }
     }
 }
 
@@ -250,6 +269,7 @@ mod tests {
 
     use super::*;
     use crate::signing::signing_key;
+    use crate::signing::{signature, string_to_sign};
     use crate::{Credential, SecretKey};
 
     const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -380,28 +400,33 @@ mod tests {
     #[test]
     fn payload_hash_follows_x_amz_content_sha256() {
         let mut headers = HeaderMap::new();
-        assert_eq!(payload_hash(&headers, b"").unwrap(), EMPTY);
+        assert_eq!(payload_hash(&headers, b"").unwrap().as_str(), EMPTY);
 
         headers.insert(X_AMZ_CONTENT_SHA256, HeaderValue::from_static(EMPTY));
-        assert_eq!(payload_hash(&headers, b"").unwrap(), EMPTY);
-        let err = payload_hash(&headers, b"x").unwrap_err();
+        assert_eq!(payload_hash(&headers, b"").unwrap().as_str(), EMPTY);
+        let Err(err) = payload_hash(&headers, b"x") else {
+            panic!("a mismatched hash was accepted");
+        };
         assert_eq!(err.code(), "InvalidSignatureException");
 
         let upper = EMPTY.to_ascii_uppercase();
         headers.insert(X_AMZ_CONTENT_SHA256, HeaderValue::from_str(&upper).unwrap());
-        assert_eq!(payload_hash(&headers, b"").unwrap(), EMPTY);
+        assert_eq!(payload_hash(&headers, b"").unwrap().as_str(), EMPTY);
 
         headers.insert(
             X_AMZ_CONTENT_SHA256,
             HeaderValue::from_static("UNSIGNED-PAYLOAD"),
         );
-        assert_eq!(payload_hash(&headers, b"x").unwrap(), "UNSIGNED-PAYLOAD");
+        assert_eq!(
+            payload_hash(&headers, b"x").unwrap().as_str(),
+            "UNSIGNED-PAYLOAD"
+        );
 
         headers.insert(
             X_AMZ_CONTENT_SHA256,
             HeaderValue::from_static("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
         );
-        assert_eq!(payload_hash(&headers, b"").unwrap(), EMPTY);
+        assert_eq!(payload_hash(&headers, b"").unwrap().as_str(), EMPTY);
     }
 
     #[test]
