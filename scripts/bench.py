@@ -5,8 +5,9 @@ Builds the release binaries, then measures with carillon-bench (see crates/caril
 
 1. every workload on the embedded store and on the reference server in both its modes (bare:
    hyper answering fixed bodies; unavoidable: also reading the body, verifying SigV4 as Carillon
-   does, parsing the request and committing writes to SQLite with group commit), with Carillon's
-   ratio to each, and the server's CPU time per request and memory;
+   does, parsing the request and committing writes to SQLite with group commit), the three taking
+   turns ROUNDS times, with the median of Carillon's ratio to each, and the server's CPU time per
+   request and memory;
 2. CreateAttendee at a fixed 5,000 requests/s (open loop), for the p99 below saturation;
 3. GetAttendee and CreateAttendee at 1, 16, 64, 256 and 1,024 connections;
 4. a store of 1,000,000 attendees: time from start to ready, memory, and the latency of every
@@ -26,6 +27,7 @@ Builds the release binaries, then measures with carillon-bench (see crates/caril
 
 Results go to standard output as Markdown tables, and to target/bench/ as JSON. Environment:
 DURATION (default 10s), WARMUP (2s), CONNECTIONS (64), SECTIONS (e.g. "1,3"; default all),
+ROUNDS (section 1: 3), WORKLOADS (section 1: all six, comma-separated),
 CARILLON_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 SIGNALING_RUNS (2), SIGNALING_SESSIONS (10000); section 8: EVENT_RUNS (2), EVENT_RATE (1000),
 EVENT_SQS_RATE (100), EVENT_PARTS (throughput,latency,drain,sqs), CARILLON_TEST_MOTO (moto_server;
@@ -38,6 +40,7 @@ import os
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,13 +59,14 @@ SECTIONS = {int(s) for s in os.environ.get("SECTIONS", "1,2,3,4,5,6,7,8,9").spli
 SIGNALING_RUNS = int(os.environ.get("SIGNALING_RUNS", "2"))
 SIGNALING_SESSIONS = int(os.environ.get("SIGNALING_SESSIONS", "10000"))
 AUDIO_RUNS = int(os.environ.get("AUDIO_RUNS", "2"))
+ROUNDS = int(os.environ.get("ROUNDS", "3"))
 AUDIO_SIZES = [int(n) for n in os.environ.get("AUDIO_SIZES", "100,200,300").split(",")]
 AUDIO_DURATION = os.environ.get("AUDIO_DURATION", "60s")
 ADMIN_URL = os.environ.get(
     "CARILLON_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
-WORKLOADS = ["create-meeting", "create-attendee", "batch-create", "get-attendee",
-             "list-attendees", "mixed"]
+WORKLOADS = os.environ.get("WORKLOADS", "create-meeting,create-attendee,batch-create,"
+                           "get-attendee,list-attendees,mixed").split(",")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -175,8 +179,14 @@ def rate_cell(r):
     return f"{r['rps']:,.0f}"
 
 
+def median_run(reports):
+    """The report of median throughput among runs of one server (the upper one of two)."""
+    return sorted(reports, key=lambda r: r["rps"])[len(reports) // 2]
+
+
 def section_workloads():
-    print(f"\n### Every workload, embedded store and reference server ({CONNECTIONS} connections)\n")
+    print(f"\n### Every workload, embedded store and reference server ({CONNECTIONS} connections, "
+          f"median of {ROUNDS} rounds)\n")
     print("Reference server: bare answers fixed bodies by route; unavoidable also reads the body, "
           "verifies SigV4 with Carillon's verifier, parses the request and commits each write to "
           "SQLite (WAL, synchronous=FULL, group commit) before answering the same bodies.\n")
@@ -194,15 +204,24 @@ def section_workloads():
         servers.append(unavoidable)
         reference_errors = []
         for w in WORKLOADS:
-            c = run(server, w, "embedded")
-            # "reference" is the bare mode's label, as before the unavoidable mode existed.
-            b, u = run(bare, w, "reference"), run(unavoidable, w, "reference-unavoidable")
-            reference_errors += [f"{w} ({mode}): {errors(r)}, first: {r['first_error']}"
-                                 for mode, r in [("bare", b), ("unavoidable", u)] if errors(r)]
+            # The machine's speed drifts from one minute to the next: the three servers take
+            # turns, ROUNDS times, and each figure is the median over the rounds (a ratio is the
+            # median of the rounds' ratios, each between runs a few seconds apart).
+            rounds = []
+            for _ in range(ROUNDS):
+                c = run(server, w, "embedded")
+                # "reference" is the bare mode's label, as before the unavoidable mode existed.
+                b, u = run(bare, w, "reference"), run(unavoidable, w, "reference-unavoidable")
+                reference_errors += [f"{w} ({mode}): {errors(r)}, first: {r['first_error']}"
+                                     for mode, r in [("bare", b), ("unavoidable", u)] if errors(r)]
+                rounds.append((c, b, u))
+            c, b, u = (median_run([r[i] for r in rounds]) for i in range(3))
+            to_bare = statistics.median(r[0]["rps"] / r[1]["rps"] for r in rounds)
+            to_unavoidable = statistics.median(r[0]["rps"] / r[2]["rps"] for r in rounds)
             lat = c["latency_us"]
-            row(w, rate_cell(c), rate_cell(b), rate_cell(u), f"{c['rps'] / b['rps']:.2f}",
-                f"{c['rps'] / u['rps']:.2f}", ms(lat["p50"]), ms(lat["p99"]), ms(lat["p999"]),
-                f"{c['cpu_us_per_request']:.0f}", errors(c))
+            row(w, rate_cell(c), rate_cell(b), rate_cell(u), f"{to_bare:.2f}",
+                f"{to_unavoidable:.2f}", ms(lat["p50"]), ms(lat["p99"]), ms(lat["p999"]),
+                f"{c['cpu_us_per_request']:.0f}", sum(errors(r[0]) for r in rounds))
         rss, hwm = server.memory_mb()
         print(f"\nServer memory after these runs: RSS {rss:.0f} MB, peak {hwm:.0f} MB; "
               f"reference server RSS {bare.memory_mb()[0]:.0f} MB bare, "

@@ -26,7 +26,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use carillon_core::store::rules;
 use carillon_core::{AttendeeLookup, AttendeePage, AttendeeRecord, MeetingRecord, Scope};
 use indexmap::IndexMap;
 
@@ -290,17 +289,22 @@ impl State {
     }
 }
 
-/// The page after position `after` of at most `limit` attendees, cut by [`rules::page`] from
-/// the rows the database's page statement would have returned.
+/// The page after position `after` of at most `limit` attendees, as `rules::page` cuts it from
+/// the rows the database's page statement returns: `next` is the position of the last attendee
+/// kept (`after` when none was) when more follow. Only the attendees kept are cloned.
 pub(crate) fn page_of(
     roster: &[(AttendeeRecord, i64)],
     after: Option<i64>,
     limit: usize,
 ) -> AttendeePage {
     let start = roster.partition_point(|(_, position)| *position <= after.unwrap_or(0));
-    let rows = usize::try_from(rules::rows_for_page(limit)).unwrap_or(usize::MAX);
-    let end = start.saturating_add(rows).min(roster.len());
-    rules::page(roster[start..end].to_vec(), limit, after)
+    let rest = &roster[start..];
+    let kept = &rest[..limit.min(rest.len())];
+    let next = (rest.len() > limit).then(|| kept.last().map_or(after.unwrap_or(0), |(_, p)| *p));
+    AttendeePage {
+        items: kept.iter().map(|(attendee, _)| attendee.clone()).collect(),
+        next,
+    }
 }
 
 #[cfg(test)]

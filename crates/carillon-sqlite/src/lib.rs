@@ -192,7 +192,9 @@ impl SqliteStore {
         }
     }
 
-    /// As [`Self::read`], for a read of one statement (see [`ReadPool::run_statement`]).
+    /// As [`Self::read`], for a read whose answer comes from one statement (see
+    /// [`ReadPool::run_statement`]). Any further statement only feeds the hot cache, which
+    /// checks by itself that nothing changed meanwhile (`hot::Ticket`).
     async fn read_statement<T, F>(&self, read: F) -> StoreResult<T>
     where
         T: Send + 'static,

@@ -117,7 +117,7 @@ fn pages_from_a_roster_are_the_databases() {
     for n in [0, 1, 7, 10, 11, 30] {
         let rows = roster(&meeting, n);
         let hot = holding(&meeting, &rows);
-        for limit in [1, 2, 5, 10, 100] {
+        for limit in [0, 1, 2, 5, 10, 100] {
             for after in [
                 None,
                 Some(0),
