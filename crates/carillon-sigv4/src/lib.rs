@@ -57,6 +57,7 @@
 //! assert_eq!(identity.region, "us-east-1");
 //! ```
 
+mod ascii;
 mod authz;
 mod canonical;
 mod credentials;

@@ -5,54 +5,24 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::ascii::Ascii;
 use crate::authz::ALGORITHM;
 use crate::credentials::SecretKey;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// A 32-byte digest in lower-case hex, kept on the stack: a verification makes three (the
-/// payload's hash, the canonical request's and the signature), and allocating each showed in
-/// profiles of a GetAttendee.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Hex64([u8; 64]);
+/// A 32-byte digest in lower-case hex.
+pub(crate) type Hex64 = Ascii<64>;
 
-impl Hex64 {
-    fn of(bytes: &[u8; 32]) -> Self {
-        let mut out = [0u8; 64];
-        hex::encode_to_slice(bytes, &mut out).expect("64 bytes hold 32 bytes in hex");
-        Hex64(out)
-    }
-}
-
-impl std::ops::Deref for Hex64 {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        std::str::from_utf8(&self.0).expect("hex digits are ASCII")
-    }
-}
-
-impl std::fmt::Debug for Hex64 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
-}
-
-impl std::fmt::Display for Hex64 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
-}
-
-impl PartialEq<&str> for Hex64 {
-    fn eq(&self, other: &&str) -> bool {
-        **self == **other
-    }
+fn hex_of(bytes: &[u8; 32]) -> Hex64 {
+    let mut out = [0u8; 64];
+    hex::encode_to_slice(bytes, &mut out).expect("64 bytes hold 32 bytes in hex");
+    Ascii::new(out)
 }
 
 /// Lower-case hex SHA-256 of `data`.
 pub(crate) fn sha256_hex(data: &[u8]) -> Hex64 {
-    Hex64::of(&Sha256::digest(data).into())
+    hex_of(&Sha256::digest(data).into())
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
@@ -116,7 +86,7 @@ pub(crate) fn string_to_sign(timestamp: &str, scope: &str, canonical_request: &[
 /// Lower-case hex HMAC of the string to sign under the signing key.
 #[cfg(test)]
 pub(crate) fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> Hex64 {
-    Hex64::of(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    hex_of(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
 }
 
 /// The signature of a request: the lower-case hex HMAC, under the signing key, of its string to
@@ -130,7 +100,7 @@ pub(crate) fn sign(
     let mut mac = HmacSha256::new_from_slice(signing_key).expect("HMAC takes any key length");
     write_string_to_sign(timestamp, scope, canonical_request, |b| mac.update(b));
     let digest: Zeroizing<[u8; 32]> = Zeroizing::new(mac.finalize().into_bytes().into());
-    Hex64::of(&digest)
+    hex_of(&digest)
 }
 
 /// Compares signatures in time independent of where they differ.

@@ -4,6 +4,8 @@
 //! (`20150830T123600Z`), the IMF-fixdate form of the `Date` header
 //! (`Sun, 30 Aug 2015 12:36:00 GMT`), and formatting back to the former.
 
+use crate::ascii::Ascii;
+
 /// Parses `YYYYMMDDTHHMMSSZ` (UTC) into seconds since the Unix epoch.
 pub(crate) fn parse_amz_date(s: &str) -> Option<i64> {
     let b = s.as_bytes();
@@ -49,35 +51,8 @@ pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
     to_unix(year, month, day, hour, minute, second)
 }
 
-/// A time as `YYYYMMDDTHHMMSSZ`, on the stack (every verification formats one).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct AmzDate([u8; 16]);
-
-impl std::ops::Deref for AmzDate {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        std::str::from_utf8(&self.0).expect("digits, T and Z are ASCII")
-    }
-}
-
-impl std::fmt::Display for AmzDate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
-}
-
-impl std::fmt::Debug for AmzDate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
-}
-
-impl PartialEq<&str> for AmzDate {
-    fn eq(&self, other: &&str) -> bool {
-        **self == **other
-    }
-}
+/// A time as `YYYYMMDDTHHMMSSZ`.
+pub(crate) type AmzDate = Ascii<16>;
 
 /// Formats seconds since the Unix epoch as `YYYYMMDDTHHMMSSZ` (years 0 to 9999; others are
 /// clamped, and no request date parses outside them).
@@ -99,7 +74,7 @@ pub(crate) fn format_amz_date(unix: i64) -> AmzDate {
     put(9, 2, secs / 3600);
     put(11, 2, secs % 3600 / 60);
     put(13, 2, secs % 60);
-    AmzDate(out)
+    Ascii::new(out)
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
