@@ -20,6 +20,8 @@ use carillon_core::store::admin::{
 };
 use carillon_core::Page;
 
+use rusqlite::Connection;
+
 use crate::hot::{self, Changed, Keep, ROSTER_MAX};
 use crate::scoped::{with_attendee, with_meeting};
 use crate::{admin, attendees, deliveries, events, lifecycle, meetings, scoped, tags, SqliteStore};
@@ -146,36 +148,7 @@ impl Store for SqliteStore {
         let held = self.hot.holds(scope, meeting_id);
         let (scope, meeting_id) = (scope.clone(), meeting_id.to_owned());
         let (page, keep) = self
-            .read_statement(move |conn| {
-                if held {
-                    let roster =
-                        attendees::rows_in_meeting(conn, &scope, &meeting_id, None, ROSTER_MAX)?;
-                    return Ok(match roster {
-                        Some(roster) if roster.len() <= ROSTER_MAX => {
-                            let page = hot::page_of(&roster, after, limit);
-                            (Some(page), Some(Keep::Roster(meeting_id, roster)))
-                        }
-                        // More than a roster can hold: the page alone.
-                        Some(_) => {
-                            let page = attendees::list_in_meeting(
-                                conn,
-                                &scope,
-                                &meeting_id,
-                                after,
-                                limit,
-                            )?;
-                            (page, None)
-                        }
-                        None => (None, None),
-                    });
-                }
-                let page = attendees::list_in_meeting(conn, &scope, &meeting_id, after, limit)?;
-                let meeting = match page {
-                    Some(_) => meetings::get(conn, &scope, &meeting_id)?,
-                    None => None,
-                };
-                Ok((page, meeting.map(Keep::Meeting)))
-            })
+            .read_statement(move |conn| list_missed(conn, &scope, &meeting_id, after, limit, held))
             .await?;
         if let Some(keep) = keep {
             self.hot.keep(ticket, keep);
@@ -582,6 +555,38 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// ListAttendees after the hot cache missed: a held meeting's whole roster (the page is cut from
+/// it, as the database would cut it), else the page and the meeting's record, with what to keep.
+fn list_missed(
+    conn: &Connection,
+    scope: &Scope,
+    meeting_id: &str,
+    after: Option<i64>,
+    limit: usize,
+    held: bool,
+) -> StoreResult<(Option<AttendeePage>, Option<Keep>)> {
+    if held {
+        match attendees::rows_in_meeting(conn, scope, meeting_id, None, ROSTER_MAX)? {
+            None => return Ok((None, None)),
+            Some(roster) if roster.len() <= ROSTER_MAX => {
+                let page = hot::page_of(&roster, after, limit);
+                return Ok((
+                    Some(page),
+                    Some(Keep::Roster(meeting_id.to_owned(), roster)),
+                ));
+            }
+            // More than a roster holds: the page alone, as for a meeting not held.
+            Some(_) => {}
+        }
+    }
+    let page = attendees::list_in_meeting(conn, scope, meeting_id, after, limit)?;
+    let meeting = match (&page, held) {
+        (Some(_), false) => meetings::get(conn, scope, meeting_id)?,
+        _ => None,
+    };
+    Ok((page, meeting.map(Keep::Meeting)))
 }
 
 /// What most writes change among the records the hot cache holds: none of them.
