@@ -41,8 +41,9 @@ enum Command {
     /// Meetings of simulated browsers sending Opus over WebRTC to the server's mixer: the
     /// latency the server adds, late ticks, CPU and memory per participant.
     Audio(AudioArgs),
-    /// Serve the workloads' routes with fixed answers: the HTTP ceiling (`--work bare`), or the
-    /// work no implementation of the API can avoid (`--work unavoidable`).
+    /// Serve the workloads' routes with fixed answers: the HTTP ceiling (`--work bare`), the
+    /// work no implementation of the API can avoid (`--work unavoidable`), or that and the
+    /// indexes and events the API's rules need stored (`--work indexed`).
     ReferenceServer(ReferenceArgs),
     /// Receive meeting events as a webhook and report their delivery latency (arrival minus
     /// `detail.timestamp`) and arrival rate; stops once idle after the first event.
@@ -88,8 +89,8 @@ struct ReferenceArgs {
     /// What each request costs the server.
     #[arg(long, value_enum, default_value_t = Work::Bare)]
     work: Work,
-    /// With `--work unavoidable`: the SQLite file writes are committed to [default: a file in a
-    /// temporary directory, removed at exit].
+    /// With `--work unavoidable` or `indexed`: the SQLite file writes are committed to
+    /// [default: a file in a temporary directory, removed at exit].
     #[arg(long, value_name = "FILE")]
     database: Option<PathBuf>,
 }
@@ -103,6 +104,10 @@ enum Work {
     /// request into typed input, commit writes to SQLite (WAL, synchronous=FULL, group commit),
     /// then answer.
     Unavoidable,
+    /// As `unavoidable`, with the writes stored as the API's rules need them found (meetings by
+    /// id and ClientRequestToken, attendees by id and unique by ExternalUserId in their meeting,
+    /// counted against the cap) and their meeting events logged in the same transaction.
+    Indexed,
 }
 
 /// Defaults depend on the workload: `sessions` 10,000 sessions in meetings of 250, held 30 s;
@@ -305,17 +310,23 @@ fn main() {
 fn reference_command(runtime: tokio::runtime::Runtime, args: ReferenceArgs) -> i32 {
     let store = match (args.work, &args.database) {
         (Work::Bare, Some(_)) => {
-            eprintln!("carillon-bench: --database is for --work unavoidable");
+            eprintln!("carillon-bench: --database is for --work unavoidable and indexed");
             return 2;
         }
         (Work::Bare, None) => None,
-        (Work::Unavoidable, path) => match reference::Durable::open(path.as_deref()) {
-            Ok(store) => Some(Arc::new(store)),
-            Err(e) => {
-                eprintln!("carillon-bench: {e}");
-                return 2;
+        (Work::Unavoidable | Work::Indexed, path) => {
+            let layout = match args.work {
+                Work::Indexed => reference::Layout::Indexed,
+                _ => reference::Layout::Append,
+            };
+            match reference::Durable::open(path.as_deref(), layout) {
+                Ok(store) => Some(Arc::new(store)),
+                Err(e) => {
+                    eprintln!("carillon-bench: {e}");
+                    return 2;
+                }
             }
-        },
+        }
     };
     let mode = match &store {
         Some(store) => reference::Mode::Unavoidable(Arc::clone(store)),

@@ -1,12 +1,12 @@
-//! The reference server's unavoidable-work mode, in process on a free port, driven by the load
-//! generator's own client and signer.
+//! The reference server's unavoidable-work mode, in both layouts, in process on a free port,
+//! driven by the load generator's own client and signer.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use carillon_bench::client::{Conn, Endpoint};
-use carillon_bench::reference::{self, Durable, Mode, REF_MEETING_ID};
+use carillon_bench::reference::{self, Durable, Layout, Mode, REF_MEETING_ID};
 use carillon_bench::workload::{self, RequestSpec};
 use carillon_bench::Credentials;
 use carillon_testkit::sigv4::Signer;
@@ -15,7 +15,11 @@ use serde_json::Value;
 
 /// An unavoidable-work server whose writes go to `database`; its store and endpoint.
 async fn start(database: &Path) -> (Arc<Durable>, Arc<Endpoint>) {
-    let store = Arc::new(Durable::open(Some(database)).expect("the database opens"));
+    start_with(database, Layout::Append).await
+}
+
+async fn start_with(database: &Path, layout: Layout) -> (Arc<Durable>, Arc<Endpoint>) {
+    let store = Arc::new(Durable::open(Some(database), layout).expect("the database opens"));
     let any_port = "127.0.0.1:0".parse().expect("an address");
     let (listener, addr) = reference::bind(any_port).await.expect("a free port");
     tokio::spawn(reference::serve(
@@ -66,7 +70,13 @@ async fn signed_requests_get_the_fixed_answers() {
     )
     .await;
     assert_eq!(status, 200, "{meeting}");
-    assert_eq!(meeting["Meeting"]["MeetingId"], m);
+    // The meeting stored is named, wherever the fixed answer names its meeting.
+    let stored = meeting["Meeting"]["MeetingId"].as_str().unwrap();
+    assert_ne!(stored, m);
+    assert!(meeting["Meeting"]["MediaPlacement"]["SignalingUrl"]
+        .as_str()
+        .unwrap()
+        .ends_with(stored));
 
     let (status, created) = send(&endpoint, ok.clone(), &workload::create_attendee(m, "u-1")).await;
     assert_eq!(status, 200, "{created}");
@@ -161,4 +171,39 @@ async fn concurrent_writes_share_transactions() {
         transactions < 8,
         "{transactions} transactions for 64 writes"
     );
+}
+
+#[tokio::test]
+async fn the_indexed_layout_keeps_the_api_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("ref.db");
+    let (store, endpoint) = start_with(&database, Layout::Indexed).await;
+    let ok = Credentials::default();
+    let (status, meeting) = send(
+        &endpoint,
+        ok.clone(),
+        &workload::create_meeting("t-1", "e-1"),
+    )
+    .await;
+    assert_eq!(status, 200, "{meeting}");
+    let m = meeting["Meeting"]["MeetingId"].as_str().unwrap().to_owned();
+
+    for _ in 0..2 {
+        let (status, created) =
+            send(&endpoint, ok.clone(), &workload::create_attendee(&m, "u-1")).await;
+        assert_eq!(status, 200, "{created}");
+    }
+    assert_eq!(attendee_rows(&database, "u-1"), 1);
+
+    // A meeting that was never created.
+    let (status, refused) = send(
+        &endpoint,
+        ok,
+        &workload::create_attendee(REF_MEETING_ID, "u-2"),
+    )
+    .await;
+    assert_eq!(status, 404, "{refused}");
+    assert_eq!(refused["Code"], "NotFound");
+    assert_eq!(attendee_rows(&database, "u-2"), 0);
+    assert_eq!(store.counts().0, 4);
 }

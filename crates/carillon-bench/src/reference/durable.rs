@@ -7,8 +7,9 @@
 //! A write never waits for a timer to fill a group: under light load a group is one write, under
 //! heavy load the writes that arrived during the previous commit.
 //!
-//! The tables hold what each write creates and nothing to look it up by: the reads of this mode
-//! are answered from memory, so an index would be work the mode never uses.
+//! In the [`Layout::Append`] layout the tables hold what each write creates and nothing to look
+//! it up by: the reads are answered from memory, so an index would be work the mode never uses.
+//! The [`Layout::Indexed`] layout ([`super::indexed`]) adds what the API's rules need found.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -27,7 +28,25 @@ const QUEUE: usize = 1024;
 /// How long the writer waits for a lock another connection holds on the file.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-const SCHEMA: &str = "
+/// How the writes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Each write appends its rows to a table with no index (`--work unavoidable`).
+    Append,
+    /// The rows, the indexes the API's rules need and the meeting events
+    /// (`--work indexed`, [`super::indexed`]).
+    Indexed,
+}
+
+/// What a committed write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Done,
+    /// The attendees' meeting does not exist (indexed layout only); nothing was written.
+    NoSuchMeeting,
+}
+
+const APPEND_SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS meetings (
         meeting_id BLOB NOT NULL,
         client_request_token TEXT NOT NULL,
@@ -60,7 +79,7 @@ pub(super) enum Write {
 
 struct Job {
     write: Write,
-    committed: oneshot::Sender<Result<(), String>>,
+    committed: oneshot::Sender<Result<Outcome, String>>,
 }
 
 #[derive(Debug, Default)]
@@ -83,8 +102,8 @@ pub struct Durable {
 
 impl Durable {
     /// Opens (or creates) the database at `path`, or in a new temporary directory when `None`,
-    /// and starts the writer thread.
-    pub fn open(path: Option<&Path>) -> Result<Durable, String> {
+    /// with the tables of `layout`, and starts the writer thread.
+    pub fn open(path: Option<&Path>, layout: Layout) -> Result<Durable, String> {
         let (temp_dir, path) = match path {
             Some(path) => (None, path.to_owned()),
             None => {
@@ -96,7 +115,7 @@ impl Durable {
                 (Some(dir), path)
             }
         };
-        let conn = open_connection(&path)
+        let conn = open_connection(&path, layout)
             .map_err(|e| format!("cannot open the database {}: {e}", path.display()))?;
         let (jobs, queue) = mpsc::channel(QUEUE);
         let counts = Arc::new(Counts::default());
@@ -104,7 +123,7 @@ impl Durable {
             let counts = Arc::clone(&counts);
             std::thread::Builder::new()
                 .name("reference-writer".into())
-                .spawn(move || write_loop(conn, queue, &counts))
+                .spawn(move || write_loop(conn, layout, queue, &counts))
                 .map_err(|e| format!("cannot start the writer thread: {e}"))?
         };
         Ok(Durable {
@@ -130,7 +149,7 @@ impl Durable {
     }
 
     /// Returns once `write` is committed (on disk), or why it could not be.
-    pub(super) async fn commit(&self, write: Write) -> Result<(), String> {
+    pub(super) async fn commit(&self, write: Write) -> Result<Outcome, String> {
         let (committed, answer) = oneshot::channel();
         let jobs = self.jobs.as_ref().ok_or("the database is closed")?;
         jobs.send(Job { write, committed })
@@ -157,7 +176,7 @@ impl Drop for Durable {
 /// commit is on disk (the WAL fsynced) before the write is answered. Its other settings (an
 /// 8 MiB page cache, statement journals in memory for per-job savepoints) tune its own work and
 /// are left at SQLite's defaults here.
-fn open_connection(path: &Path) -> Result<Connection, String> {
+fn open_connection(path: &Path, layout: Layout) -> Result<Connection, String> {
     let text = |e: rusqlite::Error| e.to_string();
     let conn = Connection::open(path).map_err(text)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(text)?;
@@ -169,11 +188,20 @@ fn open_connection(path: &Path) -> Result<Connection, String> {
     }
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(text)?;
-    conn.execute_batch(SCHEMA).map_err(text)?;
+    let schema = match layout {
+        Layout::Append => APPEND_SCHEMA,
+        Layout::Indexed => super::indexed::SCHEMA,
+    };
+    conn.execute_batch(schema).map_err(text)?;
     Ok(conn)
 }
 
-fn write_loop(mut conn: Connection, mut queue: mpsc::Receiver<Job>, counts: &Counts) {
+fn write_loop(
+    mut conn: Connection,
+    layout: Layout,
+    mut queue: mpsc::Receiver<Job>,
+    counts: &Counts,
+) {
     let mut group = Vec::with_capacity(QUEUE);
     while let Some(first) = queue.blocking_recv() {
         group.push(first);
@@ -183,64 +211,81 @@ fn write_loop(mut conn: Connection, mut queue: mpsc::Receiver<Job>, counts: &Cou
                 Err(_) => break,
             }
         }
-        let result = commit_group(&mut conn, &group).map_err(|e| e.to_string());
+        let result = commit_group(&mut conn, layout, &group).map_err(|e| e.to_string());
         if result.is_ok() {
             counts
                 .writes
                 .fetch_add(group.len() as u64, Ordering::Relaxed);
             counts.transactions.fetch_add(1, Ordering::Relaxed);
         }
-        for job in group.drain(..) {
+        for (i, job) in group.drain(..).enumerate() {
+            let outcome = match &result {
+                Ok(outcomes) => Ok(outcomes[i]),
+                Err(e) => Err(e.clone()),
+            };
             // A handler whose client went away no longer waits; its write stands regardless.
-            let _ = job.committed.send(result.clone());
+            let _ = job.committed.send(outcome);
         }
     }
 }
 
-/// Inserts every write of `group` in one transaction and commits it; on an error nothing of the
+/// Applies every write of `group` in one transaction and commits it; on an error nothing of the
 /// group is committed.
-fn commit_group(conn: &mut Connection, group: &[Job]) -> rusqlite::Result<()> {
+fn commit_group(
+    conn: &mut Connection,
+    layout: Layout,
+    group: &[Job],
+) -> rusqlite::Result<Vec<Outcome>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    {
-        let mut meeting = tx.prepare_cached(
-            "INSERT INTO meetings (meeting_id, client_request_token, external_meeting_id, \
-             media_region) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        let mut attendee = tx.prepare_cached(
-            "INSERT INTO attendees (meeting_id, attendee_id, external_user_id) \
-             VALUES (?1, ?2, ?3)",
-        )?;
-        for job in group {
-            match &job.write {
-                Write::Meeting {
-                    meeting_id,
-                    client_request_token,
-                    external_meeting_id,
-                    media_region,
-                } => {
-                    meeting.execute(params![
-                        meeting_id.as_bytes(),
-                        client_request_token,
-                        external_meeting_id,
-                        media_region
-                    ])?;
-                }
-                Write::Attendees {
-                    meeting_id,
-                    attendees,
-                } => {
-                    for (attendee_id, external_user_id) in attendees {
-                        attendee.execute(params![
-                            meeting_id.as_bytes(),
-                            attendee_id.as_bytes(),
-                            external_user_id
-                        ])?;
-                    }
-                }
+    let outcomes = group
+        .iter()
+        .map(|job| match layout {
+            Layout::Append => append(&tx, &job.write),
+            Layout::Indexed => super::indexed::apply(&tx, &job.write),
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+/// Appends the write's rows.
+fn append(tx: &Transaction<'_>, write: &Write) -> rusqlite::Result<Outcome> {
+    match write {
+        Write::Meeting {
+            meeting_id,
+            client_request_token,
+            external_meeting_id,
+            media_region,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO meetings (meeting_id, client_request_token, external_meeting_id, \
+                 media_region) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                meeting_id.as_bytes(),
+                client_request_token,
+                external_meeting_id,
+                media_region
+            ])?;
+        }
+        Write::Attendees {
+            meeting_id,
+            attendees,
+        } => {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO attendees (meeting_id, attendee_id, external_user_id) \
+                 VALUES (?1, ?2, ?3)",
+            )?;
+            for (attendee_id, external_user_id) in attendees {
+                insert.execute(params![
+                    meeting_id.as_bytes(),
+                    attendee_id.as_bytes(),
+                    external_user_id
+                ])?;
             }
         }
     }
-    tx.commit()
+    Ok(Outcome::Done)
 }
 
 #[cfg(test)]
@@ -258,7 +303,7 @@ mod tests {
     async fn writes_are_committed_with_carillons_durability() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ref.db");
-        let store = Durable::open(Some(&path)).unwrap();
+        let store = Durable::open(Some(&path), Layout::Append).unwrap();
         let meeting_id = Uuid::new_v4();
         store
             .commit(Write::Meeting {
@@ -299,7 +344,7 @@ mod tests {
     async fn writes_queued_behind_a_commit_share_the_next_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ref.db");
-        let store = Arc::new(Durable::open(Some(&path)).unwrap());
+        let store = Arc::new(Durable::open(Some(&path), Layout::Append).unwrap());
         // Another connection holds the write lock: the writer's first transaction waits for it
         // while the other writes queue up.
         let blocker = Connection::open(&path).unwrap();
@@ -332,7 +377,7 @@ mod tests {
 
     #[test]
     fn a_temporary_database_is_removed_when_dropped() {
-        let store = Durable::open(None).unwrap();
+        let store = Durable::open(None, Layout::Append).unwrap();
         let dir = store.path().parent().unwrap().to_owned();
         assert!(store.path().exists());
         drop(store);

@@ -4,10 +4,13 @@
 //! ratios to this machine's HTTP ceiling. Unavoidable ([`Mode::Unavoidable`]): also the work no
 //! implementation of the API can skip (read the body, verify SigV4 as Carillon does, parse the
 //! request, commit writes durably); ratios to it say how much of what Carillon spends beyond the
-//! ceiling is its own choice.
+//! ceiling is its own choice. Its indexed layout (`--work indexed`) also stores the writes as the
+//! API's rules need them found, with their meeting events: ratios to it say what Carillon spends
+//! beyond what any store with those rules pays.
 //!
-//! Design: every answer is fixed, so every meeting is `REF_MEETING_ID` and every attendee one of
-//! the ids built at start. The load generator never requires ids to be distinct: its setup reads
+//! Design: every answer but CreateMeeting's is fixed, so every attendee is one of the ids built
+//! at start. CreateMeeting answers the MeetingId it stored (`REF_MEETING_ID` in the bare mode), so
+//! that attendees go to their own meetings as they do on Carillon. The load generator never requires ids to be distinct: its setup reads
 //! MeetingId and AttendeeIds from answers and uses whatever it got, so all workloads run
 //! unchanged against this server. The BatchCreateAttendee answer lists 100 attendees without
 //! `Errors`, so batch-create counts 100 attendees per call here, as on a healthy Carillon.
@@ -15,12 +18,14 @@
 //! - `bare.rs`: routing by method and path alone, the body dropped unread.
 //! - `unavoidable.rs`: SigV4 with Carillon's verifier, typed parsing, durable writes.
 //! - `durable.rs`: the SQLite file and its group-commit writer thread.
+//! - `indexed.rs`: the indexed layout's tables and writes.
 
 mod bare;
 mod durable;
+mod indexed;
 mod unavoidable;
 
-pub use durable::Durable;
+pub use durable::{Durable, Layout};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,6 +42,8 @@ pub const REF_MEETING_ID: &str = "0f9c072e-0b4d-4c9e-bb1d-ef434fbb546b";
 #[derive(Debug, Clone)]
 pub struct Bodies {
     meeting: Bytes,
+    /// CreateMeeting's answer with `{MeetingId}` where the MeetingId goes.
+    meeting_template: String,
     attendee: Bytes,
     batch: Bytes,
     list: Bytes,
@@ -51,8 +58,10 @@ impl Bodies {
             r#"{{"Meeting":{{"MeetingId":"{m}","ExternalMeetingId":"bench-0-1","MediaRegion":"us-east-1","MediaPlacement":{{"AudioHostUrl":"{host}","AudioFallbackUrl":"ws://{host}/calls/{m}","SignalingUrl":"ws://{host}/control/{m}","TurnControlUrl":"http://{host}/v2/turn_sessions","ScreenDataUrl":"ws://{host}/v2/screen/{m}","ScreenViewingUrl":"ws://{host}/ws/connect?passcode=null&viewer_uuid=null&X-BitHub-Call-Id={m}","ScreenSharingUrl":"ws://{host}/v2/screen/{m}","EventIngestionUrl":"http://{host}/v1/client-events"}},"TenantIds":[],"MeetingArn":"arn:aws:chime:us-east-1:123456789012:meeting/{m}"}}}}"#
         );
         let attendees: Vec<String> = (0..100).map(attendee_json).collect();
+        let meeting_template = meeting.replace(m, "{MeetingId}");
         Bodies {
             meeting: Bytes::from(meeting),
+            meeting_template,
             attendee: Bytes::from(format!(r#"{{"Attendee":{}}}"#, attendees[0])),
             batch: Bytes::from(format!(r#"{{"Attendees":[{}]}}"#, attendees.join(","))),
             list: Bytes::from(format!(
@@ -60,6 +69,13 @@ impl Bodies {
                 attendees[..10].join(",")
             )),
         }
+    }
+}
+
+impl Bodies {
+    /// CreateMeeting's answer for the meeting `meeting_id`.
+    pub fn meeting_for(&self, meeting_id: &str) -> Bytes {
+        Bytes::from(self.meeting_template.replace("{MeetingId}", meeting_id))
     }
 }
 
@@ -93,7 +109,8 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)
 pub enum Mode {
     /// Routes by method and path and answers; the body is never read.
     Bare,
-    /// Reads the body, verifies its signature, parses it, commits writes to this store, answers.
+    /// Reads the body, verifies its signature, parses it, commits writes to this store (in its
+    /// layout), answers.
     Unavoidable(Arc<Durable>),
 }
 
@@ -141,6 +158,14 @@ mod tests {
             (800..1000).contains(&b.meeting.len()),
             "{}",
             b.meeting.len()
+        );
+        let other = "5a1b8f3e-0000-4000-8000-000000000001";
+        let meeting = String::from_utf8(b.meeting_for(other).to_vec()).unwrap();
+        assert_eq!(
+            meeting,
+            String::from_utf8(b.meeting.to_vec())
+                .unwrap()
+                .replace(REF_MEETING_ID, other)
         );
         assert!(
             (250..350).contains(&b.attendee.len()),

@@ -5,7 +5,9 @@
 //! pair, as the load generator signs by default); a refusal is answered as Carillon's front door
 //! answers it. The request is then parsed: the route, its ids as UUIDs, the ListAttendees query,
 //! and the body into typed structs of what the operation takes. Writes are committed durably
-//! ([`super::durable`]) before they are answered. Every answer is the bare mode's fixed body.
+//! ([`super::durable`]) before they are answered. Every answer is the bare mode's fixed body, but
+//! CreateMeeting's names the meeting stored; a write to a meeting the indexed layout does not
+//! have is refused as Carillon refuses it (404 `NotFoundException`).
 //!
 //! Left out, as what Carillon chooses to do rather than what the API forces: validation of
 //! members against the model's constraints, quotas, request ids, logging and metrics, and the
@@ -29,7 +31,7 @@ use serde::Deserialize;
 use tokio::net::TcpStream;
 use uuid::Uuid;
 
-use super::durable::{Durable, Write};
+use super::durable::{Durable, Outcome, Write};
 use super::{respond, Bodies};
 
 /// The CreateMeeting members the workloads send (other members are skipped unread).
@@ -163,14 +165,15 @@ impl Unavoidable {
         let bodies = &self.bodies;
         let answer = match parse(&parts.method, path, query, &body)? {
             Call::CreateMeeting(input) => {
+                let meeting_id = Uuid::new_v4();
                 self.commit(Write::Meeting {
-                    meeting_id: Uuid::new_v4(),
+                    meeting_id,
                     client_request_token: input.client_request_token,
                     external_meeting_id: input.external_meeting_id,
                     media_region: input.media_region,
                 })
                 .await?;
-                &bodies.meeting
+                return Ok(bodies.meeting_for(&meeting_id.to_string()));
             }
             Call::CreateAttendee { meeting_id, input } => {
                 let attendees = vec![(Uuid::new_v4(), input.external_user_id)];
@@ -201,13 +204,21 @@ impl Unavoidable {
     }
 
     async fn commit(&self, write: Write) -> Result<(), Refusal> {
-        self.store.commit(write).await.map_err(|e| {
+        let outcome = self.store.commit(write).await.map_err(|e| {
             Refusal::api(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "ServiceFailureException",
                 format!("the write was not committed: {e}"),
             )
-        })
+        })?;
+        match outcome {
+            Outcome::Done => Ok(()),
+            Outcome::NoSuchMeeting => Err(Refusal::api(
+                StatusCode::NOT_FOUND,
+                "NotFoundException",
+                "The requested resource was not found",
+            )),
+        }
     }
 }
 
