@@ -46,6 +46,12 @@ async fn send(endpoint: &Endpoint, credentials: Credentials, spec: &RequestSpec)
     )
 }
 
+/// CreateMeeting with this ClientRequestToken, signed as the generator signs by default.
+async fn create_meeting(endpoint: &Endpoint, token: &str) -> (u16, Value) {
+    let spec = workload::create_meeting(token, "e-1");
+    send(endpoint, Credentials::default(), &spec).await
+}
+
 fn attendee_rows(database: &Path, external_user_id: &str) -> i64 {
     let conn = Connection::open(database).expect("the database opens");
     conn.query_row(
@@ -63,12 +69,7 @@ async fn signed_requests_get_the_fixed_answers() {
     let ok = Credentials::default();
     let m = REF_MEETING_ID;
 
-    let (status, meeting) = send(
-        &endpoint,
-        ok.clone(),
-        &workload::create_meeting("t-1", "e-1"),
-    )
-    .await;
+    let (status, meeting) = create_meeting(&endpoint, "t-1").await;
     assert_eq!(status, 200, "{meeting}");
     // The meeting stored is named, wherever the fixed answer names its meeting.
     let stored = meeting["Meeting"]["MeetingId"].as_str().unwrap();
@@ -179,14 +180,13 @@ async fn the_indexed_layout_keeps_the_api_rules() {
     let database = dir.path().join("ref.db");
     let (store, endpoint) = start_with(&database, Layout::Indexed).await;
     let ok = Credentials::default();
-    let (status, meeting) = send(
-        &endpoint,
-        ok.clone(),
-        &workload::create_meeting("t-1", "e-1"),
-    )
-    .await;
+    let (status, meeting) = create_meeting(&endpoint, "t-1").await;
     assert_eq!(status, 200, "{meeting}");
     let m = meeting["Meeting"]["MeetingId"].as_str().unwrap().to_owned();
+    // CreateMeeting is idempotent: the same token answers the same meeting.
+    let (status, again) = create_meeting(&endpoint, "t-1").await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["Meeting"]["MeetingId"], m.as_str());
 
     for _ in 0..2 {
         let (status, created) =
@@ -205,5 +205,5 @@ async fn the_indexed_layout_keeps_the_api_rules() {
     assert_eq!(status, 404, "{refused}");
     assert_eq!(refused["Code"], "NotFound");
     assert_eq!(attendee_rows(&database, "u-2"), 0);
-    assert_eq!(store.counts().0, 4);
+    assert_eq!(store.counts().0, 5);
 }

@@ -42,6 +42,9 @@ pub enum Layout {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Outcome {
     Done,
+    /// A meeting with the write's ClientRequestToken exists already, with this MeetingId; nothing
+    /// was written (indexed layout only).
+    MeetingExists(Uuid),
     /// The attendees' meeting does not exist (indexed layout only); nothing was written.
     NoSuchMeeting,
 }

@@ -2,7 +2,8 @@
 //! embedded SQL store keep beside each row, and nothing Carillon merely chooses to keep.
 //!
 //! - Meetings are found by MeetingId (every attendee call names one) and by ClientRequestToken
-//!   (CreateMeeting is idempotent): two unique indexes.
+//!   (CreateMeeting is idempotent: a repeated token is answered with the meeting it created):
+//!   two unique indexes.
 //! - Attendees are found by (meeting, AttendeeId) (GetAttendee, DeleteAttendee) and are unique by
 //!   (meeting, ExternalUserId) (CreateAttendee returns the attendee a repeated ExternalUserId
 //!   names): two unique indexes. The meeting's row counts its attendees (the 250 cap).
@@ -17,6 +18,7 @@
 
 use carillon_core::events::time::format_epoch_ms;
 use carillon_core::events::{DETAIL_TYPE, SOURCE};
+use rusqlite::types::Type;
 use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;
 
@@ -81,17 +83,26 @@ pub(super) fn apply(tx: &Transaction<'_>, write: &Write) -> rusqlite::Result<Out
                     external_meeting_id,
                     media_region
                 ])?;
-            if inserted > 0 {
-                let detail = serde_json::json!({
-                    "version": "0",
-                    "eventType": "chime:MeetingStarted",
-                    "timestamp": now_ms,
-                    "meetingId": meeting_id.to_string(),
-                    "externalMeetingId": external_meeting_id,
-                    "mediaRegion": media_region,
-                });
-                log_event(tx, meeting_id, "chime:MeetingStarted", detail, now_ms)?;
+            if inserted == 0 {
+                let existing: Vec<u8> = tx
+                    .prepare_cached(
+                        "SELECT meeting_id FROM meetings WHERE client_request_token = ?1",
+                    )?
+                    .query_row([client_request_token], |row| row.get(0))?;
+                let existing = Uuid::from_slice(&existing).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(0, Type::Blob, Box::new(e))
+                })?;
+                return Ok(Outcome::MeetingExists(existing));
             }
+            let detail = serde_json::json!({
+                "version": "0",
+                "eventType": "chime:MeetingStarted",
+                "timestamp": now_ms,
+                "meetingId": meeting_id.to_string(),
+                "externalMeetingId": external_meeting_id,
+                "mediaRegion": media_region,
+            });
+            log_event(tx, meeting_id, "chime:MeetingStarted", detail, now_ms)?;
             Ok(Outcome::Done)
         }
         Write::Attendees {
@@ -220,8 +231,11 @@ mod tests {
         let store = Durable::open(Some(&path), Layout::Indexed).unwrap();
         let (m, other) = (Uuid::new_v4(), Uuid::new_v4());
         assert_eq!(store.commit(meeting(m, "t")).await, Ok(Outcome::Done));
-        // The same ClientRequestToken creates nothing more.
-        assert_eq!(store.commit(meeting(other, "t")).await, Ok(Outcome::Done));
+        // The same ClientRequestToken creates nothing more, and names the meeting it created.
+        assert_eq!(
+            store.commit(meeting(other, "t")).await,
+            Ok(Outcome::MeetingExists(m))
+        );
         assert_eq!(
             store.commit(attendees(m, &["a", "b", "a"])).await,
             Ok(Outcome::Done)

@@ -9,10 +9,10 @@
 //! beyond what any store with those rules pays.
 //!
 //! Design: every answer but CreateMeeting's is fixed, so every attendee is one of the ids built
-//! at start. CreateMeeting answers the MeetingId it stored (`REF_MEETING_ID` in the bare mode), so
-//! that attendees go to their own meetings as they do on Carillon. The load generator never requires ids to be distinct: its setup reads
-//! MeetingId and AttendeeIds from answers and uses whatever it got, so all workloads run
-//! unchanged against this server. The BatchCreateAttendee answer lists 100 attendees without
+//! at start. CreateMeeting answers the MeetingId it stored (`REF_MEETING_ID` in the bare mode),
+//! so that attendees go to their own meetings as they do on Carillon. The load generator never
+//! requires ids to be distinct: its setup reads MeetingId and AttendeeIds from answers and uses
+//! whatever it got, so all workloads run unchanged against this server. The BatchCreateAttendee answer lists 100 attendees without
 //! `Errors`, so batch-create counts 100 attendees per call here, as on a healthy Carillon.
 //!
 //! - `bare.rs`: routing by method and path alone, the body dropped unread.
@@ -70,9 +70,7 @@ impl Bodies {
             )),
         }
     }
-}
 
-impl Bodies {
     /// CreateMeeting's answer for the meeting `meeting_id`.
     pub fn meeting_for(&self, meeting_id: &str) -> Bytes {
         Bytes::from(self.meeting_template.replace("{MeetingId}", meeting_id))

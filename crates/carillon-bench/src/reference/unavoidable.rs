@@ -165,14 +165,19 @@ impl Unavoidable {
         let bodies = &self.bodies;
         let answer = match parse(&parts.method, path, query, &body)? {
             Call::CreateMeeting(input) => {
-                let meeting_id = Uuid::new_v4();
-                self.commit(Write::Meeting {
-                    meeting_id,
-                    client_request_token: input.client_request_token,
-                    external_meeting_id: input.external_meeting_id,
-                    media_region: input.media_region,
-                })
-                .await?;
+                let created = Uuid::new_v4();
+                let outcome = self
+                    .commit(Write::Meeting {
+                        meeting_id: created,
+                        client_request_token: input.client_request_token,
+                        external_meeting_id: input.external_meeting_id,
+                        media_region: input.media_region,
+                    })
+                    .await?;
+                let meeting_id = match outcome {
+                    Outcome::MeetingExists(existing) => existing,
+                    _ => created,
+                };
                 return Ok(bodies.meeting_for(&meeting_id.to_string()));
             }
             Call::CreateAttendee { meeting_id, input } => {
@@ -203,7 +208,8 @@ impl Unavoidable {
         Ok(answer.clone())
     }
 
-    async fn commit(&self, write: Write) -> Result<(), Refusal> {
+    /// Commits `write`; what it did, a missing meeting refused as Carillon refuses it.
+    async fn commit(&self, write: Write) -> Result<Outcome, Refusal> {
         let outcome = self.store.commit(write).await.map_err(|e| {
             Refusal::api(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -212,12 +218,12 @@ impl Unavoidable {
             )
         })?;
         match outcome {
-            Outcome::Done => Ok(()),
             Outcome::NoSuchMeeting => Err(Refusal::api(
                 StatusCode::NOT_FOUND,
                 "NotFoundException",
                 "The requested resource was not found",
             )),
+            done => Ok(done),
         }
     }
 }
