@@ -16,6 +16,7 @@
 //! tags, and one savepoint per write. The reads stay answered from memory, as in the
 //! unavoidable mode.
 
+use carillon_core::clock::now_ms;
 use carillon_core::events::time::format_epoch_ms;
 use carillon_core::events::{DETAIL_TYPE, SOURCE};
 use rusqlite::types::Type;
@@ -64,6 +65,12 @@ const REGION: &str = "us-east-1";
 /// Applies `write` inside the group's transaction.
 pub(super) fn apply(tx: &Transaction<'_>, write: &Write) -> rusqlite::Result<Outcome> {
     let now_ms = now_ms();
+    // The MeetingId as the events carry it, formatted once per write.
+    let meeting_text = match write {
+        Write::Meeting { meeting_id, .. } | Write::Attendees { meeting_id, .. } => {
+            meeting_id.to_string()
+        }
+    };
     match write {
         Write::Meeting {
             meeting_id,
@@ -98,11 +105,11 @@ pub(super) fn apply(tx: &Transaction<'_>, write: &Write) -> rusqlite::Result<Out
                 "version": "0",
                 "eventType": "chime:MeetingStarted",
                 "timestamp": now_ms,
-                "meetingId": meeting_id.to_string(),
+                "meetingId": meeting_text,
                 "externalMeetingId": external_meeting_id,
                 "mediaRegion": media_region,
             });
-            log_event(tx, meeting_id, "chime:MeetingStarted", detail, now_ms)?;
+            log_event(tx, &meeting_text, "chime:MeetingStarted", detail, now_ms)?;
             Ok(Outcome::Done)
         }
         Write::Attendees {
@@ -138,13 +145,13 @@ pub(super) fn apply(tx: &Transaction<'_>, write: &Write) -> rusqlite::Result<Out
                     "version": "0",
                     "eventType": "chime:AttendeeAdded",
                     "timestamp": now_ms,
-                    "meetingId": meeting_id.to_string(),
+                    "meetingId": meeting_text,
                     "attendeeId": attendee_id.to_string(),
                     "externalUserId": external_user_id,
                     "externalMeetingId": external_meeting_id,
                     "mediaRegion": media_region,
                 });
-                log_event(tx, meeting_id, "chime:AttendeeAdded", detail, now_ms)?;
+                log_event(tx, &meeting_text, "chime:AttendeeAdded", detail, now_ms)?;
             }
             if count != before {
                 tx.prepare_cached("UPDATE meetings SET attendee_count = ?2 WHERE seq = ?1")?
@@ -158,7 +165,7 @@ pub(super) fn apply(tx: &Transaction<'_>, write: &Write) -> rusqlite::Result<Out
 /// Logs one event with its envelope, as EventBridge receives it.
 fn log_event(
     tx: &Transaction<'_>,
-    meeting_id: &Uuid,
+    meeting_id: &str,
     name: &str,
     detail: serde_json::Value,
     at_ms: i64,
@@ -181,18 +188,12 @@ fn log_event(
     )?
     .execute(params![
         event_id,
-        meeting_id.to_string(),
+        meeting_id,
         name,
         at_ms,
         envelope.to_string()
     ])?;
     Ok(())
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
